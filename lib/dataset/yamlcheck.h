@@ -1,0 +1,13 @@
+/* yamlcheck.h - a YAML syntax check with file:line:column errors.
+ *
+ * libyaml reports marks 0-based; dh prints them 1-based, as editors do. */
+#ifndef DH_DATASET_YAMLCHECK_H
+#define DH_DATASET_YAMLCHECK_H
+
+#include "core/error.h"
+
+/* Parse the whole file as YAML (all documents); DH_EFORMAT with
+ * "PATH:LINE:COL: ..." on a syntax error. */
+dh_status dh_yaml_check_file(const char *path, dh_err *e);
+
+#endif

@@ -1,0 +1,2 @@
+. "$DH_SRCDIR/tests/lib.sh"
+finish
