@@ -119,6 +119,7 @@ dh_status dh_stream_open(dh_stream_reader *r, FILE *f, const char *name,
 	r->nfields = 1;
 	r->cur = h;
 	r->rows_left = h.ndim ? h.shape[0] : 1;
+	r->fresh = 1;
 	return DH_OK;
 }
 
@@ -201,7 +202,8 @@ static dh_status next_plain(dh_stream_reader *r, int64_t max_rows,
 		r->samples += (*out)->shape[0];
 		return DH_OK;
 	}
-	while (r->rows_left == 0) {
+	/* a record of zero rows is delivered once, as an empty batch */
+	while (r->rows_left == 0 && !r->fresh) {
 		int64_t at = r->offset;
 		dh_status s = read_header(r, &r->cur, e);
 		if (s)
@@ -209,6 +211,7 @@ static dh_status next_plain(dh_stream_reader *r, int64_t max_rows,
 		if ((s = check_field(r, 0, &r->cur, at, e)))
 			return s;
 		r->rows_left = r->cur.shape[0];
+		r->fresh = 1;
 	}
 	if (!r->known) {
 		dh_status s = check_field(r, 0, &r->cur, r->offset, e);
@@ -224,6 +227,7 @@ static dh_status next_plain(dh_stream_reader *r, int64_t max_rows,
 	if (s)
 		return s;
 	r->rows_left -= rows;
+	r->fresh = 0;
 	r->samples += rows;
 	return DH_OK;
 }

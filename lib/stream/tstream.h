@@ -44,6 +44,7 @@ typedef struct dh_stream_reader {
 	/* plain streams: the record being consumed in chunks */
 	dh_npy_header cur;
 	int64_t rows_left;
+	int fresh;            /* its header is read, nothing delivered yet */
 	dh_tensor *pending;   /* a first record read while probing */
 	int failed;           /* a format error left the position unknown */
 	int64_t records;      /* record headers read (manifest included) */
