@@ -11,11 +11,17 @@ int64_t dh_shape_numel(int ndim, const int64_t *shape)
 {
 	if (ndim < 0 || ndim > DH_MAX_DIMS)
 		return -1;
-	int64_t n = 1;
+	/* strides multiply every dimension but the first, zeros or not, so a
+	 * shape like [0, 2^40, 2^40] is refused too */
+	int64_t n = 1, strides = 1;
 	for (int i = 0; i < ndim; i++) {
-		if (shape[i] < 0 || __builtin_mul_overflow(n, shape[i], &n))
+		if (shape[i] < 0 || __builtin_mul_overflow(n, shape[i], &n) ||
+		    __builtin_mul_overflow(strides, shape[i] ? shape[i] : 1,
+					   &strides))
 			return -1;
 	}
+	if (strides > INT64_MAX / 8)
+		return -1;
 	/* keep byte sizes of the widest dtype (8) representable */
 	if (n > (int64_t)(SIZE_MAX / 8) || n > INT64_MAX / 8)
 		return -1;
@@ -138,6 +144,18 @@ dh_tensor *dh_tensor_wrap(dh_dtype dt, int ndim, const int64_t *shape,
 	t->buf = b;
 	t->data = data;
 	set_shape(t, ndim, shape);
+	return t;
+}
+
+dh_tensor *dh_tensor_adopt(dh_dtype dt, int ndim, const int64_t *shape,
+			   void *data, dh_err *e)
+{
+	dh_tensor *t = dh_tensor_wrap(dt, ndim, shape, data, e);
+	if (!t) {
+		dh_free_aligned(data);
+		return NULL;
+	}
+	t->buf->kind = DH_BUF_OWNED;
 	return t;
 }
 

@@ -52,6 +52,10 @@ dh_tensor *dh_tensor_new(dh_dtype t, int ndim, const int64_t *shape, dh_err *e);
 /* Tensor over caller memory (borrowed: not freed by dh, must outlive it). */
 dh_tensor *dh_tensor_wrap(dh_dtype t, int ndim, const int64_t *shape,
 			  void *data, dh_err *e);
+/* Tensor that takes ownership of `data`, a block from dh_alloc_aligned of at
+ * least the shape's size; on failure the block is freed. */
+dh_tensor *dh_tensor_adopt(dh_dtype t, int ndim, const int64_t *shape,
+			   void *data, dh_err *e);
 /* A view sharing t's buffer: `ndim/shape` starting `offset` elements past
  * t->data; fails if it would reach outside the buffer. */
 dh_tensor *dh_tensor_view(const dh_tensor *t, int ndim, const int64_t *shape,

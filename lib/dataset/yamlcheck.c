@@ -10,11 +10,16 @@ dh_status dh_yaml_check_file(const char *path, dh_err *e)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return dh_err_errno(e, errno, "cannot open '%s'", path);
+	dh_status s = dh_yaml_check_stream(f, path, e);
+	fclose(f);
+	return s;
+}
+
+dh_status dh_yaml_check_stream(FILE *f, const char *path, dh_err *e)
+{
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p)) {
-		fclose(f);
+	if (!yaml_parser_initialize(&p))
 		return dh_err_set(e, DH_ENOMEM, "out of memory");
-	}
 	yaml_parser_set_input_file(&p, f);
 	dh_status s = DH_OK;
 	for (;;) {
@@ -50,6 +55,5 @@ dh_status dh_yaml_check_file(const char *path, dh_err *e)
 			break;
 	}
 	yaml_parser_delete(&p);
-	fclose(f);
 	return s;
 }

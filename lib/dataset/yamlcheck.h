@@ -8,6 +8,10 @@
 
 /* Parse the whole file as YAML (all documents); DH_EFORMAT with
  * "PATH:LINE:COL: ..." on a syntax error. */
+#include <stdio.h>
+
 dh_status dh_yaml_check_file(const char *path, dh_err *e);
+/* The same on an open stream; `name` is used in messages. */
+dh_status dh_yaml_check_stream(FILE *f, const char *name, dh_err *e);
 
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 static int read_varint(FILE *f, uint64_t *v, long long *at)
 {
@@ -26,12 +25,18 @@ dh_status dh_onnx_probe_file(const char *path, dh_err *e)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return dh_err_errno(e, errno, "cannot open '%s'", path);
-	struct stat st;
-	if (fstat(fileno(f), &st) != 0) {
-		fclose(f);
+	dh_status s = dh_onnx_probe_stream(f, path, e);
+	fclose(f);
+	return s;
+}
+
+dh_status dh_onnx_probe_stream(FILE *f, const char *path, dh_err *e)
+{
+	if (fseeko(f, 0, SEEK_END) != 0)
 		return dh_err_errno(e, errno, "cannot read '%s'", path);
-	}
-	long long size = (long long)st.st_size, at = 0;
+	long long size = (long long)ftello(f), at = 0;
+	if (size < 0 || fseeko(f, 0, SEEK_SET) != 0)
+		return dh_err_errno(e, errno, "cannot read '%s'", path);
 	int have_graph = 0;
 	dh_status s = DH_OK;
 	while (at < size) {
@@ -90,7 +95,6 @@ dh_status dh_onnx_probe_file(const char *path, dh_err *e)
 			at += skip;
 		}
 	}
-	fclose(f);
 	if (!s && !have_graph)
 		s = dh_err_set(e, DH_EFORMAT,
 			       "%s: not an ONNX model (no graph in it)", path);

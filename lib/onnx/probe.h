@@ -9,6 +9,10 @@
 
 #include "core/error.h"
 
+#include <stdio.h>
+
 dh_status dh_onnx_probe_file(const char *path, dh_err *e);
+/* The same on an open, seekable stream; `name` is used in messages. */
+dh_status dh_onnx_probe_stream(FILE *f, const char *name, dh_err *e);
 
 #endif

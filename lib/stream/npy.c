@@ -343,6 +343,87 @@ dh_status dh_npy_read_data(FILE *f, const dh_npy_header *h, void *dst,
 	return DH_OK;
 }
 
+/* Records up to this size are allocated at once; larger ones from a pipe
+ * grow with the data. */
+#define DIRECT_READ_MAX ((size_t)64 << 20)
+
+/* Bytes left in f from here, or -1 when f cannot seek (a pipe). */
+static long long bytes_left(FILE *f)
+{
+	off_t pos = ftello(f);
+	if (pos < 0)
+		return -1;
+	if (fseeko(f, 0, SEEK_END) != 0)
+		return -1;
+	off_t end = ftello(f);
+	if (fseeko(f, pos, SEEK_SET) != 0 || end < pos)
+		return -1;
+	return (long long)(end - pos);
+}
+
+dh_status dh_npy_read_tensor(FILE *f, const dh_npy_header *h, int64_t rows,
+			     dh_tensor **out, dh_err *e)
+{
+	int64_t shape[DH_MAX_DIMS];
+	memcpy(shape, h->shape, sizeof shape);
+	if (h->ndim > 0)
+		shape[0] = rows;
+	int64_t numel = dh_shape_numel(h->ndim, shape);
+	if (numel < 0)
+		return dh_err_set(e, DH_EFORMAT, "shape is too large");
+	size_t bytes = (size_t)numel * dh_dtype_size(h->dtype);
+	long long left = bytes_left(f);
+	if (left >= 0 && (unsigned long long)left < bytes)
+		return dh_err_set(e, DH_EFORMAT,
+				  "truncated: %lld of %zu data bytes", left,
+				  bytes);
+	if (left >= 0 || bytes <= DIRECT_READ_MAX) {
+		dh_tensor *t = dh_tensor_new(h->dtype, h->ndim, shape, e);
+		if (!t)
+			return e ? e->status : DH_ENOMEM;
+		dh_status s = dh_npy_read_data(f, h, t->data, bytes, e);
+		if (s) {
+			dh_tensor_free(t);
+			return s;
+		}
+		*out = t;
+		return DH_OK;
+	}
+	size_t cap = DIRECT_READ_MAX, got = 0;
+	unsigned char *buf = dh_alloc_aligned(cap, e);
+	while (buf && got < bytes) {
+		if (got == cap) {
+			size_t ncap = cap * 2 < bytes ? cap * 2 : bytes;
+			unsigned char *nb = dh_alloc_aligned(ncap, e);
+			if (nb)
+				memcpy(nb, buf, got);
+			dh_free_aligned(buf);
+			buf = nb;
+			cap = ncap;
+			if (!buf)
+				break;
+		}
+		size_t want = (cap < bytes ? cap : bytes) - got;
+		size_t n = fread(buf + got, 1, want, f);
+		got += n;
+		if (n < want) {
+			dh_status s = ferror(f) ? dh_err_errno(e, errno, "read failed")
+						: dh_err_set(e, DH_EFORMAT,
+							     "truncated: %zu of %zu data bytes",
+							     got, bytes);
+			dh_free_aligned(buf);
+			return s;
+		}
+	}
+	if (!buf)
+		return e ? e->status : DH_ENOMEM;
+	if (h->big_endian)
+		swap_bytes(buf, bytes / dh_dtype_size(h->dtype),
+			   dh_dtype_size(h->dtype));
+	*out = dh_tensor_adopt(h->dtype, h->ndim, shape, buf, e);
+	return *out ? DH_OK : DH_ENOMEM;
+}
+
 dh_tensor *dh_npy_load(const char *path, dh_err *e)
 {
 	FILE *f = fopen(path, "rb");
@@ -356,12 +437,8 @@ dh_tensor *dh_npy_load(const char *path, dh_err *e)
 	if (s == DH_EEOF)
 		s = dh_err_set(e, DH_EFORMAT, "empty file");
 	if (!s)
-		t = dh_tensor_new(h.dtype, h.ndim, h.shape, e);
-	if (t && dh_npy_read_data(f, &h, t->data, h.data_bytes, e)) {
-		dh_tensor_free(t);
-		t = NULL;
-	}
-	if (!t)
+		s = dh_npy_read_tensor(f, &h, h.ndim ? h.shape[0] : 1, &t, e);
+	if (s)
 		dh_err_prefix(e, "%s", path);
 	fclose(f);
 	return t;

@@ -47,6 +47,14 @@ dh_status dh_npy_write(FILE *f, const dh_tensor *t, dh_err *e);
 dh_status dh_npy_read_data(FILE *f, const dh_npy_header *h, void *dst,
 			   size_t bytes, dh_err *e);
 
+/* Read `rows` rows of the record described by h into a new tensor.  Memory
+ * follows the bytes actually present, not the header's claim: on a seekable
+ * file the remaining size is checked first, and from a pipe large records are
+ * read into a buffer that grows as data arrive, so a short stream that claims
+ * a huge shape fails as truncated instead of exhausting memory. */
+dh_status dh_npy_read_tensor(FILE *f, const dh_npy_header *h, int64_t rows,
+			     dh_tensor **out, dh_err *e);
+
 /* Whole-file helpers for single-array .npy files. */
 dh_tensor *dh_npy_load(const char *path, dh_err *e);
 dh_status dh_npy_save(const char *path, const dh_tensor *t, dh_err *e);

@@ -174,18 +174,11 @@ static void remember(dh_stream_reader *r, int i, const dh_npy_header *h)
 static dh_status read_record_data(dh_stream_reader *r, const dh_npy_header *h,
 				  int64_t rows, dh_tensor **out, dh_err *e)
 {
-	int64_t shape[DH_MAX_DIMS];
-	memcpy(shape, h->shape, sizeof shape);
-	shape[0] = rows;
-	dh_tensor *t = dh_tensor_new(h->dtype, h->ndim, shape, e);
-	if (!t)
-		return fail_at(r, r->offset, e);
+	dh_tensor *t = NULL;
 	int64_t at = r->offset;
-	dh_status s = dh_npy_read_data(r->f, h, t->data, dh_tensor_nbytes(t), e);
-	if (s) {
-		dh_tensor_free(t);
+	dh_status s = dh_npy_read_tensor(r->f, h, rows, &t, e);
+	if (s)
 		return fail_at(r, at, e);
-	}
 	r->offset += (int64_t)dh_tensor_nbytes(t);
 	*out = t;
 	return DH_OK;

@@ -137,6 +137,9 @@ TEST(tensor_bad_shapes)
 	int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
 	CHECK(dh_tensor_new(DH_U8, 9, nine, &e) == NULL);
 	CHECK_HAS(e.msg, "at most 8");
+	/* a zero dimension must not hide overflowing strides (found by fuzzing) */
+	int64_t zbig[] = {0, INT64_MAX / 4, 16};
+	CHECK(dh_tensor_new(DH_F32, 3, zbig, &e) == NULL);
 	/* zero-sized tensors are fine */
 	int64_t zero[] = {0, 3};
 	dh_tensor *z = dh_tensor_new(DH_F32, 2, zero, &e);
