@@ -12,6 +12,18 @@
 #include <yaml.h>
 
 #include "cli/tool.h"
+#if DH_HAVE_GDCM
+#include "image/gdcm_shim.h"
+#endif
+#if DH_HAVE_OPENSLIDE
+#include <openslide.h>
+#endif
+#if DH_HAVE_CUDA
+#include "ops/cuda/cuda.h"
+#endif
+#if DH_HAVE_MPI
+#include "dist/mpi.h"
+#endif
 
 /* from OpenBLAS; declared here so that cblas.h stays out of the CLI */
 char *openblas_get_config(void);
@@ -76,11 +88,40 @@ void dh_build_info(FILE *f)
 	);
 	fprintf(f, "openblas: %s (kernel %s)\n", openblas_get_config(),
 		openblas_get_corename());
-	fprintf(f, "openslide: %s\n", DH_HAVE_OPENSLIDE ? "yes" : "no");
-	fprintf(f, "nifti: %s\n", DH_HAVE_NIFTI ? "yes" : "no");
-	fprintf(f, "gdcm: %s\n", DH_HAVE_GDCM ? "yes" : "no");
-	fprintf(f, "cuda: %s\n", DH_HAVE_CUDA ? "yes" : "no");
-	fprintf(f, "mpi: %s\n", DH_HAVE_MPI ? "yes" : "no");
-	fprintf(f, "xrt: %s\n", DH_HAVE_XRT ? "yes" : "no");
+#if DH_HAVE_OPENSLIDE
+	fprintf(f, "openslide: yes (%s)\n", openslide_get_version());
+#else
+	fprintf(f, "openslide: no\n");
+#endif
+	fprintf(f, "nifti: %s\n",
+		DH_HAVE_NIFTI ? "found (NIfTI reading comes with the image issue)"
+			      : "no");
+#if DH_HAVE_GDCM
+	fprintf(f, "gdcm: yes (%s)\n", dh_gdcm_version());
+#else
+	fprintf(f, "gdcm: no\n");
+#endif
+#if DH_HAVE_CUDA
+	{
+		char why[160] = "", ver[32];
+		dh_cuda_runtime_version(ver, sizeof ver);
+		int n = dh_cuda_device_count(why, sizeof why);
+		fprintf(f, "cuda: yes (runtime %s, %d device%s%s%s)\n", ver, n,
+			n == 1 ? "" : "s", n ? "" : ": ", n ? "" : why);
+	}
+#else
+	fprintf(f, "cuda: no\n");
+#endif
+#if DH_HAVE_MPI
+	{
+		char v[256];
+		dh_mpi_library_version(v, sizeof v);
+		fprintf(f, "mpi: yes (%s)\n", v);
+	}
+#else
+	fprintf(f, "mpi: no\n");
+#endif
+	fprintf(f, "xrt: %s\n",
+		DH_HAVE_XRT ? "found (no FPGA kernels in this version)" : "no");
 	fprintf(f, "sanitizers: %s\n", DH_SANITIZE ? "address,undefined" : "no");
 }
