@@ -5,13 +5,15 @@
  *   dh-test-stream gen GROUPS ROWS > OUT      a grouped stream of known values
  *   dh-test-stream f16 < F32.npy > F16.npy    convert with dh_tensor_convert
  *   dh-test-stream rng SEED N                 first N outputs of dh_rng_seed
- *   dh-test-stream derive SEED A B            first output of dh_rng_derive */
+ *   dh-test-stream derive SEED A B            first output of dh_rng_derive
+ *   dh-test-stream onnx-init MODEL NAME       an initializer as .npy */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
+#include "onnx/model.h"
 #include "stream/tstream.h"
 
 static int fail(const dh_err *e)
@@ -121,6 +123,20 @@ int main(int argc, char **argv)
 		printf("%" PRIu64 "\n", dh_rng_u64(&r));
 		return 0;
 	}
-	fprintf(stderr, "usage: dh-test-stream cat|gen|f16|rng|derive ...\n");
+	if (argc == 4 && !strcmp(argv[1], "onnx-init")) {
+		dh_err e;
+		dh_onnx_model *m = dh_onnx_load(argv[2], &e);
+		const Onnx__TensorProto *tp = m ? dh_onnx_initializer(m, argv[3]) : NULL;
+		dh_tensor *t = NULL;
+		int rc = !m || !tp || dh_onnx_tensor_load(m, tp, &t, &e) ||
+			 dh_npy_write(stdout, t, &e);
+		if (rc)
+			fprintf(stderr, "dh-test-stream: %s\n",
+				tp || !m ? e.msg : "no such initializer");
+		dh_tensor_free(t);
+		dh_onnx_free(m);
+		return rc;
+	}
+	fprintf(stderr, "usage: dh-test-stream cat|gen|f16|rng|derive|onnx-init ...\n");
 	return 2;
 }
