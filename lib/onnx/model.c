@@ -120,8 +120,15 @@ dh_onnx_model *dh_onnx_load(const char *path, dh_err *e)
 		return NULL;
 	}
 	fclose(f);
-	Onnx__ModelProto *p = onnx__model_proto__unpack(NULL, n, buf);
+	dh_onnx_model *m = dh_onnx_parse(buf, n, path, e);
 	free(buf);
+	return m;
+}
+
+dh_onnx_model *dh_onnx_parse(const uint8_t *buf, size_t n, const char *path,
+			     dh_err *e)
+{
+	Onnx__ModelProto *p = onnx__model_proto__unpack(NULL, n, buf);
 	if (!p) {
 		dh_err_set(e, DH_EFORMAT,
 			   "%s: not a valid ONNX model (a field has the wrong "

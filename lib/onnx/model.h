@@ -25,6 +25,10 @@ typedef struct dh_onnx_model {
 /* Read and parse a model file.  Errors name the file (and the byte offset
  * of a protobuf fault). */
 dh_onnx_model *dh_onnx_load(const char *path, dh_err *e);
+/* Parse a model held in memory; `path` names it in messages and its folder
+ * is where external data are looked up. */
+dh_onnx_model *dh_onnx_parse(const uint8_t *buf, size_t n, const char *path,
+			     dh_err *e);
 void dh_onnx_free(dh_onnx_model *m);
 /* Serialise to path through a temporary file and a rename. */
 dh_status dh_onnx_save(const dh_onnx_model *m, const char *path, dh_err *e);

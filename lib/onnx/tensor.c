@@ -122,17 +122,17 @@ static dh_status read_typed(const dh_onnx_model *m, const Onnx__TensorProto *tp,
 	switch (tp->data_type) {
 	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
 		have = tp->n_float_data;
-		if (have == n)
+		if (have == n && n) /* n = 0: the field may be NULL */
 			memcpy(t->data, tp->float_data, n * sizeof(float));
 		break;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
 		have = tp->n_double_data;
-		if (have == n)
+		if (have == n && n) /* n = 0: the field may be NULL */
 			memcpy(t->data, tp->double_data, n * sizeof(double));
 		break;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
 		have = tp->n_int64_data;
-		if (have == n)
+		if (have == n && n) /* n = 0: the field may be NULL */
 			memcpy(t->data, tp->int64_data, n * sizeof(int64_t));
 		break;
 	default: /* int32_data carries int32, the small ints, bool, float16 */
@@ -229,7 +229,7 @@ dh_status dh_onnx_tensor_load(const dh_onnx_model *m, const Onnx__TensorProto *t
 		return dh_err_prefix(e, "%s: initializer '%s'", m->path,
 				     tname(tp));
 	dh_status s = DH_OK;
-	if (tp->has_raw_data)
+	if (tp->has_raw_data && bytes)
 		memcpy(t->data, tp->raw_data.data, bytes); /* little-endian */
 	else
 		s = read_typed(m, tp, t, e);

@@ -24,4 +24,5 @@ replay() { # corpus-name, command...
 replay stream dh-image info
 replay yaml dh-dataset check
 replay onnx_probe dh-onnx info
+replay onnx dh-onnx check
 finish
