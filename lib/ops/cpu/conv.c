@@ -1,0 +1,257 @@
+/* conv.c - Conv (1D, 2D, 3D; strides, pads, dilations, groups) as im2col
+ * followed by sgemm, forward and backward.
+ *
+ * For each sample and group, im2col lays the receptive fields out as a
+ * matrix col[Cg * kernel_size, out_size] (zeros where a field reaches into
+ * the padding), so the convolution is W_g [Mg, Cg * kernel_size] times col.
+ * The backward pass reuses the same matrices: dW_g += dY_g col^T and
+ * dcol = W_g^T dY_g, which col2im adds back into dX.  1D and 2D run as 3D
+ * with leading spatial sizes of one.  The col matrices live in the caller's
+ * workspace. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ops/cpu/cpu.h"
+#include "ops/spatial.h"
+
+static dh_status conv_geometry(const dh_op_attrs *a, const dh_op_ctx *ctx,
+			       const dh_tensor *x, const dh_tensor *w,
+			       dh_spatial *g, dh_err *e)
+{
+	return dh_spatial_resolve(a, DH_OP_CONV, ctx->node, x->ndim - 2,
+				  x->shape + 2, w->shape + 2, g, e);
+}
+
+/* A kernel of size one with unit strides and no padding reads X as it is. */
+static int conv_is_pointwise(const dh_spatial *g)
+{
+	for (int i = 0; i < 3; i++)
+		if (g->k[i] != 1 || g->s[i] != 1 || g->pb[i] || g->pe[i])
+			return 0;
+	return 1;
+}
+
+/* col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...] */
+static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
+		   const float *x, float *col)
+{
+	int64_t rows = cg * g->k_size;
+	DH_OMP_FOR(ctx, rows * g->out_size)
+	for (int64_t r = 0; r < rows; r++) {
+		int64_t c = r / g->k_size, kk = r % g->k_size;
+		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
+		int64_t kd = kk / (g->k[2] * g->k[1]);
+		const float *xc = x + c * g->in_size;
+		float *dst = col + r * g->out_size;
+		for (int64_t od = 0; od < g->out[0]; od++) {
+			int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+			int dok = id >= 0 && id < g->in[0];
+			for (int64_t oh = 0; oh < g->out[1]; oh++) {
+				int64_t ih = oh * g->s[1] - g->pb[1] +
+					     kh * g->d[1];
+				int hok = dok && ih >= 0 && ih < g->in[1];
+				const float *row =
+					hok ? xc + (id * g->in[1] + ih) *
+							   g->in[2]
+					    : xc;
+				for (int64_t ow = 0; ow < g->out[2]; ow++) {
+					int64_t iw = ow * g->s[2] - g->pb[2] +
+						     kw * g->d[2];
+					*dst++ = hok && iw >= 0 && iw < g->in[2]
+							 ? row[iw]
+							 : 0.0f;
+				}
+			}
+		}
+	}
+}
+
+/* dx[c, ...] += col[(c, k), o] for every field position: the adjoint of
+ * im2col.  One thread per channel, so no two threads add to one element. */
+static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
+		   const float *col, float *dx)
+{
+	DH_OMP_FOR(ctx, cg * g->k_size * g->out_size)
+	for (int64_t c = 0; c < cg; c++) {
+		float *xc = dx + c * g->in_size;
+		for (int64_t kk = 0; kk < g->k_size; kk++) {
+			int64_t kw = kk % g->k[2],
+				kh = (kk / g->k[2]) % g->k[1];
+			int64_t kd = kk / (g->k[2] * g->k[1]);
+			const float *src = col + (c * g->k_size + kk) *
+							 g->out_size;
+			for (int64_t od = 0; od < g->out[0]; od++) {
+				int64_t id = od * g->s[0] - g->pb[0] +
+					     kd * g->d[0];
+				for (int64_t oh = 0; oh < g->out[1]; oh++) {
+					int64_t ih = oh * g->s[1] - g->pb[1] +
+						     kh * g->d[1];
+					int ok = id >= 0 && id < g->in[0] &&
+						 ih >= 0 && ih < g->in[1];
+					float *row =
+						ok ? xc + (id * g->in[1] + ih) *
+								  g->in[2]
+						   : xc;
+					for (int64_t ow = 0; ow < g->out[2];
+					     ow++, src++) {
+						int64_t iw = ow * g->s[2] -
+							     g->pb[2] +
+							     kw * g->d[2];
+						if (ok && iw >= 0 &&
+						    iw < g->in[2])
+							row[iw] += *src;
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Floats of one col matrix, checked for overflow. */
+static dh_status col_floats(const dh_op_ctx *ctx, const dh_spatial *g,
+			    int64_t cg, size_t *n, dh_err *e)
+{
+	size_t rows;
+	if (dh_size_mul((size_t)cg, (size_t)g->k_size, &rows) ||
+	    dh_size_mul(rows, (size_t)g->out_size, n) ||
+	    dh_size_mul(*n, 2 * sizeof(float), &rows))
+		return dh_op_fail(e, DH_ENOMEM, DH_OP_CONV, ctx->node,
+				  "the im2col buffer would overflow");
+	if (!ctx->ws)
+		return dh_op_fail(e, DH_EINVAL, DH_OP_CONV, ctx->node,
+				  "needs a workspace for its im2col buffer");
+	return DH_OK;
+}
+
+dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			      int nin, const dh_tensor *const *in, int nout,
+			      dh_tensor *const *out, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_tensor *Y = out[0];
+	dh_spatial g;
+	dh_status st = conv_geometry(a, ctx, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], m = W->shape[0];
+	int64_t grp = a->group, cg = c / grp, mg = m / grp;
+	int64_t kcol = cg * g.k_size;
+	int pointwise = conv_is_pointwise(&g);
+	float *col = NULL;
+	if (!pointwise) {
+		size_t n;
+		if ((st = col_floats(ctx, &g, cg, &n, e)))
+			return st;
+		col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
+		if (!col)
+			return e ? e->status : DH_ENOMEM;
+	}
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	float *y = dh_tensor_f32(Y);
+	for (int64_t s = 0; s < nb; s++) {
+		for (int64_t gi = 0; gi < grp; gi++) {
+			const float *xg = x + (s * c + gi * cg) * g.in_size;
+			const float *src = xg;
+			if (!pointwise) {
+				im2col(ctx, &g, cg, xg, col);
+				src = col;
+			}
+			dh_cpu_sgemm(0, 0, mg, g.out_size, kcol, 1.0f,
+				     w + gi * mg * kcol, kcol, src, g.out_size,
+				     0.0f, y + (s * m + gi * mg) * g.out_size,
+				     g.out_size);
+		}
+	}
+	if (nin > 2) {
+		const float *b = dh_tensor_f32(in[2]);
+		DH_OMP_FOR(ctx, nb * m * g.out_size)
+		for (int64_t sm = 0; sm < nb * m; sm++) {
+			float *row = y + sm * g.out_size, bv = b[sm % m];
+			for (int64_t p = 0; p < g.out_size; p++)
+				row[p] += bv;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			       int nin, const dh_tensor *const *in, int nout,
+			       const dh_tensor *const *out,
+			       const dh_tensor *const *dout,
+			       dh_tensor *const *din, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = conv_geometry(a, ctx, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], m = W->shape[0];
+	int64_t grp = a->group, cg = c / grp, mg = m / grp;
+	int64_t kcol = cg * g.k_size, P = g.out_size;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	const float *dy = dh_tensor_f32(dout[0]);
+	int pointwise = conv_is_pointwise(&g);
+	float *col = NULL, *dcol = NULL;
+	if ((din[0] || din[1]) && !pointwise) {
+		size_t n;
+		if ((st = col_floats(ctx, &g, cg, &n, e)))
+			return st;
+		col = dh_workspace_get(ctx->ws, 2 * n * sizeof(float), e);
+		if (!col)
+			return e ? e->status : DH_ENOMEM;
+		dcol = col + n;
+	}
+	if (nin > 2 && din[2]) {
+		float *db = dh_tensor_f32(din[2]);
+		DH_OMP_FOR(ctx, nb * m * P)
+		for (int64_t j = 0; j < m; j++) {
+			double acc = 0.0;
+			for (int64_t s = 0; s < nb; s++) {
+				const float *row = dy + (s * m + j) * P;
+				for (int64_t p = 0; p < P; p++)
+					acc += row[p];
+			}
+			db[j] = (float)acc;
+		}
+	}
+	float *dw = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	if (dx)
+		memset(dx, 0, dh_tensor_nbytes(din[0]));
+	if (dw && nb == 0)
+		memset(dw, 0, dh_tensor_nbytes(din[1]));
+	for (int64_t s = 0; s < nb; s++) {
+		for (int64_t gi = 0; gi < grp; gi++) {
+			const float *xg = x + (s * c + gi * cg) * g.in_size;
+			const float *dyg = dy + (s * m + gi * mg) * P;
+			const float *wg = w + gi * mg * kcol;
+			if (dw) {
+				const float *src = xg;
+				if (!pointwise) {
+					im2col(ctx, &g, cg, xg, col);
+					src = col;
+				}
+				/* the first sample overwrites, the others add:
+				 * the sum over samples runs in a fixed order */
+				dh_cpu_sgemm(0, 1, mg, kcol, P, 1.0f, dyg, P,
+					     src, P, s ? 1.0f : 0.0f,
+					     dw + gi * mg * kcol, kcol);
+			}
+			if (dx) {
+				float *dxg = dx + (s * c + gi * cg) * g.in_size;
+				if (pointwise) {
+					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f,
+						     wg, kcol, dyg, P, 0.0f,
+						     dxg, P);
+				} else {
+					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f,
+						     wg, kcol, dyg, P, 0.0f,
+						     dcol, P);
+					col2im(ctx, &g, cg, dcol, dxg);
+				}
+			}
+		}
+	}
+	return DH_OK;
+}

@@ -1,0 +1,757 @@
+/* op.c - op names, attribute defaults, shape inference and the checked
+ * entry points that dispatch to a backend (see op.h). */
+#include "config.h"
+
+#include "ops/op.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "ops/spatial.h"
+
+static const char *const op_names[] = {
+	[DH_OP_GEMM] = "Gemm",
+	[DH_OP_MATMUL] = "MatMul",
+	[DH_OP_CONV] = "Conv",
+	[DH_OP_MAXPOOL] = "MaxPool",
+	[DH_OP_AVERAGEPOOL] = "AveragePool",
+	[DH_OP_GLOBALAVERAGEPOOL] = "GlobalAveragePool",
+	[DH_OP_GLOBALMAXPOOL] = "GlobalMaxPool",
+	[DH_OP_BATCHNORM] = "BatchNormalization",
+	[DH_OP_RELU] = "Relu",
+	[DH_OP_LEAKYRELU] = "LeakyRelu",
+	[DH_OP_SIGMOID] = "Sigmoid",
+	[DH_OP_TANH] = "Tanh",
+	[DH_OP_ELU] = "Elu",
+	[DH_OP_SELU] = "Selu",
+	[DH_OP_SOFTPLUS] = "Softplus",
+	[DH_OP_SOFTSIGN] = "Softsign",
+	[DH_OP_HARDSIGMOID] = "HardSigmoid",
+	[DH_OP_GELU] = "Gelu",
+	[DH_OP_ABS] = "Abs",
+	[DH_OP_NEG] = "Neg",
+	[DH_OP_EXP] = "Exp",
+	[DH_OP_LOG] = "Log",
+	[DH_OP_SQRT] = "Sqrt",
+	[DH_OP_RECIPROCAL] = "Reciprocal",
+	[DH_OP_SOFTMAX] = "Softmax",
+	[DH_OP_LOGSOFTMAX] = "LogSoftmax",
+	[DH_OP_ADD] = "Add",
+	[DH_OP_SUB] = "Sub",
+	[DH_OP_MUL] = "Mul",
+	[DH_OP_DIV] = "Div",
+	[DH_OP_FLATTEN] = "Flatten",
+	[DH_OP_RESHAPE] = "Reshape",
+	[DH_OP_IDENTITY] = "Identity",
+	[DH_OP_DROPOUT] = "Dropout",
+};
+static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
+	      "op_names must name every dh_op_type");
+
+const char *dh_op_name(dh_op_type op)
+{
+	return (unsigned)op < DH_OP_COUNT ? op_names[op] : "?";
+}
+
+int dh_op_parse(const char *name, dh_op_type *out)
+{
+	for (int i = 0; i < DH_OP_COUNT; i++)
+		if (strcmp(name, op_names[i]) == 0) {
+			*out = (dh_op_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
+{
+	memset(a, 0, sizeof *a);
+	a->alpha = 1.0f;
+	a->beta = 1.0f;
+	a->group = 1;
+	a->axis = 1;
+	a->epsilon = 1e-5f;
+	a->momentum = 0.9f;
+	a->ratio = 0.5f;
+	for (int i = 0; i < DH_MAX_SPATIAL; i++)
+		a->strides[i] = a->dilations[i] = 1;
+	switch (op) {
+	case DH_OP_LEAKYRELU:
+		a->alpha = 0.01f;
+		break;
+	case DH_OP_SELU:
+		a->alpha = 1.67326319217681884765625f;
+		a->gamma = 1.05070102214813232421875f;
+		break;
+	case DH_OP_HARDSIGMOID:
+		a->alpha = 0.2f;
+		a->beta = 0.5f;
+		break;
+	case DH_OP_SOFTMAX:
+	case DH_OP_LOGSOFTMAX:
+		a->axis = -1;
+		break;
+	default:
+		break;
+	}
+}
+
+void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
+		 int *max_out)
+{
+	int ni = 1, xi = 1, no = 1, xo = 1;
+	switch (op) {
+	case DH_OP_GEMM: ni = 2; xi = 3; break;
+	case DH_OP_CONV: ni = 2; xi = 3; break;
+	case DH_OP_MATMUL:
+	case DH_OP_ADD:
+	case DH_OP_SUB:
+	case DH_OP_MUL:
+	case DH_OP_DIV: ni = xi = 2; break;
+	case DH_OP_BATCHNORM: ni = xi = 5; xo = 3; break;
+	case DH_OP_DROPOUT: xo = 2; break;
+	default: break;
+	}
+	*min_in = ni, *max_in = xi, *min_out = no, *max_out = xo;
+}
+
+dh_status dh_op_fail(dh_err *e, dh_status s, dh_op_type op, const char *node,
+		     const char *fmt, ...)
+{
+	if (!e)
+		return s;
+	int n;
+	if (node && *node)
+		n = snprintf(e->msg, sizeof e->msg, "%s node '%s': ",
+			     dh_op_name(op), node);
+	else
+		n = snprintf(e->msg, sizeof e->msg, "%s: ", dh_op_name(op));
+	if (n < 0 || (size_t)n >= sizeof e->msg)
+		n = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg + n, sizeof e->msg - (size_t)n, fmt, ap);
+	va_end(ap);
+	e->status = s;
+	return s;
+}
+
+/* ---- workspace ---------------------------------------------------------- */
+
+void dh_workspace_init(dh_workspace *ws)
+{
+	memset(ws, 0, sizeof *ws);
+}
+
+void dh_workspace_release(dh_workspace *ws)
+{
+	dh_free_aligned(ws->data);
+	memset(ws, 0, sizeof *ws);
+}
+
+void *dh_workspace_get(dh_workspace *ws, size_t bytes, dh_err *e)
+{
+	if (bytes <= ws->size && ws->data)
+		return ws->data;
+	/* the old contents are not kept: a workspace is scratch per call */
+	void *p = dh_alloc_aligned(bytes ? bytes : 1, e);
+	if (!p)
+		return NULL;
+	dh_free_aligned(ws->data);
+	ws->data = p;
+	ws->size = bytes;
+	ws->grows++;
+	return p;
+}
+
+/* ---- shape inference ---------------------------------------------------- */
+
+static const char *fmt_shape(char *buf, size_t n, const dh_shape *s)
+{
+	return dh_shape_format(buf, n, s->ndim, s->d);
+}
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+dh_status dh_spatial_resolve(const dh_op_attrs *a, dh_op_type op,
+			     const char *node, int nsp, const int64_t *in,
+			     const int64_t *k, dh_spatial *g, dh_err *e)
+{
+	if (nsp < 1 || nsp > DH_MAX_SPATIAL)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "%d spatial dimensions (1 to %d supported)",
+				  nsp, DH_MAX_SPATIAL);
+	g->nsp = nsp;
+	g->in_size = g->k_size = g->out_size = 1;
+	int off = 3 - nsp;
+	for (int i = 0; i < 3; i++) {
+		g->in[i] = g->k[i] = g->s[i] = g->d[i] = g->out[i] = 1;
+		g->pb[i] = g->pe[i] = 0;
+	}
+	for (int i = 0; i < nsp; i++) {
+		int j = off + i;
+		int64_t s = a->strides[i], d = a->dilations[i];
+		if (s < 1 || d < 1 || k[i] < 1)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "stride %lld, dilation %lld and "
+					  "kernel %lld of spatial axis %d must "
+					  "be positive",
+					  (long long)s, (long long)d,
+					  (long long)k[i], i);
+		int64_t pb = a->pads[i], pe = a->pads[nsp + i];
+		int64_t span = (k[i] - 1) * d + 1;
+		if (a->auto_pad == DH_PAD_VALID) {
+			pb = pe = 0;
+		} else if (a->auto_pad != DH_PAD_NOTSET) {
+			int64_t o = ceil_div(in[i], s);
+			int64_t total = (o - 1) * s + span - in[i];
+			if (total < 0)
+				total = 0;
+			if (a->auto_pad == DH_PAD_SAME_UPPER)
+				pb = total / 2, pe = total - pb;
+			else
+				pe = total / 2, pb = total - pe;
+		} else if (pb < 0 || pe < 0) {
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "negative pads on spatial axis %d",
+					  i);
+		}
+		int64_t padded = in[i] + pb + pe;
+		if (padded < span)
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "spatial axis %d: input %lld with "
+					  "pads %lld+%lld is smaller than the "
+					  "kernel's extent %lld",
+					  i, (long long)in[i], (long long)pb,
+					  (long long)pe, (long long)span);
+		int64_t o;
+		if (a->ceil_mode) {
+			o = ceil_div(padded - span, s) + 1;
+			/* the last window must start inside the input or its
+			 * leading pad, as in PyTorch and ONNX's reference */
+			if ((o - 1) * s >= in[i] + pb)
+				o--;
+		} else {
+			o = (padded - span) / s + 1;
+		}
+		g->in[j] = in[i], g->k[j] = k[i], g->s[j] = s, g->d[j] = d;
+		g->pb[j] = pb, g->pe[j] = pe, g->out[j] = o;
+	}
+	for (int i = 0; i < 3; i++) {
+		g->in_size *= g->in[i];
+		g->k_size *= g->k[i];
+		g->out_size *= g->out[i];
+	}
+	return DH_OK;
+}
+
+/* Multidirectional (NumPy) broadcast of a and b into out. */
+static dh_status broadcast_shapes(dh_op_type op, const char *node,
+				  const dh_shape *a, const dh_shape *b,
+				  dh_shape *out, dh_err *e)
+{
+	int n = a->ndim > b->ndim ? a->ndim : b->ndim;
+	out->ndim = n;
+	for (int i = 0; i < n; i++) {
+		int ia = a->ndim - n + i, ib = b->ndim - n + i;
+		int64_t da = ia >= 0 ? a->d[ia] : 1;
+		int64_t db = ib >= 0 ? b->d[ib] : 1;
+		if (da != db && da != 1 && db != 1) {
+			char sa[128], sb[128];
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "shapes %s and %s do not broadcast "
+					  "(axis %d: %lld vs %lld)",
+					  fmt_shape(sa, sizeof sa, a),
+					  fmt_shape(sb, sizeof sb, b), i,
+					  (long long)da, (long long)db);
+		}
+		out->d[i] = da == 1 ? db : da;
+	}
+	return DH_OK;
+}
+
+static dh_status infer_gemm(const dh_op_attrs *a, const char *node, int nin,
+			    const dh_shape *in, dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	if (in[0].ndim != 2 || in[1].ndim != 2)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_GEMM, node,
+				  "A %s and B %s must be matrices",
+				  fmt_shape(s0, sizeof s0, &in[0]),
+				  fmt_shape(s1, sizeof s1, &in[1]));
+	int64_t m = a->trans_a ? in[0].d[1] : in[0].d[0];
+	int64_t k = a->trans_a ? in[0].d[0] : in[0].d[1];
+	int64_t k2 = a->trans_b ? in[1].d[1] : in[1].d[0];
+	int64_t n = a->trans_b ? in[1].d[0] : in[1].d[1];
+	if (k != k2)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_GEMM, node,
+				  "A %s (transA=%d) and B %s (transB=%d) "
+				  "disagree on K: %lld vs %lld",
+				  fmt_shape(s0, sizeof s0, &in[0]), a->trans_a,
+				  fmt_shape(s1, sizeof s1, &in[1]), a->trans_b,
+				  (long long)k, (long long)k2);
+	out->ndim = 2;
+	out->d[0] = m, out->d[1] = n;
+	if (nin > 2) {
+		/* C broadcasts one way only: to [M, N] */
+		const dh_shape *c = &in[2];
+		int ok = c->ndim <= 2;
+		for (int i = 0; ok && i < c->ndim; i++) {
+			int64_t want = out->d[2 - c->ndim + i];
+			ok = c->d[i] == 1 || c->d[i] == want;
+		}
+		if (!ok)
+			return dh_op_fail(e, DH_ESHAPE, DH_OP_GEMM, node,
+					  "C %s does not broadcast to [%lld, "
+					  "%lld]",
+					  fmt_shape(s0, sizeof s0, c),
+					  (long long)m, (long long)n);
+	}
+	return DH_OK;
+}
+
+static dh_status infer_matmul(const char *node, const dh_shape *in,
+			      dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	const dh_shape *a = &in[0], *b = &in[1];
+	if (a->ndim < 2 || b->ndim < 2)
+		return dh_op_fail(e, DH_EUNSUPPORTED, DH_OP_MATMUL, node,
+				  "1-D operands (%s, %s) are not supported; "
+				  "reshape them to matrices",
+				  fmt_shape(s0, sizeof s0, a),
+				  fmt_shape(s1, sizeof s1, b));
+	if (a->d[a->ndim - 1] != b->d[b->ndim - 2])
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_MATMUL, node,
+				  "A %s and B %s disagree on K",
+				  fmt_shape(s0, sizeof s0, a),
+				  fmt_shape(s1, sizeof s1, b));
+	dh_shape ba = *a, bb = *b;
+	ba.ndim -= 2, bb.ndim -= 2;
+	dh_status st = broadcast_shapes(DH_OP_MATMUL, node, &ba, &bb, out, e);
+	if (st)
+		return st;
+	out->d[out->ndim++] = a->d[a->ndim - 2];
+	out->d[out->ndim++] = b->d[b->ndim - 1];
+	return DH_OK;
+}
+
+static dh_status infer_conv(const dh_op_attrs *a, const char *node, int nin,
+			    const dh_shape *in, dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	const dh_shape *x = &in[0], *w = &in[1];
+	if (x->ndim < 3 || x->ndim > 2 + DH_MAX_SPATIAL || w->ndim != x->ndim)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_CONV, node,
+				  "X %s and W %s must both be [N, C, ...] with "
+				  "1 to 3 spatial axes",
+				  fmt_shape(s0, sizeof s0, x),
+				  fmt_shape(s1, sizeof s1, w));
+	int nsp = x->ndim - 2;
+	int64_t g = a->group;
+	if (g < 1 || x->d[1] % g || w->d[0] % g || w->d[1] * g != x->d[1])
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_CONV, node,
+				  "X %s, W %s and group %lld do not fit "
+				  "(W must be [M, C/group, ...], M a multiple "
+				  "of group)",
+				  fmt_shape(s0, sizeof s0, x),
+				  fmt_shape(s1, sizeof s1, w), (long long)g);
+	if (a->kernel_ndim) {
+		for (int i = 0; i < nsp; i++)
+			if (a->kernel_ndim != nsp ||
+			    a->kernel_shape[i] != w->d[2 + i])
+				return dh_op_fail(e, DH_ESHAPE, DH_OP_CONV,
+						  node,
+						  "kernel_shape does not match "
+						  "W %s",
+						  fmt_shape(s1, sizeof s1, w));
+	}
+	if (nin > 2 && (in[2].ndim != 1 || in[2].d[0] != w->d[0]))
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_CONV, node,
+				  "B %s must be [%lld]",
+				  fmt_shape(s0, sizeof s0, &in[2]),
+				  (long long)w->d[0]);
+	dh_spatial sp;
+	dh_status st = dh_spatial_resolve(a, DH_OP_CONV, node, nsp, x->d + 2,
+					  w->d + 2, &sp, e);
+	if (st)
+		return st;
+	out->ndim = x->ndim;
+	out->d[0] = x->d[0];
+	out->d[1] = w->d[0];
+	for (int i = 0; i < nsp; i++)
+		out->d[2 + i] = sp.out[3 - nsp + i];
+	return DH_OK;
+}
+
+static dh_status infer_pool(dh_op_type op, const dh_op_attrs *a,
+			    const char *node, const dh_shape *x, dh_shape *out,
+			    dh_err *e)
+{
+	char s0[128];
+	if (x->ndim < 3 || x->ndim > 2 + DH_MAX_SPATIAL)
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "X %s must be [N, C, ...] with 1 to 3 "
+				  "spatial axes",
+				  fmt_shape(s0, sizeof s0, x));
+	int nsp = x->ndim - 2;
+	*out = *x;
+	if (op == DH_OP_GLOBALAVERAGEPOOL || op == DH_OP_GLOBALMAXPOOL) {
+		for (int i = 0; i < nsp; i++)
+			out->d[2 + i] = 1;
+		return DH_OK;
+	}
+	if (a->kernel_ndim != nsp)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "kernel_shape has %d axes, X %s has %d "
+				  "spatial axes",
+				  a->kernel_ndim, fmt_shape(s0, sizeof s0, x),
+				  nsp);
+	if (a->ceil_mode && op == DH_OP_AVERAGEPOOL)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "ceil_mode=1 is not supported for "
+				  "AveragePool");
+	dh_spatial sp;
+	dh_status st = dh_spatial_resolve(a, op, node, nsp, x->d + 2,
+					  a->kernel_shape, &sp, e);
+	if (st)
+		return st;
+	/* a window wholly in the padding has no maximum and, without
+	 * count_include_pad, no mean: refuse it rather than invent a value */
+	int needs_tap = op == DH_OP_MAXPOOL || !a->count_include_pad;
+	for (int j = 3 - nsp; needs_tap && j < 3; j++)
+		for (int64_t o = 0; o < sp.out[j]; o++) {
+			int hit = 0;
+			for (int64_t t = 0; t < sp.k[j] && !hit; t++) {
+				int64_t p = o * sp.s[j] - sp.pb[j] + t * sp.d[j];
+				hit = p >= 0 && p < sp.in[j];
+			}
+			if (!hit)
+				return dh_op_fail(e, DH_ESHAPE, op, node,
+						  "output %lld of spatial axis "
+						  "%d pools padding only",
+						  (long long)o, j - (3 - nsp));
+		}
+	for (int i = 0; i < nsp; i++)
+		out->d[2 + i] = sp.out[3 - nsp + i];
+	return DH_OK;
+}
+
+static dh_status infer_batchnorm(const dh_op_attrs *a, const char *node,
+				 const dh_shape *in, int nout, dh_shape *out,
+				 dh_err *e)
+{
+	char s0[128], s1[128];
+	const dh_shape *x = &in[0];
+	if (x->ndim < 2)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_BATCHNORM, node,
+				  "X %s must be [N, C, ...]",
+				  fmt_shape(s0, sizeof s0, x));
+	static const char *const what[] = {"X", "scale", "B", "input_mean",
+					   "input_var"};
+	for (int i = 1; i < 5; i++)
+		if (in[i].ndim != 1 || in[i].d[0] != x->d[1])
+			return dh_op_fail(e, DH_ESHAPE, DH_OP_BATCHNORM, node,
+					  "%s %s must be [%lld] for X %s",
+					  what[i],
+					  fmt_shape(s0, sizeof s0, &in[i]),
+					  (long long)x->d[1],
+					  fmt_shape(s1, sizeof s1, x));
+	if (nout > 1 && !a->training_mode)
+		return dh_op_fail(e, DH_EINVAL, DH_OP_BATCHNORM, node,
+				  "running_mean and running_var outputs exist "
+				  "only with training_mode=1");
+	out[0] = *x;
+	for (int i = 1; i < nout; i++)
+		out[i] = in[3];
+	return DH_OK;
+}
+
+static dh_status infer_axis(dh_op_type op, const char *node, int64_t axis,
+			    int ndim, int inclusive, int64_t *norm, dh_err *e)
+{
+	int64_t hi = inclusive ? ndim : ndim - 1;
+	int64_t v = axis < 0 ? axis + ndim : axis;
+	if (v < 0 || v > hi)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "axis %lld is out of range for %d dimensions",
+				  (long long)axis, ndim);
+	*norm = v;
+	return DH_OK;
+}
+
+static dh_status infer_reshape(const dh_op_attrs *a, const char *node,
+			       const dh_shape *x, dh_shape *out, dh_err *e)
+{
+	char s0[128];
+	int64_t n = dh_shape_numel(x->ndim, x->d), known = 1;
+	int infer_at = -1;
+	if (a->shape_ndim < 0 || a->shape_ndim > DH_MAX_DIMS)
+		return dh_op_fail(e, DH_EINVAL, DH_OP_RESHAPE, node,
+				  "shape has %d dimensions (at most %d)",
+				  a->shape_ndim, DH_MAX_DIMS);
+	out->ndim = a->shape_ndim;
+	for (int i = 0; i < a->shape_ndim; i++) {
+		int64_t v = a->shape[i];
+		if (v == 0 && !a->allowzero) {
+			if (i >= x->ndim)
+				return dh_op_fail(e, DH_ESHAPE, DH_OP_RESHAPE,
+						  node,
+						  "shape[%d] = 0 copies a "
+						  "dimension X %s lacks",
+						  i, fmt_shape(s0, sizeof s0, x));
+			v = x->d[i];
+		} else if (v == -1) {
+			if (infer_at >= 0)
+				return dh_op_fail(e, DH_EINVAL, DH_OP_RESHAPE,
+						  node, "more than one -1 in "
+						  "shape");
+			infer_at = i;
+			continue;
+		} else if (v < 0) {
+			return dh_op_fail(e, DH_EINVAL, DH_OP_RESHAPE, node,
+					  "shape[%d] = %lld", i, (long long)v);
+		}
+		out->d[i] = v;
+		known *= v;
+	}
+	if (infer_at >= 0) {
+		if (known == 0 || n % known)
+			return dh_op_fail(e, DH_ESHAPE, DH_OP_RESHAPE, node,
+					  "X %s cannot be reshaped with -1 "
+					  "(%lld elements)",
+					  fmt_shape(s0, sizeof s0, x),
+					  (long long)n);
+		out->d[infer_at] = n / known;
+		known = n;
+	}
+	if (known != n)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_RESHAPE, node,
+				  "X %s has %lld elements, the new shape %lld",
+				  fmt_shape(s0, sizeof s0, x), (long long)n,
+				  (long long)known);
+	return DH_OK;
+}
+
+dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
+		      int nin, const dh_shape *in, int nout, dh_shape *out,
+		      dh_err *e)
+{
+	int ni, xi, no, xo;
+	if ((unsigned)op >= DH_OP_COUNT)
+		return dh_err_set(e, DH_EINVAL, "unknown op type %d", (int)op);
+	dh_op_arity(op, &ni, &xi, &no, &xo);
+	if (nin < ni || nin > xi || nout < no || nout > xo)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "%d inputs and %d outputs (takes %d to %d "
+				  "inputs, %d to %d outputs)",
+				  nin, nout, ni, xi, no, xo);
+	for (int i = 0; i < nin; i++)
+		if (dh_shape_numel(in[i].ndim, in[i].d) < 0)
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "input %d has an invalid shape", i);
+	int64_t ax = 0;
+	dh_status st;
+	switch (op) {
+	case DH_OP_GEMM:
+		return infer_gemm(a, node, nin, in, out, e);
+	case DH_OP_MATMUL:
+		return infer_matmul(node, in, out, e);
+	case DH_OP_CONV:
+		return infer_conv(a, node, nin, in, out, e);
+	case DH_OP_MAXPOOL:
+	case DH_OP_AVERAGEPOOL:
+	case DH_OP_GLOBALAVERAGEPOOL:
+	case DH_OP_GLOBALMAXPOOL:
+		return infer_pool(op, a, node, &in[0], out, e);
+	case DH_OP_BATCHNORM:
+		return infer_batchnorm(a, node, in, nout, out, e);
+	case DH_OP_SOFTMAX:
+	case DH_OP_LOGSOFTMAX:
+		st = infer_axis(op, node, a->axis, in[0].ndim, 0, &ax, e);
+		if (st)
+			return st;
+		out[0] = in[0];
+		return DH_OK;
+	case DH_OP_ADD:
+	case DH_OP_SUB:
+	case DH_OP_MUL:
+	case DH_OP_DIV:
+		return broadcast_shapes(op, node, &in[0], &in[1], out, e);
+	case DH_OP_FLATTEN: {
+		st = infer_axis(op, node, a->axis, in[0].ndim, 1, &ax, e);
+		if (st)
+			return st;
+		int64_t r = 1, c = 1;
+		for (int i = 0; i < in[0].ndim; i++)
+			*(i < ax ? &r : &c) *= in[0].d[i];
+		out->ndim = 2;
+		out->d[0] = r, out->d[1] = c;
+		return DH_OK;
+	}
+	case DH_OP_RESHAPE:
+		return infer_reshape(a, node, &in[0], out, e);
+	case DH_OP_DROPOUT:
+		if (a->ratio < 0.0f || a->ratio >= 1.0f)
+			return dh_op_fail(e, DH_ERANGE, op, node,
+					  "ratio %g is outside [0, 1)",
+					  (double)a->ratio);
+		out[0] = in[0];
+		if (nout > 1)
+			out[1] = in[0];
+		return DH_OK;
+	default: /* elementwise unary ops and Identity */
+		out[0] = in[0];
+		return DH_OK;
+	}
+}
+
+/* ---- checked dispatch --------------------------------------------------- */
+
+int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward)
+{
+	const dh_backend *b = dh_device_backend(dev, NULL);
+	if (!b || (unsigned)op >= DH_OP_COUNT || !b->kernels[op].forward)
+		return 0;
+	return !need_backward || b->kernels[op].backward != NULL;
+}
+
+/* Optional inputs: Gemm's C and Conv's B may be NULL. */
+static int optional_input(dh_op_type op, int i)
+{
+	return (op == DH_OP_GEMM || op == DH_OP_CONV) && i == 2;
+}
+
+/* Drop trailing NULL optional inputs so kernels see nin as ONNX would. */
+static int effective_nin(dh_op_type op, int nin, const dh_tensor *const *in)
+{
+	while (nin > 0 && !in[nin - 1] && optional_input(op, nin - 1))
+		nin--;
+	return nin;
+}
+
+static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
+			    const dh_op_attrs *a, int nin,
+			    const dh_tensor *const *in, int nout,
+			    const dh_tensor *const *out, const dh_kernel **k,
+			    dh_err *e)
+{
+	const char *node = ctx ? ctx->node : NULL;
+	if ((unsigned)op >= DH_OP_COUNT)
+		return dh_err_set(e, DH_EINVAL, "unknown op type %d", (int)op);
+	if (!ctx || !ctx->dev)
+		return dh_op_fail(e, DH_EINVAL, op, node, "no device given");
+	const dh_backend *b = dh_device_backend(ctx->dev, e);
+	if (!b)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "no backend for device %s:%d",
+				  dh_device_kind_name(ctx->dev->kind),
+				  ctx->dev->index);
+	*k = &b->kernels[op];
+	if (!(*k)->forward)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "not implemented on the %s backend", b->name);
+	dh_shape ins[8], want[4];
+	if (nin > 8 || nout > 4)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "too many inputs or outputs");
+	for (int i = 0; i < nin; i++) {
+		if (!in[i])
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "input %d is missing", i);
+		if (in[i]->dtype != DH_F32)
+			return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+					  "input %d is %s (float32 only)", i,
+					  dh_dtype_name(in[i]->dtype));
+		dh_shape_of(&ins[i], in[i]);
+	}
+	dh_status st = dh_op_infer(op, a, node, nin, ins, nout, want, e);
+	if (st)
+		return st;
+	for (int i = 0; i < nout; i++) {
+		char s0[128], s1[128];
+		if (!out[i])
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "output %d is missing", i);
+		int mask = op == DH_OP_DROPOUT && i == 1;
+		dh_dtype dt = mask ? DH_BOOL : DH_F32;
+		if (out[i]->dtype != dt)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "output %d is %s, not %s", i,
+					  dh_dtype_name(out[i]->dtype),
+					  dh_dtype_name(dt));
+		if (!dh_shape_equal(out[i]->ndim, out[i]->shape, want[i].ndim,
+				    want[i].d))
+			return dh_op_fail(
+				e, DH_ESHAPE, op, node,
+				"output %d is %s, the inputs give %s", i,
+				dh_shape_format(s0, sizeof s0, out[i]->ndim,
+						out[i]->shape),
+				fmt_shape(s1, sizeof s1, &want[i]));
+	}
+	return DH_OK;
+}
+
+dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
+			const dh_op_attrs *a, int nin,
+			const dh_tensor *const *in, int nout,
+			dh_tensor *const *out, dh_err *e)
+{
+	const dh_kernel *k;
+	nin = effective_nin(op, nin, in);
+	dh_status st = check_call(ctx, op, a, nin, in, nout,
+				  (const dh_tensor *const *)out, &k, e);
+	if (st)
+		return st;
+	return k->forward(ctx, a, nin, in, nout, out, e);
+}
+
+dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
+			 const dh_op_attrs *a, int nin,
+			 const dh_tensor *const *in, int nout,
+			 const dh_tensor *const *out,
+			 const dh_tensor *const *dout, dh_tensor *const *din,
+			 dh_err *e)
+{
+	const dh_kernel *k;
+	nin = effective_nin(op, nin, in);
+	dh_status st = check_call(ctx, op, a, nin, in, nout, out, &k, e);
+	if (st)
+		return st;
+	const char *node = ctx->node;
+	if (!k->backward)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "no backward on this backend");
+	if (!dout[0])
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "the gradient of output 0 is missing");
+	for (int i = 0; i < nout; i++) {
+		if (!dout[i])
+			continue;
+		if (dout[i]->dtype != DH_F32 ||
+		    !dh_shape_equal(dout[i]->ndim, dout[i]->shape,
+				    out[i]->ndim, out[i]->shape))
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "the gradient of output %d does not "
+					  "match the output",
+					  i);
+	}
+	for (int i = 0; i < nin; i++) {
+		if (!din[i])
+			continue;
+		if (din[i]->dtype != DH_F32 ||
+		    !dh_shape_equal(din[i]->ndim, din[i]->shape, in[i]->ndim,
+				    in[i]->shape))
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "the gradient of input %d does not "
+					  "match the input",
+					  i);
+	}
+	return k->backward(ctx, a, nin, in, nout, out, dout, din, e);
+}

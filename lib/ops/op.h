@@ -1,0 +1,214 @@
+/* op.h - tensor operations in ONNX semantics, reached through a per-device
+ * dispatch table.
+ *
+ * An op is named by its ONNX type (dh_op_type, with the ONNX spelling from
+ * dh_op_name) and configured by one dh_op_attrs holding the ONNX attributes
+ * that dh understands; dh_op_attrs_init sets the ONNX defaults.  Inputs that
+ * ONNX passes as constant tensors (Reshape's shape, Dropout's ratio and
+ * training_mode) are carried in the attributes: whoever builds the node (the
+ * ONNX importer) folds those constants in.
+ *
+ * Device independence: shape inference (dh_op_infer) and argument checks live
+ * here; the arithmetic lives in a backend's kernel table (lib/ops/cpu/ for the
+ * CPU), so a new backend is one folder filling a dh_backend.
+ *
+ * Tensors: float32, contiguous, row-major, NCHW for images.  Outputs are
+ * allocated by the caller with the shapes dh_op_infer gives; kernels never
+ * allocate tensors.  Scratch memory (im2col buffers) comes from the caller's
+ * dh_workspace, which grows on first use and is then reused, so a training
+ * step allocates nothing after the first.
+ *
+ * Backward: given the forward inputs and outputs and the gradients of the
+ * outputs (dout), write the gradient of every input whose din[i] is not NULL.
+ * Gradients are written, not accumulated: a graph that fans a tensor out sums
+ * the contributions itself.  Every message names the op and, when the context
+ * carries one, the node. */
+#ifndef DH_OPS_OP_H
+#define DH_OPS_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "ops/device.h"
+
+typedef enum dh_op_type {
+	DH_OP_GEMM = 0,
+	DH_OP_MATMUL,
+	DH_OP_CONV,
+	DH_OP_MAXPOOL,
+	DH_OP_AVERAGEPOOL,
+	DH_OP_GLOBALAVERAGEPOOL,
+	DH_OP_GLOBALMAXPOOL,
+	DH_OP_BATCHNORM,
+	DH_OP_RELU,
+	DH_OP_LEAKYRELU,
+	DH_OP_SIGMOID,
+	DH_OP_TANH,
+	DH_OP_ELU,
+	DH_OP_SELU,
+	DH_OP_SOFTPLUS,
+	DH_OP_SOFTSIGN,
+	DH_OP_HARDSIGMOID,
+	DH_OP_GELU,
+	DH_OP_ABS,
+	DH_OP_NEG,
+	DH_OP_EXP,
+	DH_OP_LOG,
+	DH_OP_SQRT,
+	DH_OP_RECIPROCAL,
+	DH_OP_SOFTMAX,
+	DH_OP_LOGSOFTMAX,
+	DH_OP_ADD,
+	DH_OP_SUB,
+	DH_OP_MUL,
+	DH_OP_DIV,
+	DH_OP_FLATTEN,
+	DH_OP_RESHAPE,
+	DH_OP_IDENTITY,
+	DH_OP_DROPOUT,
+	DH_OP_COUNT
+} dh_op_type;
+
+typedef enum dh_auto_pad {
+	DH_PAD_NOTSET = 0, /* use pads */
+	DH_PAD_SAME_UPPER, /* output = ceil(in / stride), extra pad at the end */
+	DH_PAD_SAME_LOWER, /* the same, extra pad at the beginning */
+	DH_PAD_VALID       /* no padding */
+} dh_auto_pad;
+
+/* Spatial ops handle 1 to 3 spatial dimensions. */
+#define DH_MAX_SPATIAL 3
+
+typedef struct dh_op_attrs {
+	/* Gemm: Y = alpha * A' B' + beta * C.  Elu, LeakyRelu, Selu and
+	 * HardSigmoid read alpha too (op-specific defaults). */
+	float alpha, beta;
+	int trans_a, trans_b;
+	/* Selu */
+	float gamma;
+	/* Conv, MaxPool, AveragePool.  kernel_ndim == 0: Conv takes the
+	 * kernel shape from W.  pads = begin[0..n), end[0..n). */
+	int kernel_ndim;
+	int64_t kernel_shape[DH_MAX_SPATIAL];
+	int64_t strides[DH_MAX_SPATIAL];
+	int64_t dilations[DH_MAX_SPATIAL];
+	int64_t pads[2 * DH_MAX_SPATIAL];
+	dh_auto_pad auto_pad;
+	int64_t group;
+	int count_include_pad;
+	int ceil_mode;
+	/* Softmax, LogSoftmax, Flatten */
+	int64_t axis;
+	/* BatchNormalization */
+	float epsilon, momentum;
+	/* BatchNormalization (attribute) and Dropout (input in ONNX) */
+	int training_mode;
+	/* Dropout (an input in ONNX) */
+	float ratio;
+	/* Reshape (an input in ONNX) */
+	int shape_ndim;
+	int64_t shape[DH_MAX_DIMS];
+	int allowzero;
+	/* Gelu: 0 = exact (erf), 1 = "tanh" approximation */
+	int approximate_tanh;
+} dh_op_attrs;
+
+typedef struct dh_shape {
+	int ndim;
+	int64_t d[DH_MAX_DIMS];
+} dh_shape;
+
+/* Scratch memory owned by the caller: one block that grows to the largest
+ * request and is kept.  _init/_release: storage is the caller's. */
+typedef struct dh_workspace {
+	void *data;
+	size_t size;
+	int grows; /* times it was (re)allocated: tests check it settles */
+} dh_workspace;
+
+void dh_workspace_init(dh_workspace *ws);
+void dh_workspace_release(dh_workspace *ws);
+/* A block of at least `bytes`, valid until the next call on ws; its
+ * contents are undefined. */
+void *dh_workspace_get(dh_workspace *ws, size_t bytes, dh_err *e);
+
+/* What a kernel may use besides its tensors.  dev is required; ws is
+ * required by ops that need scratch (Conv); rng by Dropout in training. */
+typedef struct dh_op_ctx {
+	const dh_device *dev;
+	const char *node; /* node name for messages; may be NULL */
+	dh_workspace *ws;
+	dh_rng *rng;
+} dh_op_ctx;
+
+typedef dh_status (*dh_forward_fn)(const dh_op_ctx *ctx,
+				   const dh_op_attrs *a, int nin,
+				   const dh_tensor *const *in, int nout,
+				   dh_tensor *const *out, dh_err *e);
+typedef dh_status (*dh_backward_fn)(const dh_op_ctx *ctx,
+				    const dh_op_attrs *a, int nin,
+				    const dh_tensor *const *in, int nout,
+				    const dh_tensor *const *out,
+				    const dh_tensor *const *dout,
+				    dh_tensor *const *din, dh_err *e);
+
+typedef struct dh_kernel {
+	dh_forward_fn forward;   /* NULL: op not supported on this device */
+	dh_backward_fn backward; /* NULL: no gradient on this device */
+} dh_kernel;
+
+/* A backend: a name and DH_OP_COUNT kernels indexed by dh_op_type. */
+typedef struct dh_backend {
+	const char *name;
+	const dh_kernel *kernels;
+} dh_backend;
+
+/* ONNX op type name ("Conv"); "?" for an invalid value. */
+const char *dh_op_name(dh_op_type op);
+/* Look an ONNX op type up; 0 or -1 if dh does not know it. */
+int dh_op_parse(const char *name, dh_op_type *out);
+/* ONNX defaults for op (alpha 0.01 for LeakyRelu, 1.0 for Elu, ...). */
+void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op);
+/* Allowed numbers of inputs and outputs. */
+void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
+		 int *max_out);
+
+/* Output shapes from input shapes.  Errors name the node (may be NULL) and
+ * the op, and say which input does not fit. */
+dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
+		      int nin, const dh_shape *in, int nout, dh_shape *out,
+		      dh_err *e);
+
+/* Whether dev's backend has a forward (and a backward) for op. */
+int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
+
+/* Check arity, dtypes and shapes (against dh_op_infer) and run the kernel.
+ * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B). */
+dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
+			const dh_op_attrs *a, int nin,
+			const dh_tensor *const *in, int nout,
+			dh_tensor *const *out, dh_err *e);
+/* din[i] must have in[i]'s shape, or be NULL when that gradient is not
+ * wanted; dout[i] has out[i]'s shape, NULL for outputs without gradient. */
+dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
+			 const dh_op_attrs *a, int nin,
+			 const dh_tensor *const *in, int nout,
+			 const dh_tensor *const *out,
+			 const dh_tensor *const *dout, dh_tensor *const *din,
+			 dh_err *e);
+
+/* For kernels: record s with "Op node 'name': " before the message. */
+dh_status dh_op_fail(dh_err *e, dh_status s, dh_op_type op, const char *node,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static inline void dh_shape_of(dh_shape *s, const dh_tensor *t)
+{
+	s->ndim = t->ndim;
+	for (int i = 0; i < t->ndim; i++)
+		s->d[i] = t->shape[i];
+}
+
+#endif
