@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""gen_ops.py - reference values for tests/unit/test_ops_*.c, from NumPy.
+
+Writes tests/unit/ref_ops.h.  Every expected value is computed here with
+plain NumPy loops that follow the ONNX operator specification, independently
+of dh's kernels (no im2col, no shared code).  Run with Debian's
+/usr/bin/python3 (python3-numpy):  /usr/bin/python3 tests/ref/gen_ops.py
+"""
+import math
+import os
+import sys
+
+import numpy as np
+
+rng = np.random.default_rng(20261126)
+out = []
+
+
+def emit(name, a):
+    a = np.asarray(a, dtype=np.float32)
+    shape = ", ".join(str(d) for d in a.shape) or "1"
+    vals = ", ".join("%.9g" % v for v in a.ravel())
+    out.append("static const int64_t %s_shape[] = {%s};" % (name, shape))
+    out.append("static const int %s_ndim = %d;" % (name, a.ndim))
+    out.append("static const float %s[] = {%s};" % (name, vals or "0"))
+
+
+def rand(*shape):
+    return rng.uniform(-1, 1, size=shape).astype(np.float32)
+
+
+# --- Gemm / MatMul ---------------------------------------------------------
+A = rand(3, 4); B = rand(4, 5); C = rand(5)
+emit("gemm1_a", A); emit("gemm1_b", B); emit("gemm1_c", C)
+emit("gemm1_y", 0.7 * (A.astype(np.float64) @ B) + 1.3 * C)
+A = rand(4, 3); B = rand(5, 4); C = rand(3, 1)
+emit("gemm2_a", A); emit("gemm2_b", B); emit("gemm2_c", C)
+emit("gemm2_y", 1.0 * (A.T.astype(np.float64) @ B.T) + 0.5 * C)
+A = rand(2, 1, 3, 4); B = rand(3, 4, 2)
+emit("matmul_a", A); emit("matmul_b", B)
+emit("matmul_y", np.matmul(A.astype(np.float64), B))
+
+
+# --- Conv: direct loops over output positions ------------------------------
+def conv_ref(x, w, b, strides, pads, dil, group):
+    nsp = x.ndim - 2
+    pw = [(0, 0), (0, 0)] + [(pads[i], pads[nsp + i]) for i in range(nsp)]
+    xp = np.pad(x.astype(np.float64), pw)
+    n, c = x.shape[:2]
+    m = w.shape[0]
+    k = w.shape[2:]
+    outs = [(xp.shape[2 + i] - dil[i] * (k[i] - 1) - 1) // strides[i] + 1
+            for i in range(nsp)]
+    y = np.zeros((n, m) + tuple(outs))
+    cg, mg = c // group, m // group
+    for oi in np.ndindex(*outs):
+        sl = tuple(slice(oi[i] * strides[i],
+                         oi[i] * strides[i] + dil[i] * (k[i] - 1) + 1,
+                         dil[i]) for i in range(nsp))
+        for g in range(group):
+            patch = xp[(slice(None), slice(g * cg, (g + 1) * cg)) + sl]
+            wg = w[g * mg:(g + 1) * mg].astype(np.float64)
+            y[(slice(None), slice(g * mg, (g + 1) * mg)) + oi] = \
+                np.tensordot(patch, wg, axes=(list(range(1, nsp + 2)),
+                                              list(range(1, nsp + 2))))
+    if b is not None:
+        y += b.reshape((1, m) + (1,) * nsp)
+    return y
+
+
+convs = [
+    # name, x shape, w shape, bias, strides, pads, dilations, group
+    ("conv2d", (2, 3, 7, 6), (4, 3, 3, 2), True, [2, 1], [1, 0, 2, 1], [1, 2], 1),
+    ("convdw", (1, 4, 5, 5), (8, 1, 3, 3), True, [2, 2], [1, 1, 1, 1], [1, 1], 4),
+    ("conv1d", (2, 2, 9), (3, 2, 4), False, [3], [2, 3], [1], 1),
+    ("conv3d", (1, 2, 4, 5, 3), (2, 1, 2, 3, 2), True, [1, 2, 1], [1, 0, 1, 0, 1, 1], [1, 1, 1], 2),
+    ("convbigpad", (1, 1, 3, 3), (2, 1, 2, 2), True, [3, 3], [3, 3, 3, 3], [1, 1], 1),
+]
+for name, xs, ws, hasb, s, p, d, g in convs:
+    x = rand(*xs); w = rand(*ws); b = rand(ws[0]) if hasb else None
+    emit(name + "_x", x); emit(name + "_w", w)
+    if hasb:
+        emit(name + "_b", b)
+    emit(name + "_y", conv_ref(x, w, b, s, p, d, g))
+
+
+# --- Pools -----------------------------------------------------------------
+def pool_ref(x, k, strides, pads, dil, mode, include_pad=False, ceil=False):
+    nsp = x.ndim - 2
+    ins = x.shape[2:]
+    outs = []
+    for i in range(nsp):
+        span = dil[i] * (k[i] - 1) + 1
+        padded = ins[i] + pads[i] + pads[nsp + i]
+        if ceil:
+            o = -(-(padded - span) // strides[i]) + 1
+            if (o - 1) * strides[i] >= ins[i] + pads[i]:
+                o -= 1
+        else:
+            o = (padded - span) // strides[i] + 1
+        outs.append(o)
+    y = np.zeros(x.shape[:2] + tuple(outs))
+    for oi in np.ndindex(*outs):
+        vals = []
+        for ki in np.ndindex(*k):
+            pos = [oi[i] * strides[i] - pads[i] + ki[i] * dil[i]
+                   for i in range(nsp)]
+            if all(0 <= pos[i] < ins[i] for i in range(nsp)):
+                vals.append(x[(slice(None), slice(None)) + tuple(pos)])
+        v = np.stack(vals).astype(np.float64)
+        idx = (slice(None), slice(None)) + oi
+        if mode == "max":
+            y[idx] = v.max(axis=0)
+        else:
+            y[idx] = v.sum(axis=0) / (np.prod(k) if include_pad else len(vals))
+    return y
+
+
+x = rand(2, 2, 7, 8)
+emit("pool_x", x)
+emit("maxpool_y", pool_ref(x, [3, 2], [2, 3], [1, 1, 1, 0], [1, 2], "max"))
+emit("maxpoolceil_y", pool_ref(x, [2, 3], [2, 2], [0, 0, 0, 0], [1, 1], "max", ceil=True))
+emit("avgpool_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg"))
+emit("avgpoolpad_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg", include_pad=True))
+emit("gavgpool_y", x.astype(np.float64).mean(axis=(2, 3), keepdims=True))
+emit("gmaxpool_y", x.max(axis=(2, 3), keepdims=True))
+x1 = rand(1, 3, 10)
+emit("pool1d_x", x1)
+emit("avgpool1d_y", pool_ref(x1, [4], [3], [2, 1], [1], "avg"))
+
+# --- BatchNormalization (ONNX reference semantics) -------------------------
+x = rand(3, 2, 4, 5); sc = rand(2); bi = rand(2)
+mean = rand(2); var = rng.uniform(0.5, 1.5, 2).astype(np.float32)
+eps, mom = 1e-5, 0.8
+for n_, v_ in (("bn_x", x), ("bn_scale", sc), ("bn_b", bi), ("bn_mean", mean), ("bn_var", var)):
+    emit(n_, v_)
+xd = x.astype(np.float64)
+def bcast(v):
+    return v.reshape(1, -1, 1, 1)
+emit("bn_infer_y", bcast(sc) * (xd - bcast(mean)) / np.sqrt(bcast(var) + eps) + bcast(bi))
+bm = xd.mean(axis=(0, 2, 3)); bv = xd.var(axis=(0, 2, 3))
+emit("bn_train_y", bcast(sc) * (xd - bcast(bm)) / np.sqrt(bcast(bv) + eps) + bcast(bi))
+emit("bn_train_rmean", mean * mom + bm * (1 - mom))
+emit("bn_train_rvar", var * mom + bv * (1 - mom))
+
+# --- unary ops -------------------------------------------------------------
+u = np.linspace(-3.1, 2.9, 25).astype(np.float32)
+emit("unary_x", u)
+ud = u.astype(np.float64)
+sig = 1 / (1 + np.exp(-ud))
+erf = np.vectorize(math.erf)
+selu_a, selu_g = 1.67326319217681884765625, 1.05070102214813232421875
+emit("relu_y", np.maximum(ud, 0))
+emit("leakyrelu_y", np.where(ud >= 0, ud, 0.01 * ud))
+emit("sigmoid_y", sig)
+emit("tanh_y", np.tanh(ud))
+emit("elu_y", np.where(ud > 0, ud, 0.5 * (np.exp(ud) - 1)))   # alpha 0.5
+emit("selu_y", selu_g * np.where(ud > 0, ud, selu_a * (np.exp(ud) - 1)))
+emit("softplus_y", np.log1p(np.exp(ud)))
+emit("softsign_y", ud / (1 + np.abs(ud)))
+emit("hardsigmoid_y", np.clip(0.2 * ud + 0.5, 0, 1))
+emit("gelu_y", 0.5 * ud * (1 + erf(ud / math.sqrt(2))))
+emit("gelutanh_y", 0.5 * ud * (1 + np.tanh(math.sqrt(2 / math.pi) * (ud + 0.044715 * ud ** 3))))
+emit("abs_y", np.abs(ud))
+emit("neg_y", -ud)
+emit("exp_y", np.exp(ud))
+p = np.linspace(0.2, 4.0, 25)
+emit("pos_x", p)
+emit("log_y", np.log(p))
+emit("sqrt_y", np.sqrt(p))
+emit("reciprocal_y", 1 / p)
+
+# --- Softmax / LogSoftmax --------------------------------------------------
+s = rand(2, 3, 4) * 4
+emit("softmax_x", s)
+sd = s.astype(np.float64)
+e1 = np.exp(sd - sd.max(axis=1, keepdims=True))
+emit("softmax1_y", e1 / e1.sum(axis=1, keepdims=True))
+lse = np.log(np.exp(sd - sd.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)) + sd.max(axis=-1, keepdims=True)
+emit("logsoftmax_y", sd - lse)
+
+# --- broadcasting arithmetic -----------------------------------------------
+a = rand(2, 3, 4); b = rand(3, 1)
+emit("bc1_a", a); emit("bc1_b", b)
+emit("bc1_add", a.astype(np.float64) + b)
+emit("bc1_sub", a.astype(np.float64) - b)
+a2 = rand(1, 3, 1); b2 = rng.uniform(0.5, 2.0, (2, 1, 4)).astype(np.float32)
+emit("bc2_a", a2); emit("bc2_b", b2)
+emit("bc2_mul", a2.astype(np.float64) * b2)
+emit("bc2_div", a2.astype(np.float64) / b2)
+
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
+with open(path, "w") as f:
+    f.write("/* ref_ops.h - generated by tests/ref/gen_ops.py from NumPy; "
+            "do not edit. */\n")
+    f.write("#ifndef DH_TESTS_REF_OPS_H\n#define DH_TESTS_REF_OPS_H\n"
+            "#include <stdint.h>\n")
+    for line in out:
+        f.write(line.replace("static const", "static const __attribute__((unused))") + "\n")
+    f.write("#endif\n")
+print("wrote", os.path.normpath(path), file=sys.stderr)
