@@ -105,8 +105,10 @@ static inline int check_close_at(const char *file, int line, const char *what,
 	for (int64_t i = 0; i < n; i++) {
 		double g = got[i], w = want[i];
 		double tol = atol + rtol * fabs(w);
+		if (fabs(g - w) <= tol)
+			continue;
 		double r = fabs(g - w) / tol;
-		if (!(r <= 1.0) && (worst < 0 || r > wr || isnan(r))) {
+		if ( (worst < 0 || r > wr || isnan(r))) {
 			worst = i;
 			wr = isnan(r) ? INFINITY : r;
 		}
