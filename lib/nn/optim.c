@@ -1,0 +1,252 @@
+/* optim.c - SGD, Adam, AdamW (see optim.h). */
+#include "config.h"
+
+#include "nn/optim.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+#ifdef _OPENMP
+#define DH_PRAGMA(x) _Pragma(#x)
+#define OMP_FOR(n, work)                                                     \
+	DH_PRAGMA(omp parallel for num_threads((work) < 32768 ? 1 : (n)))
+#else
+#define OMP_FOR(n, work)
+#endif
+
+struct dh_optim {
+	dh_optim_opts o;
+	int n;
+	dh_tensor **params;
+	float **m; /* SGD momentum buffer or Adam's first moment */
+	float **v; /* Adam's second moment */
+	int64_t steps;
+};
+
+static const char *const kind_names[] = {
+	[DH_OPTIM_SGD] = "sgd",
+	[DH_OPTIM_ADAM] = "adam",
+	[DH_OPTIM_ADAMW] = "adamw",
+};
+static_assert(sizeof kind_names / sizeof kind_names[0] == DH_OPTIM_KIND_COUNT,
+	      "kind_names must name every dh_optim_kind");
+
+const char *dh_optim_kind_name(dh_optim_kind k)
+{
+	return (unsigned)k < DH_OPTIM_KIND_COUNT ? kind_names[k] : "?";
+}
+
+int dh_optim_kind_parse(const char *s, dh_optim_kind *out)
+{
+	for (int i = 0; i < DH_OPTIM_KIND_COUNT; i++)
+		if (strcmp(s, kind_names[i]) == 0) {
+			*out = (dh_optim_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+void dh_optim_opts_init(dh_optim_opts *o, dh_optim_kind kind)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->lr = kind == DH_OPTIM_SGD ? 0.01f : 0.001f;
+	o->weight_decay = kind == DH_OPTIM_ADAMW ? 0.01f : 0.0f;
+	o->beta1 = 0.9f;
+	o->beta2 = 0.999f;
+	o->eps = 1e-8f;
+	o->threads = 1;
+}
+
+static dh_status check_opts(const dh_optim_opts *o, dh_err *e)
+{
+	const char *k = dh_optim_kind_name(o->kind);
+	if ((unsigned)o->kind >= DH_OPTIM_KIND_COUNT)
+		return dh_err_set(e, DH_EINVAL, "unknown optimizer %d",
+				  (int)o->kind);
+	if (!(o->lr > 0.0f) || !isfinite(o->lr))
+		return dh_err_set(e, DH_ERANGE, "%s: learning rate %g must be "
+				  "positive", k, (double)o->lr);
+	if (!(o->weight_decay >= 0.0f))
+		return dh_err_set(e, DH_ERANGE, "%s: negative weight decay",
+				  k);
+	if (o->kind == DH_OPTIM_SGD) {
+		if (!(o->momentum >= 0.0f) || !(o->dampening >= 0.0f) ||
+		    o->dampening > 1.0f)
+			return dh_err_set(e, DH_ERANGE,
+					  "sgd: momentum %g / dampening %g out "
+					  "of range",
+					  (double)o->momentum,
+					  (double)o->dampening);
+		if (o->nesterov &&
+		    (o->momentum <= 0.0f || o->dampening != 0.0f))
+			return dh_err_set(e, DH_EINVAL,
+					  "sgd: Nesterov momentum needs "
+					  "momentum > 0 and dampening 0");
+	} else {
+		if (!(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
+		    !(o->beta2 >= 0.0f && o->beta2 < 1.0f))
+			return dh_err_set(e, DH_ERANGE,
+					  "%s: betas %g, %g must be in [0, 1)",
+					  k, (double)o->beta1,
+					  (double)o->beta2);
+		if (!(o->eps >= 0.0f))
+			return dh_err_set(e, DH_ERANGE, "%s: negative eps", k);
+	}
+	return DH_OK;
+}
+
+void dh_optim_free(dh_optim *o)
+{
+	if (!o)
+		return;
+	for (int i = 0; i < o->n; i++) {
+		if (o->m)
+			dh_free_aligned(o->m[i]);
+		if (o->v)
+			dh_free_aligned(o->v[i]);
+	}
+	free(o->m);
+	free(o->v);
+	free(o->params);
+	free(o);
+}
+
+dh_optim *dh_optim_new(const dh_optim_opts *opts, int n,
+		       dh_tensor *const *params, dh_err *e)
+{
+	if (check_opts(opts, e))
+		return NULL;
+	if (n < 0) {
+		dh_err_set(e, DH_EINVAL, "negative parameter count");
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (!params[i] || params[i]->dtype != DH_F32) {
+			dh_err_set(e, DH_EUNSUPPORTED,
+				   "%s: parameter %d is not a float32 tensor",
+				   dh_optim_kind_name(opts->kind), i);
+			return NULL;
+		}
+	dh_optim *o = dh_malloc(sizeof *o, e);
+	if (!o)
+		return NULL;
+	memset(o, 0, sizeof *o);
+	o->o = *opts;
+	if (o->o.threads < 1)
+		o->o.threads = 1;
+	size_t np = (size_t)(n ? n : 1) * sizeof(void *);
+	o->params = dh_malloc(np, e);
+	o->m = dh_malloc(np, e);
+	int adam = opts->kind != DH_OPTIM_SGD;
+	o->v = adam ? dh_malloc(np, e) : NULL;
+	if (!o->params || !o->m || (adam && !o->v)) {
+		dh_optim_free(o);
+		return NULL;
+	}
+	memset(o->m, 0, np);
+	if (o->v)
+		memset(o->v, 0, np);
+	o->n = n;
+	for (int i = 0; i < n; i++) {
+		o->params[i] = params[i];
+		size_t k = (size_t)dh_tensor_numel(params[i]);
+		int need_m = adam || opts->momentum > 0.0f;
+		if (need_m && !(o->m[i] = dh_calloc_aligned(k, sizeof(float),
+							     e))) {
+			dh_optim_free(o);
+			return NULL;
+		}
+		if (adam && !(o->v[i] = dh_calloc_aligned(k, sizeof(float),
+							   e))) {
+			dh_optim_free(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+void dh_optim_set_lr(dh_optim *o, float lr)
+{
+	o->o.lr = lr;
+}
+
+float dh_optim_lr(const dh_optim *o)
+{
+	return o->o.lr;
+}
+
+int64_t dh_optim_steps(const dh_optim *o)
+{
+	return o->steps;
+}
+
+static void sgd_update(const dh_optim_opts *c, int first, float *p,
+		       const float *g, float *buf, int64_t k)
+{
+	float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
+	float damp = 1.0f - c->dampening;
+	OMP_FOR(c->threads, k)
+	for (int64_t j = 0; j < k; j++) {
+		float d = g[j] + wd * p[j];
+		if (buf) {
+			/* PyTorch starts the buffer at the first gradient */
+			buf[j] = first ? d : mu * buf[j] + damp * d;
+			d = c->nesterov ? d + mu * buf[j] : buf[j];
+		}
+		p[j] -= lr * d;
+	}
+}
+
+static void adam_update(const dh_optim_opts *c, int64_t t, float *p,
+			const float *g, float *m, float *v, int64_t k)
+{
+	float b1 = c->beta1, b2 = c->beta2, eps = c->eps, lr = c->lr;
+	float wd = c->weight_decay;
+	int decoupled = c->kind == DH_OPTIM_ADAMW;
+	double bc1 = 1.0 - pow(c->beta1, (double)t);
+	double bc2 = 1.0 - pow(c->beta2, (double)t);
+	float step = (float)(lr / bc1);
+	float rbc2 = (float)(1.0 / sqrt(bc2));
+	OMP_FOR(c->threads, k)
+	for (int64_t j = 0; j < k; j++) {
+		float d = g[j];
+		if (decoupled)
+			p[j] -= lr * wd * p[j];
+		else
+			d += wd * p[j];
+		m[j] = b1 * m[j] + (1.0f - b1) * d;
+		v[j] = b2 * v[j] + (1.0f - b2) * d * d;
+		p[j] -= step * m[j] / (sqrtf(v[j]) * rbc2 + eps);
+	}
+}
+
+dh_status dh_optim_step(dh_optim *o, const dh_tensor *const *grads,
+			dh_err *e)
+{
+	for (int i = 0; i < o->n; i++) {
+		const dh_tensor *p = o->params[i], *g = grads[i];
+		if (!g || g->dtype != DH_F32 ||
+		    !dh_shape_equal(g->ndim, g->shape, p->ndim, p->shape))
+			return dh_err_set(e, DH_ESHAPE,
+					  "%s: gradient %d does not match its "
+					  "parameter",
+					  dh_optim_kind_name(o->o.kind), i);
+	}
+	o->steps++;
+	for (int i = 0; i < o->n; i++) {
+		float *p = dh_tensor_f32(o->params[i]);
+		const float *g = dh_tensor_f32(grads[i]);
+		int64_t k = dh_tensor_numel(o->params[i]);
+		if (o->o.kind == DH_OPTIM_SGD)
+			sgd_update(&o->o, o->steps == 1, p, g, o->m[i], k);
+		else
+			adam_update(&o->o, o->steps, p, g, o->m[i], o->v[i],
+				    k);
+	}
+	return DH_OK;
+}

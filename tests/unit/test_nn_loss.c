@@ -1,0 +1,186 @@
+/* test_nn_loss.c - losses: values against NumPy (tests/ref/gen_nn.py),
+ * gradients against finite differences, bad input. */
+#include "gradcheck.h"
+#include "nn/loss.h"
+#include "ref_nn.h"
+
+/* Adapters: the loss as a one-element output for the gradient checker. */
+typedef struct ce_u {
+	const dh_tensor *labels;
+	dh_ce_opts o;
+} ce_u;
+
+static dh_status ce_fwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
+			dh_err *e)
+{
+	ce_u *c = u;
+	double l;
+	dh_status st = dh_loss_softmax_ce(in[0], c->labels, &c->o, &l, NULL, e);
+	dh_tensor_f32(out[0])[0] = (float)l;
+	return st;
+}
+
+static dh_status ce_bwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
+			dh_tensor *const *dout, dh_tensor *const *din,
+			dh_err *e)
+{
+	ce_u *c = u;
+	double l;
+	dh_status st = dh_loss_softmax_ce(in[0], c->labels, &c->o, &l, din[0],
+					  e);
+	float k = dh_tensor_f32(dout[0])[0];
+	for (int64_t i = 0; i < dh_tensor_numel(din[0]); i++)
+		dh_tensor_f32(din[0])[i] *= k;
+	return st;
+}
+
+TEST(softmax_ce_matches_numpy)
+{
+	dh_tensor *z = T(ce_z), *w = T(ce_w), *g = t_like(z);
+	int64_t n = 5;
+	dh_tensor *y = dh_tensor_wrap(DH_I64, 1, &n, (void *)ce_y, NULL);
+	double l;
+	dh_err e;
+	CHECK_INT(dh_loss_softmax_ce(z, y, NULL, &l, g, &e), DH_OK);
+	CHECK_NEAR(l, ce_plain, 1e-6);
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN};
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_OK);
+	CHECK_NEAR(l, ce_weighted, 1e-6);
+	o.label_smoothing = 0.1f;
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_OK);
+	CHECK_NEAR(l, ce_smooth, 1e-6);
+	/* [N, C, H, W] logits with [N, H, W] labels (segmentation) */
+	dh_tensor *z4 = T(ce4_z);
+	int64_t s4[3] = {2, 2, 2};
+	dh_tensor *y4 = dh_tensor_wrap(DH_I64, 3, s4, (void *)ce4_y, NULL);
+	CHECK_INT(dh_loss_softmax_ce(z4, y4, NULL, &l, NULL, &e), DH_OK);
+	CHECK_NEAR(l, ce4_plain, 1e-6);
+
+	int64_t one = 1;
+	dh_tensor *lo = t_new(1, &one);
+	ce_u u = {y, {NULL, 0.0f, DH_REDUCE_MEAN}};
+	GC_CHECK("ce", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo, .eps = 2e-3);
+	u.o = (dh_ce_opts){w, 0.2f, DH_REDUCE_MEAN};
+	GC_CHECK("ce weighted smoothed", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo,
+		 .eps = 2e-3);
+	u.o.reduction = DH_REDUCE_SUM;
+	GC_CHECK("ce sum", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo, .eps = 2e-3);
+	u = (ce_u){y4, {NULL, 0.0f, DH_REDUCE_MEAN}};
+	GC_CHECK("ce 4d", ce_fwd, ce_bwd, &u, 1, &z4, 1, &lo, .eps = 2e-3);
+	dh_tensor_free(lo);
+	dh_tensor_free(z);
+	dh_tensor_free(z4);
+	dh_tensor_free(w);
+	dh_tensor_free(g);
+	dh_tensor_free(y);
+	dh_tensor_free(y4);
+}
+
+TEST(softmax_ce_bad_input)
+{
+	int64_t sz[2] = {2, 3}, sy[1] = {2}, sw[1] = {4};
+	dh_tensor *z = t_new(2, sz), *w = t_new(1, sw);
+	dh_tensor *y = dh_tensor_new(DH_I32, 1, sy, NULL);
+	dh_tensor *yf = t_new(1, sy);
+	double l;
+	dh_err e;
+	((int32_t *)y->data)[1] = 3;
+	CHECK_INT(dh_loss_softmax_ce(z, y, NULL, &l, NULL, &e), DH_ERANGE);
+	CHECK_HAS(e.msg, "label 3 at position 1 is outside [0, 3)");
+	((int32_t *)y->data)[1] = 2;
+	CHECK_INT(dh_loss_softmax_ce(z, y, NULL, &l, NULL, &e), DH_OK);
+	CHECK_NEAR(l, log(3.0), 1e-9);
+	CHECK_INT(dh_loss_softmax_ce(z, yf, NULL, &l, NULL, &e), DH_EINVAL);
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN};
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_ESHAPE);
+	o = (dh_ce_opts){NULL, 1.0f, DH_REDUCE_MEAN};
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_ERANGE);
+	CHECK_INT(dh_loss_softmax_ce(w, y, NULL, &l, NULL, &e), DH_ESHAPE);
+	/* an empty batch has no mean */
+	int64_t s0[2] = {0, 3}, s00[1] = {0};
+	dh_tensor *z0 = t_new(2, s0), *y0 = dh_tensor_new(DH_I64, 1, s00, NULL);
+	CHECK_INT(dh_loss_softmax_ce(z0, y0, NULL, &l, NULL, &e), DH_ESHAPE);
+	dh_tensor_free(z);
+	dh_tensor_free(w);
+	dh_tensor_free(y);
+	dh_tensor_free(yf);
+	dh_tensor_free(z0);
+	dh_tensor_free(y0);
+}
+
+typedef struct pair_u {
+	const dh_tensor *target;
+	int bce;
+	dh_reduction r;
+} pair_u;
+
+static dh_status pair_fwd(void *u, dh_tensor *const *in,
+			  dh_tensor *const *out, dh_err *e)
+{
+	pair_u *p = u;
+	double l;
+	dh_status st = p->bce ? dh_loss_bce_logits(in[0], p->target, p->r, &l,
+						   NULL, e)
+			      : dh_loss_mse(in[0], p->target, p->r, &l, NULL,
+					    e);
+	dh_tensor_f32(out[0])[0] = (float)l;
+	return st;
+}
+
+static dh_status pair_bwd(void *u, dh_tensor *const *in,
+			  dh_tensor *const *out, dh_tensor *const *dout,
+			  dh_tensor *const *din, dh_err *e)
+{
+	pair_u *p = u;
+	double l;
+	dh_status st = p->bce ? dh_loss_bce_logits(in[0], p->target, p->r, &l,
+						   din[0], e)
+			      : dh_loss_mse(in[0], p->target, p->r, &l, din[0],
+					    e);
+	float k = dh_tensor_f32(dout[0])[0];
+	for (int64_t i = 0; i < dh_tensor_numel(din[0]); i++)
+		dh_tensor_f32(din[0])[i] *= k;
+	return st;
+}
+
+TEST(bce_and_mse_match_numpy)
+{
+	dh_tensor *z = T(bce_z), *t = T(bce_t), *p = T(mse_p), *m = T(mse_t);
+	double l;
+	CHECK_INT(dh_loss_bce_logits(z, t, DH_REDUCE_MEAN, &l, NULL, NULL),
+		  DH_OK);
+	CHECK_NEAR(l, bce_mean, 1e-6);
+	CHECK_INT(dh_loss_mse(p, m, DH_REDUCE_MEAN, &l, NULL, NULL), DH_OK);
+	CHECK_NEAR(l, mse_mean, 1e-6);
+	CHECK_INT(dh_loss_mse(p, m, DH_REDUCE_SUM, &l, NULL, NULL), DH_OK);
+	CHECK_NEAR(l, mse_sum, 1e-5);
+	int64_t one = 1;
+	dh_tensor *lo = t_new(1, &one);
+	pair_u u = {t, 1, DH_REDUCE_MEAN};
+	GC_CHECK("bce", pair_fwd, pair_bwd, &u, 1, &z, 1, &lo, .eps = 2e-3);
+	u = (pair_u){m, 0, DH_REDUCE_MEAN};
+	GC_CHECK("mse", pair_fwd, pair_bwd, &u, 1, &p, 1, &lo, .eps = 2e-3);
+	u.r = DH_REDUCE_SUM;
+	GC_CHECK("mse sum", pair_fwd, pair_bwd, &u, 1, &p, 1, &lo,
+		 .eps = 2e-3);
+	dh_err e;
+	CHECK_INT(dh_loss_mse(p, z, DH_REDUCE_MEAN, &l, NULL, &e), DH_ESHAPE);
+	CHECK_HAS(e.msg, "differ");
+	/* stable for large logits */
+	static const float big[2] = {500.0f, -500.0f}, tt[2] = {1.0f, 0.0f};
+	int64_t two = 2;
+	dh_tensor *bz = t_from(1, &two, big), *bt = t_from(1, &two, tt);
+	CHECK_INT(dh_loss_bce_logits(bz, bt, DH_REDUCE_MEAN, &l, NULL, NULL),
+		  DH_OK);
+	CHECK(isfinite(l) && l < 1e-30);
+	dh_tensor_free(bz);
+	dh_tensor_free(bt);
+	dh_tensor_free(lo);
+	dh_tensor_free(z);
+	dh_tensor_free(t);
+	dh_tensor_free(p);
+	dh_tensor_free(m);
+}
+
+TAP_MAIN(TAP_CASE(softmax_ce_matches_numpy), TAP_CASE(softmax_ce_bad_input),
+	 TAP_CASE(bce_and_mse_match_numpy))

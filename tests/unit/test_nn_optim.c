@@ -1,0 +1,94 @@
+/* test_nn_optim.c - SGD, Adam, AdamW: three steps against NumPy's
+ * transcription of PyTorch's update rules (tests/ref/gen_nn.py). */
+#include "gradcheck.h"
+#include "nn/optim.h"
+#include "ref_nn.h"
+
+static void run3(const char *what, const dh_optim_opts *o, const float *want)
+{
+	dh_tensor *p = T(opt_p0);
+	int64_t s[1] = {7};
+	dh_tensor *g = t_new(1, s);
+	dh_err e;
+	dh_optim *opt = dh_optim_new(o, 1, &p, &e);
+	CHECK(opt != NULL);
+	if (!opt) {
+		printf("# %s\n", e.msg);
+		return;
+	}
+	for (int k = 0; k < 3; k++) {
+		memcpy(g->data, opt_g + 7 * k, 7 * sizeof(float));
+		const dh_tensor *cg = g;
+		CHECK_INT(dh_optim_step(opt, &cg, &e), DH_OK);
+	}
+	CHECK_INT(dh_optim_steps(opt), 3);
+	CHECK_CLOSE(what, dh_tensor_f32(p), want, 7, 1e-6, 1e-5);
+	dh_optim_free(opt);
+	dh_tensor_free(p);
+	dh_tensor_free(g);
+}
+
+TEST(sgd_matches_reference)
+{
+	dh_optim_opts o;
+	dh_optim_opts_init(&o, DH_OPTIM_SGD);
+	o.lr = 0.1f;
+	run3("sgd", &o, sgd_plain);
+	o.momentum = 0.9f, o.dampening = 0.1f, o.weight_decay = 0.01f;
+	run3("sgd momentum dampening wd", &o, sgd_momentum);
+	dh_optim_opts_init(&o, DH_OPTIM_SGD);
+	o.lr = 0.05f, o.momentum = 0.8f, o.weight_decay = 0.02f;
+	o.nesterov = 1;
+	run3("sgd nesterov", &o, sgd_nesterov);
+}
+
+TEST(adam_and_adamw_match_reference)
+{
+	dh_optim_opts o;
+	dh_optim_opts_init(&o, DH_OPTIM_ADAM);
+	o.lr = 0.01f;
+	run3("adam", &o, adam_plain);
+	o.beta1 = 0.8f, o.beta2 = 0.99f, o.weight_decay = 0.1f;
+	run3("adam with L2", &o, adam_l2);
+	dh_optim_opts_init(&o, DH_OPTIM_ADAMW);
+	o.lr = 0.01f, o.weight_decay = 0.1f;
+	run3("adamw", &o, adamw);
+}
+
+TEST(optimizer_options_and_errors)
+{
+	dh_optim_opts o;
+	dh_optim_kind k;
+	CHECK_INT(dh_optim_kind_parse("adamw", &k), 0);
+	CHECK_INT(k, DH_OPTIM_ADAMW);
+	CHECK_INT(dh_optim_kind_parse("lbfgs", &k), -1);
+	dh_optim_opts_init(&o, DH_OPTIM_ADAMW);
+	CHECK_NEAR(o.weight_decay, 0.01, 1e-9);
+	CHECK_NEAR(o.lr, 0.001, 1e-9);
+	int64_t s[1] = {3}, s2[1] = {4};
+	dh_tensor *p = t_new(1, s), *g = t_new(1, s2);
+	dh_err e;
+	o.lr = 0.0f;
+	CHECK(dh_optim_new(&o, 1, &p, &e) == NULL);
+	CHECK_INT(e.status, DH_ERANGE);
+	dh_optim_opts_init(&o, DH_OPTIM_SGD);
+	o.nesterov = 1;
+	CHECK(dh_optim_new(&o, 1, &p, &e) == NULL);
+	CHECK_HAS(e.msg, "Nesterov");
+	o.momentum = 0.9f;
+	o.threads = 2;
+	dh_optim *opt = dh_optim_new(&o, 1, &p, &e);
+	CHECK(opt != NULL);
+	const dh_tensor *cg = g;
+	CHECK_INT(dh_optim_step(opt, &cg, &e), DH_ESHAPE);
+	CHECK_INT(dh_optim_steps(opt), 0);
+	dh_optim_set_lr(opt, 0.5f);
+	CHECK_NEAR(dh_optim_lr(opt), 0.5, 0);
+	dh_optim_free(opt);
+	dh_tensor_free(p);
+	dh_tensor_free(g);
+}
+
+TAP_MAIN(TAP_CASE(sgd_matches_reference),
+	 TAP_CASE(adam_and_adamw_match_reference),
+	 TAP_CASE(optimizer_options_and_errors))
