@@ -47,6 +47,8 @@ static const char *const op_names[] = {
 	[DH_OP_RESHAPE] = "Reshape",
 	[DH_OP_IDENTITY] = "Identity",
 	[DH_OP_DROPOUT] = "Dropout",
+	[DH_OP_LAYERNORM] = "LayerNormalization",
+	[DH_OP_INSTANCENORM] = "InstanceNormalization",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -92,6 +94,7 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 		break;
 	case DH_OP_SOFTMAX:
 	case DH_OP_LOGSOFTMAX:
+	case DH_OP_LAYERNORM:
 		a->axis = -1;
 		break;
 	default:
@@ -113,6 +116,8 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_DIV: ni = xi = 2; break;
 	case DH_OP_BATCHNORM: ni = xi = 5; xo = 3; break;
 	case DH_OP_DROPOUT: xo = 2; break;
+	case DH_OP_LAYERNORM: ni = 2; xi = 3; xo = 3; break;
+	case DH_OP_INSTANCENORM: ni = xi = 3; break;
 	default: break;
 	}
 	*min_in = ni, *max_in = xi, *min_out = no, *max_out = xo;
@@ -474,6 +479,64 @@ static dh_status infer_batchnorm(const dh_op_attrs *a, const char *node,
 }
 
 static dh_status infer_axis(dh_op_type op, const char *node, int64_t axis,
+			    int ndim, int inclusive, int64_t *norm, dh_err *e);
+
+/* LayerNormalization: Scale and B have X's shape from axis on; the Mean
+ * and InvStdDev outputs keep X's leading dims and 1 elsewhere. */
+static dh_status infer_layernorm(const dh_op_attrs *a, const char *node,
+				 int nin, const dh_shape *in, int nout,
+				 dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	int64_t ax = 0;
+	dh_status st = infer_axis(DH_OP_LAYERNORM, node, a->axis, in[0].ndim,
+				  0, &ax, e);
+	if (st)
+		return st;
+	static const char *const what[] = {"X", "Scale", "B"};
+	for (int i = 1; i < nin; i++) {
+		const dh_shape *p = &in[i];
+		int ok = p->ndim == in[0].ndim - ax;
+		for (int k = 0; ok && k < p->ndim; k++)
+			ok = p->d[k] == in[0].d[ax + k];
+		if (!ok)
+			return dh_op_fail(e, DH_ESHAPE, DH_OP_LAYERNORM, node,
+					  "%s %s must have the shape of X %s "
+					  "from axis %lld on",
+					  what[i], fmt_shape(s0, sizeof s0, p),
+					  fmt_shape(s1, sizeof s1, &in[0]),
+					  (long long)ax);
+	}
+	out[0] = in[0];
+	for (int k = 1; k < nout; k++) {
+		out[k] = in[0];
+		for (int j = (int)ax; j < in[0].ndim; j++)
+			out[k].d[j] = 1;
+	}
+	return DH_OK;
+}
+
+static dh_status infer_instancenorm(const char *node, const dh_shape *in,
+				    dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	if (in[0].ndim < 3)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_INSTANCENORM, node,
+				  "X %s must be [N, C, ...] with spatial axes",
+				  fmt_shape(s0, sizeof s0, &in[0]));
+	for (int i = 1; i < 3; i++)
+		if (in[i].ndim != 1 || in[i].d[0] != in[0].d[1])
+			return dh_op_fail(e, DH_ESHAPE, DH_OP_INSTANCENORM,
+					  node, "%s %s must be [%lld] for X %s",
+					  i == 1 ? "scale" : "B",
+					  fmt_shape(s0, sizeof s0, &in[i]),
+					  (long long)in[0].d[1],
+					  fmt_shape(s1, sizeof s1, &in[0]));
+	out[0] = in[0];
+	return DH_OK;
+}
+
+static dh_status infer_axis(dh_op_type op, const char *node, int64_t axis,
 			    int ndim, int inclusive, int64_t *norm, dh_err *e)
 {
 	int64_t hi = inclusive ? ndim : ndim - 1;
@@ -597,6 +660,10 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 	}
 	case DH_OP_RESHAPE:
 		return infer_reshape(a, node, &in[0], out, e);
+	case DH_OP_LAYERNORM:
+		return infer_layernorm(a, node, nin, in, nout, out, e);
+	case DH_OP_INSTANCENORM:
+		return infer_instancenorm(node, in, out, e);
 	case DH_OP_DROPOUT:
 		if (a->ratio < 0.0f || a->ratio >= 1.0f)
 			return dh_op_fail(e, DH_ERANGE, op, node,
@@ -625,7 +692,9 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward)
 /* Optional inputs: Gemm's C and Conv's B may be NULL. */
 static int optional_input(dh_op_type op, int i)
 {
-	return (op == DH_OP_GEMM || op == DH_OP_CONV) && i == 2;
+	return (op == DH_OP_GEMM || op == DH_OP_CONV ||
+		op == DH_OP_LAYERNORM) &&
+	       i == 2;
 }
 
 /* Drop trailing NULL optional inputs so kernels see nin as ONNX would. */

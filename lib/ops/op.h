@@ -69,6 +69,8 @@ typedef enum dh_op_type {
 	DH_OP_RESHAPE,
 	DH_OP_IDENTITY,
 	DH_OP_DROPOUT,
+	DH_OP_LAYERNORM,
+	DH_OP_INSTANCENORM,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -100,9 +102,9 @@ typedef struct dh_op_attrs {
 	int64_t group;
 	int count_include_pad;
 	int ceil_mode;
-	/* Softmax, LogSoftmax, Flatten */
+	/* Softmax, LogSoftmax, Flatten, LayerNormalization */
 	int64_t axis;
-	/* BatchNormalization */
+	/* BatchNormalization; epsilon also Layer- and InstanceNormalization */
 	float epsilon, momentum;
 	/* BatchNormalization (attribute) and Dropout (input in ONNX) */
 	int training_mode;

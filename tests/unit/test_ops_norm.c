@@ -120,6 +120,65 @@ TEST(batchnorm_edge_shapes)
 	env_release(&t);
 }
 
+TEST(layernorm_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *in[3] = {T(ln_x), T(ln_scale), T(ln_b)}, *out[3];
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_LAYERNORM);
+	a.axis = 2;
+	if (run_forward(&t.ctx, DH_OP_LAYERNORM, &a, 3, in, 3, out)) {
+		CHECK_CLOSE("layernorm Y", dh_tensor_f32(out[0]), ln_y,
+			    NUMEL(ln_y), 1e-5, 1e-5);
+		CHECK_INT(out[1]->ndim, 4);
+		CHECK_INT(out[1]->shape[2], 1);
+		CHECK_CLOSE("layernorm Mean", dh_tensor_f32(out[1]), ln_mean,
+			    NUMEL(ln_mean), 1e-6, 1e-6);
+		CHECK_CLOSE("layernorm InvStdDev", dh_tensor_f32(out[2]),
+			    ln_invstd, NUMEL(ln_invstd), 1e-6, 1e-5);
+		free_all(out, 3);
+	}
+	GC_OP("layernorm axis 2", &t.ctx, DH_OP_LAYERNORM, &a, 3, in, 1,
+	      .eps = 5e-3);
+	/* the default axis -1, without B */
+	dh_op_attrs_init(&a, DH_OP_LAYERNORM);
+	int64_t s5[1] = {5};
+	dh_tensor *in2[2] = {in[0], t_new(1, s5)};
+	t_rand(in2[1], &t.rng, 0.5f, 1.5f);
+	GC_OP("layernorm axis -1, no B", &t.ctx, DH_OP_LAYERNORM, &a, 2, in2,
+	      1, .eps = 5e-3);
+	dh_shape s[2], o[1];
+	dh_shape_of(&s[0], in[0]);
+	dh_shape_of(&s[1], in[1]);
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_LAYERNORM, &a, "ln", 2, s, 1, o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "LayerNormalization node 'ln': Scale [4, 5]");
+	dh_tensor_free(in2[1]);
+	free_all(in, 3);
+	env_release(&t);
+}
+
+TEST(instancenorm_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *in[3] = {T(ln_x), T(in_scale), T(in_b)}, *out[1];
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_INSTANCENORM);
+	if (run_forward(&t.ctx, DH_OP_INSTANCENORM, &a, 3, in, 1, out)) {
+		CHECK_CLOSE("instancenorm", dh_tensor_f32(out[0]), in_y,
+			    NUMEL(in_y), 1e-5, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("instancenorm", &t.ctx, DH_OP_INSTANCENORM, &a, 3, in, 1,
+	      .eps = 5e-3);
+	free_all(in, 3);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(batchnorm_inference_matches_numpy),
 	 TAP_CASE(batchnorm_training_matches_numpy),
-	 TAP_CASE(batchnorm_edge_shapes))
+	 TAP_CASE(batchnorm_edge_shapes), TAP_CASE(layernorm_matches_numpy),
+	 TAP_CASE(instancenorm_matches_numpy))

@@ -81,5 +81,7 @@ DH_CPU_KERNEL(flatten);
 DH_CPU_KERNEL(reshape);
 DH_CPU_KERNEL(identity);
 DH_CPU_KERNEL(dropout);
+DH_CPU_KERNEL(layernorm);
+DH_CPU_KERNEL(instancenorm);
 
 #endif

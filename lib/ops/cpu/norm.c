@@ -149,3 +149,193 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	}
 	return DH_OK;
 }
+
+/* ---- LayerNormalization (opset 17) and InstanceNormalization ------------
+ *
+ * Both normalise rows: LayerNormalization the trailing block of X from axis
+ * on (rows = the leading elements), InstanceNormalization each (sample,
+ * channel) plane.  They share the row statistics and the row backward:
+ * with xh = (x - mu) inv and g = dy * scale,
+ *   dx = inv (g - mean(g) - xh mean(g xh)). */
+
+static void row_stats(const float *x, int64_t d, double *mu, double *inv,
+		      double eps)
+{
+	double s = 0.0, q = 0.0;
+	for (int64_t j = 0; j < d; j++)
+		s += x[j];
+	double m = d ? s / (double)d : 0.0;
+	for (int64_t j = 0; j < d; j++)
+		q += (x[j] - m) * (x[j] - m);
+	*mu = m;
+	*inv = 1.0 / sqrt((d ? q / (double)d : 0.0) + eps);
+}
+
+/* dx for one row; scale is per element (LayerNorm, stride 1) or one value
+ * (InstanceNorm, stride 0). */
+static void row_backward(const float *x, const float *dy, const float *scale,
+			 int64_t sstride, int64_t d, double mu, double inv,
+			 float *dx)
+{
+	double sg = 0.0, sgx = 0.0;
+	for (int64_t j = 0; j < d; j++) {
+		double g = (double)dy[j] * scale[j * sstride];
+		sg += g;
+		sgx += g * (x[j] - mu) * inv;
+	}
+	double mg = sg / (double)d, mgx = sgx / (double)d;
+	for (int64_t j = 0; j < d; j++) {
+		double g = (double)dy[j] * scale[j * sstride];
+		double xh = (x[j] - mu) * inv;
+		dx[j] = (float)(inv * (g - mg - xh * mgx));
+	}
+}
+
+static void layernorm_split(const dh_op_attrs *a, const dh_tensor *x,
+			    int64_t *rows, int64_t *d)
+{
+	int64_t ax = a->axis < 0 ? a->axis + x->ndim : a->axis;
+	*rows = *d = 1;
+	for (int i = 0; i < x->ndim; i++)
+		*(i < ax ? rows : d) *= x->shape[i];
+}
+
+dh_status dh_cpu_layernorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				   int nin, const dh_tensor *const *in,
+				   int nout, dh_tensor *const *out, dh_err *e)
+{
+	int64_t rows, d;
+	layernorm_split(a, in[0], &rows, &d);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *b = nin > 2 ? dh_tensor_f32(in[2]) : NULL;
+	float *y = dh_tensor_f32(out[0]);
+	float *om = nout > 1 ? dh_tensor_f32(out[1]) : NULL;
+	float *oi = nout > 2 ? dh_tensor_f32(out[2]) : NULL;
+	DH_OMP_FOR(ctx, rows * d)
+	for (int64_t r = 0; r < rows; r++) {
+		double mu, inv;
+		row_stats(x + r * d, d, &mu, &inv, a->epsilon);
+		const float *xr = x + r * d;
+		float *yr = y + r * d;
+		for (int64_t j = 0; j < d; j++)
+			yr[j] = (float)((xr[j] - mu) * inv * sc[j] +
+					(b ? b[j] : 0.0f));
+		if (om)
+			om[r] = (float)mu;
+		if (oi)
+			oi[r] = (float)inv;
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_layernorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				    int nin, const dh_tensor *const *in,
+				    int nout, const dh_tensor *const *out,
+				    const dh_tensor *const *dout,
+				    dh_tensor *const *din, dh_err *e)
+{
+	int64_t rows, d;
+	layernorm_split(a, in[0], &rows, &d);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dsc = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *db = nin > 2 && din[2] ? dh_tensor_f32(din[2]) : NULL;
+	/* the row statistics, kept for the column sums below */
+	size_t bytes;
+	if (dh_size_mul((size_t)rows, 2 * sizeof(double), &bytes))
+		return dh_op_fail(e, DH_ENOMEM, DH_OP_LAYERNORM, ctx->node,
+				  "too many rows");
+	if (!ctx->ws)
+		return dh_op_fail(e, DH_EINVAL, DH_OP_LAYERNORM, ctx->node,
+				  "backward needs a workspace");
+	double *st = dh_workspace_get(ctx->ws, bytes, e);
+	if (!st)
+		return e ? e->status : DH_ENOMEM;
+	DH_OMP_FOR(ctx, rows * d)
+	for (int64_t r = 0; r < rows; r++) {
+		row_stats(x + r * d, d, &st[2 * r], &st[2 * r + 1], a->epsilon);
+		if (dx)
+			row_backward(x + r * d, dy + r * d, sc, 1, d,
+				     st[2 * r], st[2 * r + 1], dx + r * d);
+	}
+	if (dsc || db) {
+		/* column sums over rows, each column by one thread */
+		DH_OMP_FOR(ctx, rows * d)
+		for (int64_t j = 0; j < d; j++) {
+			double s1 = 0.0, s2 = 0.0;
+			for (int64_t r = 0; r < rows; r++) {
+				double g = dy[r * d + j];
+				s1 += g;
+				s2 += g * (x[r * d + j] - st[2 * r]) *
+				      st[2 * r + 1];
+			}
+			if (dsc)
+				dsc[j] = (float)s2;
+			if (db)
+				db[j] = (float)s1;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_instancenorm_forward(const dh_op_ctx *ctx,
+				      const dh_op_attrs *a, int nin,
+				      const dh_tensor *const *in, int nout,
+				      dh_tensor *const *out, dh_err *e)
+{
+	bn_dims d = bn_dims_of(in[0]);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *b = dh_tensor_f32(in[2]);
+	float *y = dh_tensor_f32(out[0]);
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t p = 0; p < d.n * d.c; p++) {
+		int64_t ch = p % d.c;
+		double mu, inv;
+		row_stats(x + p * d.hw, d.hw, &mu, &inv, a->epsilon);
+		for (int64_t j = 0; j < d.hw; j++)
+			y[p * d.hw + j] = (float)((x[p * d.hw + j] - mu) * inv *
+							  sc[ch] +
+						  b[ch]);
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_instancenorm_backward(const dh_op_ctx *ctx,
+				       const dh_op_attrs *a, int nin,
+				       const dh_tensor *const *in, int nout,
+				       const dh_tensor *const *out,
+				       const dh_tensor *const *dout,
+				       dh_tensor *const *din, dh_err *e)
+{
+	bn_dims d = bn_dims_of(in[0]);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dsc = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *db = din[2] ? dh_tensor_f32(din[2]) : NULL;
+	/* one thread per channel: it owns dscale[c], dB[c] and its planes */
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t ch = 0; ch < d.c; ch++) {
+		double s1 = 0.0, s2 = 0.0;
+		for (int64_t i = 0; i < d.n; i++) {
+			int64_t p = i * d.c + ch;
+			double mu, inv;
+			row_stats(x + p * d.hw, d.hw, &mu, &inv, a->epsilon);
+			for (int64_t j = 0; j < d.hw; j++) {
+				double g = dy[p * d.hw + j];
+				s1 += g;
+				s2 += g * (x[p * d.hw + j] - mu) * inv;
+			}
+			if (dx)
+				row_backward(x + p * d.hw, dy + p * d.hw,
+					     sc + ch, 0, d.hw, mu, inv,
+					     dx + p * d.hw);
+		}
+		if (dsc)
+			dsc[ch] = (float)s2;
+		if (db)
+			db[ch] = (float)s1;
+	}
+	return DH_OK;
+}

@@ -41,6 +41,8 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_RESHAPE, reshape),
 	K(DH_OP_IDENTITY, identity),
 	K(DH_OP_DROPOUT, dropout),
+	K(DH_OP_LAYERNORM, layernorm),
+	K(DH_OP_INSTANCENORM, instancenorm),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
