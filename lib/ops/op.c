@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "ops/spatial.h"
+#include "ops/op_private.h"
 
 static const char *const op_names[] = {
 	[DH_OP_GEMM] = "Gemm",
@@ -49,6 +49,18 @@ static const char *const op_names[] = {
 	[DH_OP_DROPOUT] = "Dropout",
 	[DH_OP_LAYERNORM] = "LayerNormalization",
 	[DH_OP_INSTANCENORM] = "InstanceNormalization",
+	[DH_OP_TRANSPOSE] = "Transpose",
+	[DH_OP_CONCAT] = "Concat",
+	[DH_OP_SPLIT] = "Split",
+	[DH_OP_SLICE] = "Slice",
+	[DH_OP_PAD] = "Pad",
+	[DH_OP_SQUEEZE] = "Squeeze",
+	[DH_OP_UNSQUEEZE] = "Unsqueeze",
+	[DH_OP_REDUCESUM] = "ReduceSum",
+	[DH_OP_REDUCEMEAN] = "ReduceMean",
+	[DH_OP_REDUCEMAX] = "ReduceMax",
+	[DH_OP_REDUCEMIN] = "ReduceMin",
+	[DH_OP_REDUCEL2] = "ReduceL2",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -78,8 +90,11 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 	a->epsilon = 1e-5f;
 	a->momentum = 0.9f;
 	a->ratio = 0.5f;
+	a->keepdims = 1;
 	for (int i = 0; i < DH_MAX_SPATIAL; i++)
 		a->strides[i] = a->dilations[i] = 1;
+	for (int i = 0; i < DH_MAX_DIMS; i++)
+		a->steps[i] = 1;
 	switch (op) {
 	case DH_OP_LEAKYRELU:
 		a->alpha = 0.01f;
@@ -96,6 +111,9 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 	case DH_OP_LOGSOFTMAX:
 	case DH_OP_LAYERNORM:
 		a->axis = -1;
+		break;
+	case DH_OP_SPLIT:
+		a->axis = 0;
 		break;
 	default:
 		break;
@@ -118,6 +136,8 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_DROPOUT: xo = 2; break;
 	case DH_OP_LAYERNORM: ni = 2; xi = 3; xo = 3; break;
 	case DH_OP_INSTANCENORM: ni = xi = 3; break;
+	case DH_OP_CONCAT: xi = DH_OP_MAX_IO; break;
+	case DH_OP_SPLIT: xo = DH_OP_MAX_IO; break;
 	default: break;
 	}
 	*min_in = ni, *max_in = xi, *min_out = no, *max_out = xo;
@@ -602,6 +622,240 @@ static dh_status infer_reshape(const dh_op_attrs *a, const char *node,
 	return DH_OK;
 }
 
+/* Normalise a->axes (negative counts from the end) for rank r into a mask
+ * of axes; duplicates and out-of-range axes are errors. */
+static dh_status axes_mask(dh_op_type op, const char *node,
+			   const dh_op_attrs *a, int r, int *mask, dh_err *e)
+{
+	for (int i = 0; i < r; i++)
+		mask[i] = 0;
+	if (a->naxes < 0 || a->naxes > DH_MAX_DIMS)
+		return dh_op_fail(e, DH_EINVAL, op, node, "%d axes given",
+				  a->naxes);
+	for (int i = 0; i < a->naxes; i++) {
+		int64_t v = a->axes[i] < 0 ? a->axes[i] + r : a->axes[i];
+		if (v < 0 || v >= r)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "axis %lld is out of range for %d "
+					  "dimensions",
+					  (long long)a->axes[i], r);
+		if (mask[v])
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "axis %lld is given twice",
+					  (long long)a->axes[i]);
+		mask[v] = 1;
+	}
+	return DH_OK;
+}
+
+dh_status dh_op_transpose_perm(const dh_op_attrs *a, const char *node,
+			       int ndim, int64_t *perm, dh_err *e)
+{
+	if (a->perm_ndim == 0) {
+		for (int i = 0; i < ndim; i++)
+			perm[i] = ndim - 1 - i;
+		return DH_OK;
+	}
+	if (a->perm_ndim != ndim)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_TRANSPOSE, node,
+				  "perm has %d entries for %d dimensions",
+				  a->perm_ndim, ndim);
+	int seen[DH_MAX_DIMS] = {0};
+	for (int i = 0; i < ndim; i++) {
+		int64_t p = a->perm[i];
+		if (p < 0 || p >= ndim || seen[p])
+			return dh_op_fail(e, DH_EINVAL, DH_OP_TRANSPOSE, node,
+					  "perm is not a permutation of 0..%d",
+					  ndim - 1);
+		seen[p] = 1;
+		perm[i] = p;
+	}
+	return DH_OK;
+}
+
+dh_status dh_op_slice_resolve(const dh_op_attrs *a, const char *node,
+			      const dh_shape *x, int64_t *start, int64_t *step,
+			      int64_t *count, dh_err *e)
+{
+	int mask[DH_MAX_DIMS];
+	dh_status st = axes_mask(DH_OP_SLICE, node, a, x->ndim, mask, e);
+	if (st)
+		return st;
+	for (int i = 0; i < x->ndim; i++)
+		start[i] = 0, step[i] = 1, count[i] = x->d[i];
+	for (int k = 0; k < a->naxes; k++) {
+		int i = (int)(a->axes[k] < 0 ? a->axes[k] + x->ndim
+					     : a->axes[k]);
+		int64_t d = x->d[i], s = a->steps[k];
+		int64_t b = a->starts[k], en = a->ends[k];
+		if (s == 0)
+			return dh_op_fail(e, DH_EINVAL, DH_OP_SLICE, node,
+					  "step 0 on axis %d", i);
+		b = b < 0 ? b + d : b;
+		en = en < 0 ? en + d : en;
+		if (s > 0) {
+			b = b < 0 ? 0 : b > d ? d : b;
+			en = en < 0 ? 0 : en > d ? d : en;
+		} else {
+			b = b < 0 ? 0 : b > d - 1 ? d - 1 : b;
+			en = en < -1 ? -1 : en > d - 1 ? d - 1 : en;
+		}
+		int64_t n = s > 0 ? (en - b + s - 1) / s : (b - en - s - 1) / -s;
+		start[i] = b, step[i] = s, count[i] = n > 0 ? n : 0;
+	}
+	return DH_OK;
+}
+
+static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
+			      const char *node, int nin, const dh_shape *in,
+			      int nout, dh_shape *out, dh_err *e)
+{
+	char s0[128], s1[128];
+	const dh_shape *x = &in[0];
+	int mask[DH_MAX_DIMS];
+	int64_t ax = 0;
+	dh_status st;
+	switch (op) {
+	case DH_OP_TRANSPOSE: {
+		int64_t perm[DH_MAX_DIMS];
+		if ((st = dh_op_transpose_perm(a, node, x->ndim, perm, e)))
+			return st;
+		out->ndim = x->ndim;
+		for (int i = 0; i < x->ndim; i++)
+			out->d[i] = x->d[perm[i]];
+		return DH_OK;
+	}
+	case DH_OP_CONCAT:
+		if ((st = infer_axis(op, node, a->axis, x->ndim, 0, &ax, e)))
+			return st;
+		*out = *x;
+		for (int k = 1; k < nin; k++) {
+			int ok = in[k].ndim == x->ndim;
+			for (int i = 0; ok && i < x->ndim; i++)
+				ok = i == ax || in[k].d[i] == x->d[i];
+			if (!ok)
+				return dh_op_fail(
+					e, DH_ESHAPE, op, node,
+					"input %d %s does not fit input 0 %s "
+					"outside axis %lld",
+					k, fmt_shape(s0, sizeof s0, &in[k]),
+					fmt_shape(s1, sizeof s1, x),
+					(long long)ax);
+			out->d[ax] += in[k].d[ax];
+		}
+		return DH_OK;
+	case DH_OP_SPLIT: {
+		if ((st = infer_axis(op, node, a->axis, x->ndim, 0, &ax, e)))
+			return st;
+		int64_t d = x->d[ax], total = 0;
+		if (a->nsplit && a->nsplit != nout)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "%d split sizes for %d outputs",
+					  a->nsplit, nout);
+		int64_t part = (d + nout - 1) / nout;
+		for (int k = 0; k < nout; k++) {
+			int64_t n = a->nsplit ? a->split[k]
+					      : (d - total < part ? d - total
+								   : part);
+			if (n < 0)
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "negative split size");
+			out[k] = *x;
+			out[k].d[ax] = n;
+			total += n;
+		}
+		if (total != d)
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "split sizes sum to %lld, axis %lld "
+					  "of X %s has %lld",
+					  (long long)total, (long long)ax,
+					  fmt_shape(s0, sizeof s0, x),
+					  (long long)d);
+		return DH_OK;
+	}
+	case DH_OP_SLICE: {
+		int64_t b[DH_MAX_DIMS], s[DH_MAX_DIMS], c[DH_MAX_DIMS];
+		if ((st = dh_op_slice_resolve(a, node, x, b, s, c, e)))
+			return st;
+		out->ndim = x->ndim;
+		for (int i = 0; i < x->ndim; i++)
+			out->d[i] = c[i];
+		return DH_OK;
+	}
+	case DH_OP_PAD:
+		out->ndim = x->ndim;
+		for (int i = 0; i < x->ndim; i++) {
+			int64_t pb = a->pad_amounts[i];
+			int64_t pe = a->pad_amounts[x->ndim + i];
+			out->d[i] = x->d[i] + pb + pe;
+			if (out->d[i] < 0)
+				return dh_op_fail(e, DH_ESHAPE, op, node,
+						  "pads crop axis %d of X %s "
+						  "below zero",
+						  i, fmt_shape(s0, sizeof s0, x));
+			if (a->pad_mode == DH_PADMODE_REFLECT &&
+			    (pb >= x->d[i] || pe >= x->d[i]) &&
+			    (pb > 0 || pe > 0))
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "reflect pads of %lld and "
+						  "%lld need axis %d longer "
+						  "than both (it has %lld)",
+						  (long long)pb, (long long)pe,
+						  i, (long long)x->d[i]);
+			if (a->pad_mode == DH_PADMODE_EDGE && x->d[i] == 0 &&
+			    (pb > 0 || pe > 0))
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "edge padding of an empty "
+						  "axis %d", i);
+		}
+		return DH_OK;
+	case DH_OP_SQUEEZE:
+		if ((st = axes_mask(op, node, a, x->ndim, mask, e)))
+			return st;
+		out->ndim = 0;
+		for (int i = 0; i < x->ndim; i++) {
+			int drop = a->naxes ? mask[i] : x->d[i] == 1;
+			if (drop && x->d[i] != 1)
+				return dh_op_fail(e, DH_ESHAPE, op, node,
+						  "axis %d of X %s is not 1",
+						  i, fmt_shape(s0, sizeof s0, x));
+			if (!drop)
+				out->d[out->ndim++] = x->d[i];
+		}
+		return DH_OK;
+	case DH_OP_UNSQUEEZE: {
+		int r = x->ndim + a->naxes;
+		if (r > DH_MAX_DIMS)
+			return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+					  "%d dimensions (at most %d)", r,
+					  DH_MAX_DIMS);
+		if ((st = axes_mask(op, node, a, r, mask, e)))
+			return st;
+		out->ndim = r;
+		for (int i = 0, j = 0; i < r; i++)
+			out->d[i] = mask[i] ? 1 : x->d[j++];
+		return DH_OK;
+	}
+	default: /* Reduce* */
+		if ((st = axes_mask(op, node, a, x->ndim, mask, e)))
+			return st;
+		out->ndim = 0;
+		for (int i = 0; i < x->ndim; i++) {
+			int red = a->naxes ? mask[i] : !a->noop_with_empty_axes;
+			if (red && x->d[i] == 0 &&
+			    (op == DH_OP_REDUCEMAX || op == DH_OP_REDUCEMIN))
+				return dh_op_fail(e, DH_ESHAPE, op, node,
+						  "an empty axis %d has no "
+						  "extremum", i);
+			if (!red)
+				out->d[out->ndim++] = x->d[i];
+			else if (a->keepdims)
+				out->d[out->ndim++] = 1;
+		}
+		return DH_OK;
+	}
+}
+
 dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		      int nin, const dh_shape *in, int nout, dh_shape *out,
 		      dh_err *e)
@@ -664,6 +918,19 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		return infer_layernorm(a, node, nin, in, nout, out, e);
 	case DH_OP_INSTANCENORM:
 		return infer_instancenorm(node, in, out, e);
+	case DH_OP_TRANSPOSE:
+	case DH_OP_CONCAT:
+	case DH_OP_SPLIT:
+	case DH_OP_SLICE:
+	case DH_OP_PAD:
+	case DH_OP_SQUEEZE:
+	case DH_OP_UNSQUEEZE:
+	case DH_OP_REDUCESUM:
+	case DH_OP_REDUCEMEAN:
+	case DH_OP_REDUCEMAX:
+	case DH_OP_REDUCEMIN:
+	case DH_OP_REDUCEL2:
+		return infer_layout(op, a, node, nin, in, nout, out, e);
 	case DH_OP_DROPOUT:
 		if (a->ratio < 0.0f || a->ratio >= 1.0f)
 			return dh_op_fail(e, DH_ERANGE, op, node,
@@ -726,8 +993,8 @@ static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
 	if (!(*k)->forward)
 		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 				  "not implemented on the %s backend", b->name);
-	dh_shape ins[8], want[4];
-	if (nin > 8 || nout > 4)
+	dh_shape ins[DH_OP_MAX_IO], want[DH_OP_MAX_IO];
+	if (nin > DH_OP_MAX_IO || nout > DH_OP_MAX_IO)
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "too many inputs or outputs");
 	for (int i = 0; i < nin; i++) {
@@ -797,7 +1064,7 @@ dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 	if (!k->backward)
 		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 				  "no backward on this backend");
-	if (!dout[0])
+	if (!dout[0] && op != DH_OP_SPLIT)
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "the gradient of output 0 is missing");
 	for (int i = 0; i < nout; i++) {

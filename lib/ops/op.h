@@ -71,6 +71,18 @@ typedef enum dh_op_type {
 	DH_OP_DROPOUT,
 	DH_OP_LAYERNORM,
 	DH_OP_INSTANCENORM,
+	DH_OP_TRANSPOSE,
+	DH_OP_CONCAT,
+	DH_OP_SPLIT,
+	DH_OP_SLICE,
+	DH_OP_PAD,
+	DH_OP_SQUEEZE,
+	DH_OP_UNSQUEEZE,
+	DH_OP_REDUCESUM,
+	DH_OP_REDUCEMEAN,
+	DH_OP_REDUCEMAX,
+	DH_OP_REDUCEMIN,
+	DH_OP_REDUCEL2,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -83,6 +95,14 @@ typedef enum dh_auto_pad {
 
 /* Spatial ops handle 1 to 3 spatial dimensions. */
 #define DH_MAX_SPATIAL 3
+/* Most inputs (Concat) and outputs (Split) of one op. */
+#define DH_OP_MAX_IO 32
+
+typedef enum dh_pad_mode {
+	DH_PADMODE_CONSTANT = 0,
+	DH_PADMODE_REFLECT, /* mirror without repeating the edge */
+	DH_PADMODE_EDGE     /* repeat the edge */
+} dh_pad_mode;
 
 typedef struct dh_op_attrs {
 	/* Gemm: Y = alpha * A' B' + beta * C.  Elu, LeakyRelu, Selu and
@@ -102,7 +122,7 @@ typedef struct dh_op_attrs {
 	int64_t group;
 	int count_include_pad;
 	int ceil_mode;
-	/* Softmax, LogSoftmax, Flatten, LayerNormalization */
+	/* Softmax, LogSoftmax, Flatten, LayerNormalization, Concat, Split */
 	int64_t axis;
 	/* BatchNormalization; epsilon also Layer- and InstanceNormalization */
 	float epsilon, momentum;
@@ -116,6 +136,27 @@ typedef struct dh_op_attrs {
 	int allowzero;
 	/* Gelu: 0 = exact (erf), 1 = "tanh" approximation */
 	int approximate_tanh;
+	/* Transpose (perm_ndim 0: reverse the axes) */
+	int perm_ndim;
+	int64_t perm[DH_MAX_DIMS];
+	/* Reduce*, Squeeze, Unsqueeze, Slice (inputs in recent ONNX).
+	 * Reduce*: naxes 0 reduces every axis, or none with
+	 * noop_with_empty_axes.  Squeeze: naxes 0 drops every axis of size 1.
+	 * Slice: starts, ends, steps per entry of axes. */
+	int naxes;
+	int64_t axes[DH_MAX_DIMS];
+	int keepdims;
+	int noop_with_empty_axes;
+	int64_t starts[DH_MAX_DIMS], ends[DH_MAX_DIMS], steps[DH_MAX_DIMS];
+	/* Split along axis: nsplit sizes, or 0 for equal parts (one per
+	 * output; an uneven last part is smaller, as in opset 18) */
+	int nsplit;
+	int64_t split[DH_OP_MAX_IO];
+	/* Pad: begin amounts for every axis, then end amounts (negative
+	 * amounts crop); the value of constant padding */
+	dh_pad_mode pad_mode;
+	int64_t pad_amounts[2 * DH_MAX_DIMS];
+	float pad_value;
 } dh_op_attrs;
 
 typedef struct dh_shape {

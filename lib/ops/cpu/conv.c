@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ops/cpu/cpu.h"
-#include "ops/spatial.h"
+#include "ops/op_private.h"
 
 static dh_status conv_geometry(const dh_op_attrs *a, const dh_op_ctx *ctx,
 			       const dh_tensor *x, const dh_tensor *w,

@@ -83,5 +83,17 @@ DH_CPU_KERNEL(identity);
 DH_CPU_KERNEL(dropout);
 DH_CPU_KERNEL(layernorm);
 DH_CPU_KERNEL(instancenorm);
+DH_CPU_KERNEL(transpose);
+DH_CPU_KERNEL(concat);
+DH_CPU_KERNEL(split);
+DH_CPU_KERNEL(slice);
+DH_CPU_KERNEL(pad);
+DH_CPU_KERNEL(squeeze);
+DH_CPU_KERNEL(unsqueeze);
+DH_CPU_KERNEL(reducesum);
+DH_CPU_KERNEL(reducemean);
+DH_CPU_KERNEL(reducemax);
+DH_CPU_KERNEL(reducemin);
+DH_CPU_KERNEL(reducel2);
 
 #endif

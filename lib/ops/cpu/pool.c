@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ops/cpu/cpu.h"
-#include "ops/spatial.h"
+#include "ops/op_private.h"
 
 static dh_status pool_geometry(const dh_op_ctx *ctx, dh_op_type op,
 			       const dh_op_attrs *a, const dh_tensor *x,

@@ -1,4 +1,5 @@
-/* shape.c - ops that move no values: Flatten, Reshape, Identity.
+/* shape.c - ops that move no values: Flatten, Reshape, Identity, Squeeze,
+ * Unsqueeze.
  *
  * Tensors are contiguous, so each is a copy of the data into an output of
  * another shape, and its backward a copy of dY back into X's shape. */
@@ -44,3 +45,5 @@ static dh_status copy_backward(const dh_tensor *const *dout,
 COPY_OP(flatten)
 COPY_OP(reshape)
 COPY_OP(identity)
+COPY_OP(squeeze)
+COPY_OP(unsqueeze)

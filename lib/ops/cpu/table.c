@@ -43,6 +43,18 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_DROPOUT, dropout),
 	K(DH_OP_LAYERNORM, layernorm),
 	K(DH_OP_INSTANCENORM, instancenorm),
+	K(DH_OP_TRANSPOSE, transpose),
+	K(DH_OP_CONCAT, concat),
+	K(DH_OP_SPLIT, split),
+	K(DH_OP_SLICE, slice),
+	K(DH_OP_PAD, pad),
+	K(DH_OP_SQUEEZE, squeeze),
+	K(DH_OP_UNSQUEEZE, unsqueeze),
+	K(DH_OP_REDUCESUM, reducesum),
+	K(DH_OP_REDUCEMEAN, reducemean),
+	K(DH_OP_REDUCEMAX, reducemax),
+	K(DH_OP_REDUCEMIN, reducemin),
+	K(DH_OP_REDUCEL2, reducel2),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};

@@ -1,0 +1,247 @@
+/* test_ops_layout.c - Transpose, Slice, Concat, Split, Pad, Squeeze,
+ * Unsqueeze and the Reduce* ops: forward against NumPy (tests/ref),
+ * backward against finite differences. */
+#include "gradcheck.h"
+#include "ref_ops.h"
+
+/* Forward of a one-input op against want, then its gradient. */
+static void check1(test_env *t, const char *what, dh_op_type op,
+		   const dh_op_attrs *a, dh_tensor *x, const float *want,
+		   int64_t nwant)
+{
+	dh_tensor *out[1];
+	if (run_forward(&t->ctx, op, a, 1, &x, 1, out)) {
+		CHECK_INT(dh_tensor_numel(out[0]), nwant);
+		if (dh_tensor_numel(out[0]) == nwant)
+			CHECK_CLOSE(what, dh_tensor_f32(out[0]), want, nwant,
+				    1e-6, 1e-6);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP(what, &t->ctx, op, a, 1, &x, 1, .eps = 5e-3);
+}
+
+TEST(transpose_and_slice_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(lay_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_TRANSPOSE);
+	a.perm_ndim = 3;
+	a.perm[0] = 1, a.perm[1] = 2, a.perm[2] = 0;
+	check1(&t, "transpose (1 2 0)", DH_OP_TRANSPOSE, &a, x, transpose_y,
+	       NUMEL(transpose_y));
+	dh_op_attrs_init(&a, DH_OP_TRANSPOSE);
+	check1(&t, "transpose reversed", DH_OP_TRANSPOSE, &a, x,
+	       transpose_rev_y, NUMEL(transpose_rev_y));
+	a.perm_ndim = 3;
+	a.perm[0] = 0, a.perm[1] = 0, a.perm[2] = 1;
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_TRANSPOSE, &a, "tr", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	dh_tensor_free(x);
+
+	x = T(slice_x);
+	dh_op_attrs_init(&a, DH_OP_SLICE);
+	a.naxes = 3;
+	static const int64_t ax[3] = {0, 2, 1}, st[3] = {1, -1, 0},
+			     en[3] = {100, -7, 5}, sp[3] = {2, -2, 3};
+	for (int i = 0; i < 3; i++)
+		a.axes[i] = ax[i], a.starts[i] = st[i], a.ends[i] = en[i],
+		a.steps[i] = sp[i];
+	check1(&t, "slice", DH_OP_SLICE, &a, x, slice_y, NUMEL(slice_y));
+	/* an empty slice is a valid, empty output */
+	a.naxes = 1;
+	a.axes[0] = 1, a.starts[0] = 4, a.ends[0] = 2, a.steps[0] = 1;
+	dh_shape_of(&s, x);
+	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e), DH_OK);
+	CHECK_INT(o.d[1], 0);
+	a.steps[0] = 0;
+	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(concat_and_split_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *in[3] = {T(lay_x), T(cat_b), T(cat_c)}, *out[3];
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_CONCAT);
+	a.axis = -2;
+	if (run_forward(&t.ctx, DH_OP_CONCAT, &a, 3, in, 1, out)) {
+		CHECK_CLOSE("concat", dh_tensor_f32(out[0]), concat_y,
+			    NUMEL(concat_y), 0, 0);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("concat", &t.ctx, DH_OP_CONCAT, &a, 3, in, 1);
+	dh_shape s[2] = {{3, {2, 3, 4}}, {3, {2, 3, 5}}}, o[3];
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_CONCAT, &a, "cat", 2, s, 1, o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "Concat node 'cat': input 1 [2, 3, 5]");
+	for (int i = 0; i < 3; i++)
+		dh_tensor_free(in[i]);
+
+	dh_tensor *x = T(split_x);
+	dh_op_attrs_init(&a, DH_OP_SPLIT);
+	a.axis = 1;
+	a.nsplit = 3;
+	a.split[0] = 1, a.split[1] = 3, a.split[2] = 2;
+	const float *want[3] = {split_y0, split_y1, split_y2};
+	const int64_t nw[3] = {NUMEL(split_y0), NUMEL(split_y1),
+			       NUMEL(split_y2)};
+	if (run_forward(&t.ctx, DH_OP_SPLIT, &a, 1, &x, 3, out)) {
+		for (int k = 0; k < 3; k++) {
+			CHECK_CLOSE("split", dh_tensor_f32(out[k]), want[k],
+				    nw[k], 0, 0);
+			dh_tensor_free(out[k]);
+		}
+	}
+	GC_OP("split", &t.ctx, DH_OP_SPLIT, &a, 1, &x, 3, .outs = 7);
+	/* only the middle output used: the others get no gradient */
+	GC_OP("split, one output used", &t.ctx, DH_OP_SPLIT, &a, 1, &x, 3,
+	      .outs = 2);
+	/* equal parts, the last one shorter (6 into 4: 2 2 2 0) */
+	dh_op_attrs_init(&a, DH_OP_SPLIT);
+	a.axis = 1;
+	dh_shape_of(&s[0], x);
+	CHECK_INT(dh_op_infer(DH_OP_SPLIT, &a, "sp", 1, s, 3, o, &e), DH_OK);
+	CHECK_INT(o[2].d[1], 2);
+	a.nsplit = 2;
+	a.split[0] = 2, a.split[1] = 2;
+	CHECK_INT(dh_op_infer(DH_OP_SPLIT, &a, "sp", 1, s, 2, o, &e),
+		  DH_ESHAPE);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(pad_modes_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(lay_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_PAD);
+	static const int64_t pc[6] = {0, 1, 2, 1, 0, -1};
+	memcpy(a.pad_amounts, pc, sizeof pc);
+	a.pad_value = 1.5f;
+	check1(&t, "pad constant with a crop", DH_OP_PAD, &a, x, padc_y,
+	       NUMEL(padc_y));
+	static const int64_t pr[6] = {1, 2, 0, 0, 1, 3};
+	memcpy(a.pad_amounts, pr, sizeof pr);
+	a.pad_mode = DH_PADMODE_REFLECT;
+	check1(&t, "pad reflect", DH_OP_PAD, &a, x, padr_y, NUMEL(padr_y));
+	a.pad_mode = DH_PADMODE_EDGE;
+	check1(&t, "pad edge", DH_OP_PAD, &a, x, pade_y, NUMEL(pade_y));
+	/* reflecting 4 into an axis of 4 needs a second reflection */
+	a.pad_mode = DH_PADMODE_REFLECT;
+	a.pad_amounts[5] = 4;
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_PAD, &a, "pad", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	a.pad_mode = DH_PADMODE_CONSTANT;
+	a.pad_amounts[5] = -9;
+	CHECK_INT(dh_op_infer(DH_OP_PAD, &a, "pad", 1, &s, 1, &o, &e),
+		  DH_ESHAPE);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(squeeze_and_unsqueeze)
+{
+	test_env t;
+	env_init(&t, 1);
+	int64_t sx[4] = {2, 1, 3, 1};
+	dh_tensor *x = t_new(4, sx), *out[1];
+	t_rand(x, &t.rng, -1, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_SQUEEZE);
+	if (run_forward(&t.ctx, DH_OP_SQUEEZE, &a, 1, &x, 1, out)) {
+		CHECK_INT(out[0]->ndim, 2);
+		CHECK_INT(out[0]->shape[1], 3);
+		CHECK_CLOSE("squeeze", dh_tensor_f32(out[0]), dh_tensor_f32(x),
+			    6, 0, 0);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("squeeze", &t.ctx, DH_OP_SQUEEZE, &a, 1, &x, 1);
+	a.naxes = 1;
+	a.axes[0] = -1;
+	if (run_forward(&t.ctx, DH_OP_SQUEEZE, &a, 1, &x, 1, out)) {
+		CHECK_INT(out[0]->ndim, 3);
+		dh_tensor_free(out[0]);
+	}
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	dh_err e;
+	a.axes[0] = 0;
+	CHECK_INT(dh_op_infer(DH_OP_SQUEEZE, &a, "sq", 1, &s, 1, &o, &e),
+		  DH_ESHAPE);
+	dh_op_attrs_init(&a, DH_OP_UNSQUEEZE);
+	a.naxes = 2;
+	a.axes[0] = 0, a.axes[1] = -1;
+	if (run_forward(&t.ctx, DH_OP_UNSQUEEZE, &a, 1, &x, 1, out)) {
+		CHECK_INT(out[0]->ndim, 6);
+		CHECK_INT(out[0]->shape[0], 1);
+		CHECK_INT(out[0]->shape[1], 2);
+		CHECK_INT(out[0]->shape[5], 1);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("unsqueeze", &t.ctx, DH_OP_UNSQUEEZE, &a, 1, &x, 1);
+	a.axes[1] = 0;
+	CHECK_INT(dh_op_infer(DH_OP_UNSQUEEZE, &a, "un", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	CHECK_HAS(e.msg, "given twice");
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(reductions_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(red_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_REDUCESUM);
+	a.naxes = 2;
+	a.axes[0] = 0, a.axes[1] = 2;
+	check1(&t, "reducesum (0, 2)", DH_OP_REDUCESUM, &a, x, rsum_y,
+	       NUMEL(rsum_y));
+	dh_op_attrs_init(&a, DH_OP_REDUCEMEAN);
+	a.naxes = 1;
+	a.axes[0] = -1;
+	a.keepdims = 0;
+	check1(&t, "reducemean (-1)", DH_OP_REDUCEMEAN, &a, x, rmean_y,
+	       NUMEL(rmean_y));
+	dh_op_attrs_init(&a, DH_OP_REDUCEMAX);
+	check1(&t, "reducemax all", DH_OP_REDUCEMAX, &a, x, rmax_y, 1);
+	dh_op_attrs_init(&a, DH_OP_REDUCEMIN);
+	a.naxes = 1;
+	a.axes[0] = 1;
+	check1(&t, "reducemin (1)", DH_OP_REDUCEMIN, &a, x, rmin_y,
+	       NUMEL(rmin_y));
+	dh_op_attrs_init(&a, DH_OP_REDUCEL2);
+	a.naxes = 2;
+	a.axes[0] = 0, a.axes[1] = 1;
+	a.keepdims = 0;
+	check1(&t, "reducel2 (0, 1)", DH_OP_REDUCEL2, &a, x, rl2_y,
+	       NUMEL(rl2_y));
+	/* no axes with noop_with_empty_axes: the identity */
+	dh_op_attrs_init(&a, DH_OP_REDUCESUM);
+	a.noop_with_empty_axes = 1;
+	check1(&t, "reducesum noop", DH_OP_REDUCESUM, &a, x, red_x,
+	       NUMEL(red_x));
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TAP_MAIN(TAP_CASE(transpose_and_slice_match_numpy),
+	 TAP_CASE(concat_and_split_match_numpy),
+	 TAP_CASE(pad_modes_match_numpy), TAP_CASE(squeeze_and_unsqueeze),
+	 TAP_CASE(reductions_match_numpy))
