@@ -61,6 +61,7 @@ static const char *const op_names[] = {
 	[DH_OP_REDUCEMAX] = "ReduceMax",
 	[DH_OP_REDUCEMIN] = "ReduceMin",
 	[DH_OP_REDUCEL2] = "ReduceL2",
+	[DH_OP_CONVTRANSPOSE] = "ConvTranspose",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -126,7 +127,8 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	int ni = 1, xi = 1, no = 1, xo = 1;
 	switch (op) {
 	case DH_OP_GEMM: ni = 2; xi = 3; break;
-	case DH_OP_CONV: ni = 2; xi = 3; break;
+	case DH_OP_CONV:
+	case DH_OP_CONVTRANSPOSE: ni = 2; xi = 3; break;
 	case DH_OP_MATMUL:
 	case DH_OP_ADD:
 	case DH_OP_SUB:
@@ -412,6 +414,97 @@ static dh_status infer_conv(const dh_op_attrs *a, const char *node, int nin,
 	out->d[1] = w->d[0];
 	for (int i = 0; i < nsp; i++)
 		out->d[2 + i] = sp.out[3 - nsp + i];
+	return DH_OK;
+}
+
+dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
+				   const dh_shape *x, const dh_shape *w,
+				   dh_spatial *g, dh_err *e)
+{
+	const dh_op_type op = DH_OP_CONVTRANSPOSE;
+	char s0[128], s1[128];
+	if (x->ndim < 3 || x->ndim > 2 + DH_MAX_SPATIAL || w->ndim != x->ndim)
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "X %s and W %s must both be [N, C, ...] with "
+				  "1 to 3 spatial axes",
+				  fmt_shape(s0, sizeof s0, x),
+				  fmt_shape(s1, sizeof s1, w));
+	int64_t grp = a->group;
+	if (grp < 1 || x->d[1] % grp || w->d[0] != x->d[1])
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "X %s, W %s and group %lld do not fit (W "
+				  "must be [C, M/group, ...])",
+				  fmt_shape(s0, sizeof s0, x),
+				  fmt_shape(s1, sizeof s1, w), (long long)grp);
+	if (a->auto_pad == DH_PAD_SAME_UPPER || a->auto_pad == DH_PAD_SAME_LOWER)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "auto_pad SAME_UPPER/SAME_LOWER is not "
+				  "supported; give pads");
+	int nsp = x->ndim - 2, off = 3 - nsp;
+	g->nsp = nsp;
+	for (int i = 0; i < 3; i++) {
+		g->in[i] = g->k[i] = g->s[i] = g->d[i] = g->out[i] = 1;
+		g->pb[i] = g->pe[i] = 0;
+	}
+	g->in_size = g->k_size = g->out_size = 1;
+	for (int i = 0; i < nsp; i++) {
+		int j = off + i;
+		int64_t s = a->strides[i], d = a->dilations[i], k = w->d[2 + i];
+		int64_t pb = a->auto_pad == DH_PAD_VALID ? 0 : a->pads[i];
+		int64_t pe = a->auto_pad == DH_PAD_VALID ? 0
+							 : a->pads[nsp + i];
+		int64_t opad = a->output_padding[i];
+		if (s < 1 || d < 1 || k < 1 || pb < 0 || pe < 0 || opad < 0 ||
+		    opad >= s)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "spatial axis %d: stride %lld, "
+					  "dilation %lld, kernel %lld, pads "
+					  "%lld+%lld, output_padding %lld do "
+					  "not fit (output_padding < stride)",
+					  i, (long long)s, (long long)d,
+					  (long long)k, (long long)pb,
+					  (long long)pe, (long long)opad);
+		int64_t o = s * (x->d[2 + i] - 1) + opad + (k - 1) * d + 1 -
+			    pb - pe;
+		if (o < 1)
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "spatial axis %d: pads %lld+%lld "
+					  "leave no output",
+					  i, (long long)pb, (long long)pe);
+		/* seen from the output, the op is a convolution of Y giving
+		 * X: Y is the image, X the columns */
+		g->in[j] = o, g->out[j] = x->d[2 + i], g->k[j] = k;
+		g->s[j] = s, g->d[j] = d, g->pb[j] = pb, g->pe[j] = pe;
+	}
+	for (int i = 0; i < 3; i++) {
+		g->in_size *= g->in[i];
+		g->k_size *= g->k[i];
+		g->out_size *= g->out[i];
+	}
+	return DH_OK;
+}
+
+static dh_status infer_convtranspose(const dh_op_attrs *a, const char *node,
+				     int nin, const dh_shape *in,
+				     dh_shape *out, dh_err *e)
+{
+	char s0[128];
+	dh_spatial g;
+	dh_status st = dh_convtranspose_resolve(a, node, &in[0], &in[1], &g, e);
+	if (st)
+		return st;
+	int64_t m = in[1].d[1] * a->group;
+	if (nin > 2 && (in[2].ndim != 1 || in[2].d[0] != m))
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_CONVTRANSPOSE, node,
+				  "B %s must be [%lld]",
+				  fmt_shape(s0, sizeof s0, &in[2]),
+				  (long long)m);
+	int nsp = in[0].ndim - 2;
+	out->ndim = in[0].ndim;
+	out->d[0] = in[0].d[0];
+	out->d[1] = m;
+	for (int i = 0; i < nsp; i++)
+		out->d[2 + i] = g.in[3 - nsp + i];
 	return DH_OK;
 }
 
@@ -882,6 +975,8 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		return infer_matmul(node, in, out, e);
 	case DH_OP_CONV:
 		return infer_conv(a, node, nin, in, out, e);
+	case DH_OP_CONVTRANSPOSE:
+		return infer_convtranspose(a, node, nin, in, out, e);
 	case DH_OP_MAXPOOL:
 	case DH_OP_AVERAGEPOOL:
 	case DH_OP_GLOBALAVERAGEPOOL:
@@ -960,7 +1055,7 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward)
 static int optional_input(dh_op_type op, int i)
 {
 	return (op == DH_OP_GEMM || op == DH_OP_CONV ||
-		op == DH_OP_LAYERNORM) &&
+		op == DH_OP_CONVTRANSPOSE || op == DH_OP_LAYERNORM) &&
 	       i == 2;
 }
 

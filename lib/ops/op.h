@@ -83,6 +83,7 @@ typedef enum dh_op_type {
 	DH_OP_REDUCEMAX,
 	DH_OP_REDUCEMIN,
 	DH_OP_REDUCEL2,
+	DH_OP_CONVTRANSPOSE,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -122,6 +123,8 @@ typedef struct dh_op_attrs {
 	int64_t group;
 	int count_include_pad;
 	int ceil_mode;
+	/* ConvTranspose: added at the end of each spatial axis (< stride) */
+	int64_t output_padding[DH_MAX_SPATIAL];
 	/* Softmax, LogSoftmax, Flatten, LayerNormalization, Concat, Split */
 	int64_t axis;
 	/* BatchNormalization; epsilon also Layer- and InstanceNormalization */

@@ -23,6 +23,13 @@ dh_status dh_spatial_resolve(const dh_op_attrs *a, dh_op_type op,
 			     const char *node, int nsp, const int64_t *in,
 			     const int64_t *k, dh_spatial *g, dh_err *e);
 
+/* ConvTranspose's geometry, seen from its output: g->in is Y's spatial
+ * size (the image), g->out X's (the columns), so that the im2col/col2im of
+ * Conv serve it transposed. */
+dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
+				   const dh_shape *x, const dh_shape *w,
+				   dh_spatial *g, dh_err *e);
+
 /* Transpose's permutation (the reversal when perm is not given). */
 dh_status dh_op_transpose_perm(const dh_op_attrs *a, const char *node,
 			       int ndim, int64_t *perm, dh_err *e);

@@ -270,8 +270,79 @@ TEST(conv_bad_shapes_are_errors)
 	CHECK_INT(o.d[0], 0);
 }
 
+typedef struct convt_case {
+	const char *name;
+	int nsp;
+	int64_t strides[3], pads[6], dil[3], opad[3], group;
+} convt_case;
+
+static void check_convt(test_env *t, const convt_case *c, dh_tensor *x,
+			dh_tensor *w, dh_tensor *b, const float *want,
+			int64_t nwant)
+{
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
+	for (int i = 0; i < c->nsp; i++) {
+		a.strides[i] = c->strides[i];
+		a.dilations[i] = c->dil[i];
+		a.pads[i] = c->pads[i];
+		a.pads[c->nsp + i] = c->pads[c->nsp + i];
+		a.output_padding[i] = c->opad[i];
+	}
+	a.group = c->group;
+	dh_tensor *in[3] = {x, w, b}, *out[1];
+	int nin = b ? 3 : 2;
+	if (run_forward(&t->ctx, DH_OP_CONVTRANSPOSE, &a, nin, in, 1, out)) {
+		CHECK_INT(dh_tensor_numel(out[0]), nwant);
+		if (dh_tensor_numel(out[0]) == nwant)
+			CHECK_CLOSE(c->name, dh_tensor_f32(out[0]), want,
+				    nwant, 1e-5, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP(c->name, &t->ctx, DH_OP_CONVTRANSPOSE, &a, nin, in, 1,
+	      .eps = 1e-2);
+	dh_tensor_free(x);
+	dh_tensor_free(w);
+	dh_tensor_free(b);
+}
+
+TEST(convtranspose_matches_numpy_and_finite_differences)
+{
+	test_env t;
+	env_init(&t, 2);
+	static const convt_case c2 = {"convtranspose 2d groups 2, stride "
+				      "2x3, output_padding",
+				      2, {2, 3}, {1, 0, 0, 1}, {1, 2}, {1, 2},
+				      2};
+	check_convt(&t, &c2, T(convt2d_x), T(convt2d_w), T(convt2d_b),
+		    convt2d_y, NUMEL(convt2d_y));
+	static const convt_case c1 = {"convtranspose 1d", 1, {1}, {2, 1},
+				      {1}, {0}, 1};
+	check_convt(&t, &c1, T(convt1d_x), T(convt1d_w), NULL, convt1d_y,
+		    NUMEL(convt1d_y));
+	static const convt_case c3 = {"convtranspose 3d", 3, {2, 1, 2},
+				      {0, 1, 1, 0, 0, 1}, {1, 1, 1},
+				      {1, 0, 0}, 1};
+	check_convt(&t, &c3, T(convt3d_x), T(convt3d_w), T(convt3d_b),
+		    convt3d_y, NUMEL(convt3d_y));
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
+	dh_shape s[2] = {{4, {1, 2, 3, 3}}, {4, {2, 4, 3, 3}}}, o;
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_CONVTRANSPOSE, &a, "up", 2, s, 1, &o, &e),
+		  DH_OK);
+	CHECK_INT(o.d[1], 4);
+	CHECK_INT(o.d[2], 5);
+	a.output_padding[0] = 1; /* not below the stride of 1 */
+	CHECK_INT(dh_op_infer(DH_OP_CONVTRANSPOSE, &a, "up", 2, s, 1, &o, &e),
+		  DH_EINVAL);
+	CHECK_HAS(e.msg, "ConvTranspose node 'up'");
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(conv_matches_numpy_and_finite_differences),
 	 TAP_CASE(conv_pointwise_and_odd_sizes_match_direct_loops),
 	 TAP_CASE(conv_auto_pad_same_and_valid),
 	 TAP_CASE(conv_workspace_settles_and_runs_are_identical),
-	 TAP_CASE(conv_bad_shapes_are_errors))
+	 TAP_CASE(conv_bad_shapes_are_errors),
+	 TAP_CASE(convtranspose_matches_numpy_and_finite_differences))

@@ -109,17 +109,18 @@ static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 }
 
 /* Floats of one col matrix, checked for overflow. */
-static dh_status col_floats(const dh_op_ctx *ctx, const dh_spatial *g,
-			    int64_t cg, size_t *n, dh_err *e)
+static dh_status col_floats(const dh_op_ctx *ctx, dh_op_type op,
+			    const dh_spatial *g, int64_t cg, size_t *n,
+			    dh_err *e)
 {
 	size_t rows;
 	if (dh_size_mul((size_t)cg, (size_t)g->k_size, &rows) ||
 	    dh_size_mul(rows, (size_t)g->out_size, n) ||
 	    dh_size_mul(*n, 2 * sizeof(float), &rows))
-		return dh_op_fail(e, DH_ENOMEM, DH_OP_CONV, ctx->node,
+		return dh_op_fail(e, DH_ENOMEM, op, ctx->node,
 				  "the im2col buffer would overflow");
 	if (!ctx->ws)
-		return dh_op_fail(e, DH_EINVAL, DH_OP_CONV, ctx->node,
+		return dh_op_fail(e, DH_EINVAL, op, ctx->node,
 				  "needs a workspace for its im2col buffer");
 	return DH_OK;
 }
@@ -141,7 +142,7 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	float *col = NULL;
 	if (!pointwise) {
 		size_t n;
-		if ((st = col_floats(ctx, &g, cg, &n, e)))
+		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, &n, e)))
 			return st;
 		col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
 		if (!col)
@@ -195,7 +196,7 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	float *col = NULL, *dcol = NULL;
 	if ((din[0] || din[1]) && !pointwise) {
 		size_t n;
-		if ((st = col_floats(ctx, &g, cg, &n, e)))
+		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, &n, e)))
 			return st;
 		col = dh_workspace_get(ctx->ws, 2 * n * sizeof(float), e);
 		if (!col)
@@ -253,5 +254,127 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			}
 		}
 	}
+	return DH_OK;
+}
+
+/* ---- ConvTranspose ---------------------------------------------------------
+ * The adjoint of Conv: per sample and group, col = W_g^T X_g and col2im
+ * lays col out as Y (the image); the backward pass takes im2col of dY:
+ * dX_g = W_g col, dW_g += X_g col^T.  W is [C, M/group, k...], so W_g is
+ * the [C/group, Mg * kernel_size] block of group g. */
+
+static dh_status convt_geometry(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				const dh_tensor *x, const dh_tensor *w,
+				dh_spatial *g, dh_err *e)
+{
+	dh_shape sx, sw;
+	dh_shape_of(&sx, x);
+	dh_shape_of(&sw, w);
+	return dh_convtranspose_resolve(a, ctx->node, &sx, &sw, g, e);
+}
+
+static float *convt_col(const dh_op_ctx *ctx, const dh_spatial *g,
+			int64_t mg, dh_err *e)
+{
+	size_t n;
+	if (col_floats(ctx, DH_OP_CONVTRANSPOSE, g, mg, &n, e))
+		return NULL;
+	return dh_workspace_get(ctx->ws, n * sizeof(float), e);
+}
+
+dh_status dh_cpu_convtranspose_forward(const dh_op_ctx *ctx,
+				       const dh_op_attrs *a, int nin,
+				       const dh_tensor *const *in, int nout,
+				       dh_tensor *const *out, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = convt_geometry(ctx, a, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], grp = a->group;
+	int64_t cg = c / grp, mg = W->shape[1], m = mg * grp;
+	int64_t kcol = mg * g.k_size, P = g.out_size;
+	float *col = convt_col(ctx, &g, mg, e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	float *y = dh_tensor_f32(out[0]);
+	memset(y, 0, dh_tensor_nbytes(out[0]));
+	for (int64_t s = 0; s < nb; s++)
+		for (int64_t gi = 0; gi < grp; gi++) {
+			dh_cpu_sgemm(1, 0, kcol, P, cg, 1.0f,
+				     w + gi * cg * kcol, kcol,
+				     x + (s * c + gi * cg) * P, P, 0.0f, col,
+				     P);
+			col2im(ctx, &g, mg, col,
+			       y + (s * m + gi * mg) * g.in_size);
+		}
+	if (nin > 2) {
+		const float *b = dh_tensor_f32(in[2]);
+		DH_OMP_FOR(ctx, nb * m * g.in_size)
+		for (int64_t sm = 0; sm < nb * m; sm++) {
+			float *row = y + sm * g.in_size, bv = b[sm % m];
+			for (int64_t p = 0; p < g.in_size; p++)
+				row[p] += bv;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_convtranspose_backward(const dh_op_ctx *ctx,
+					const dh_op_attrs *a, int nin,
+					const dh_tensor *const *in, int nout,
+					const dh_tensor *const *out,
+					const dh_tensor *const *dout,
+					dh_tensor *const *din, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = convt_geometry(ctx, a, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], grp = a->group;
+	int64_t cg = c / grp, mg = W->shape[1], m = mg * grp;
+	int64_t kcol = mg * g.k_size, P = g.out_size;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	const float *dy = dh_tensor_f32(dout[0]);
+	if (nin > 2 && din[2]) {
+		float *db = dh_tensor_f32(din[2]);
+		DH_OMP_FOR(ctx, nb * m * g.in_size)
+		for (int64_t j = 0; j < m; j++) {
+			double acc = 0.0;
+			for (int64_t s = 0; s < nb; s++) {
+				const float *row = dy + (s * m + j) * g.in_size;
+				for (int64_t p = 0; p < g.in_size; p++)
+					acc += row[p];
+			}
+			db[j] = (float)acc;
+		}
+	}
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dw = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	if (!dx && !dw)
+		return DH_OK;
+	if (dw && nb == 0)
+		memset(dw, 0, dh_tensor_nbytes(din[1]));
+	float *col = convt_col(ctx, &g, mg, e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	for (int64_t s = 0; s < nb; s++)
+		for (int64_t gi = 0; gi < grp; gi++) {
+			im2col(ctx, &g, mg, dy + (s * m + gi * mg) * g.in_size,
+			       col);
+			const float *wg = w + gi * cg * kcol;
+			const float *xg = x + (s * c + gi * cg) * P;
+			if (dx)
+				dh_cpu_sgemm(0, 0, cg, P, kcol, 1.0f, wg, kcol,
+					     col, P, 0.0f,
+					     dx + (s * c + gi * cg) * P, P);
+			if (dw)
+				dh_cpu_sgemm(0, 1, cg, kcol, P, 1.0f, xg, P,
+					     col, P, s ? 1.0f : 0.0f,
+					     dw + gi * cg * kcol, kcol);
+		}
 	return DH_OK;
 }

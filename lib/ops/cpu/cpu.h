@@ -95,5 +95,6 @@ DH_CPU_KERNEL(reducemean);
 DH_CPU_KERNEL(reducemax);
 DH_CPU_KERNEL(reducemin);
 DH_CPU_KERNEL(reducel2);
+DH_CPU_KERNEL(convtranspose);
 
 #endif

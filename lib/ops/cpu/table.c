@@ -55,6 +55,7 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_REDUCEMAX, reducemax),
 	K(DH_OP_REDUCEMIN, reducemin),
 	K(DH_OP_REDUCEL2, reducel2),
+	K(DH_OP_CONVTRANSPOSE, convtranspose),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
