@@ -5,6 +5,7 @@
 #include "ops/op.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,13 @@ static const char *const op_names[] = {
 	[DH_OP_REDUCEMIN] = "ReduceMin",
 	[DH_OP_REDUCEL2] = "ReduceL2",
 	[DH_OP_CONVTRANSPOSE] = "ConvTranspose",
+	[DH_OP_POW] = "Pow",
+	[DH_OP_PRELU] = "PRelu",
+	[DH_OP_SUM] = "Sum",
+	[DH_OP_MEAN] = "Mean",
+	[DH_OP_MAX] = "Max",
+	[DH_OP_MIN] = "Min",
+	[DH_OP_CLIP] = "Clip",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -92,6 +100,8 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 	a->momentum = 0.9f;
 	a->ratio = 0.5f;
 	a->keepdims = 1;
+	a->clip_min = -INFINITY;
+	a->clip_max = INFINITY;
 	for (int i = 0; i < DH_MAX_SPATIAL; i++)
 		a->strides[i] = a->dilations[i] = 1;
 	for (int i = 0; i < DH_MAX_DIMS; i++)
@@ -133,7 +143,13 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_ADD:
 	case DH_OP_SUB:
 	case DH_OP_MUL:
-	case DH_OP_DIV: ni = xi = 2; break;
+	case DH_OP_DIV:
+	case DH_OP_POW:
+	case DH_OP_PRELU: ni = xi = 2; break;
+	case DH_OP_SUM:
+	case DH_OP_MEAN:
+	case DH_OP_MAX:
+	case DH_OP_MIN: xi = DH_OP_MAX_IO; break;
 	case DH_OP_BATCHNORM: ni = xi = 5; xo = 3; break;
 	case DH_OP_DROPOUT: xo = 2; break;
 	case DH_OP_LAYERNORM: ni = 2; xi = 3; xo = 3; break;
@@ -995,7 +1011,40 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 	case DH_OP_SUB:
 	case DH_OP_MUL:
 	case DH_OP_DIV:
+	case DH_OP_POW:
 		return broadcast_shapes(op, node, &in[0], &in[1], out, e);
+	case DH_OP_PRELU: {
+		/* the slope broadcasts to X, one way */
+		char s0[128], s1[128];
+		st = broadcast_shapes(op, node, &in[0], &in[1], out, e);
+		if (!st && !dh_shape_equal(out->ndim, out->d, in[0].ndim,
+					   in[0].d))
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "slope %s does not broadcast to X %s",
+					  fmt_shape(s0, sizeof s0, &in[1]),
+					  fmt_shape(s1, sizeof s1, &in[0]));
+		return st;
+	}
+	case DH_OP_SUM:
+	case DH_OP_MEAN:
+	case DH_OP_MAX:
+	case DH_OP_MIN:
+		*out = in[0];
+		for (int i = 1; i < nin; i++) {
+			dh_shape acc = *out;
+			if ((st = broadcast_shapes(op, node, &acc, &in[i], out,
+						   e)))
+				return st;
+		}
+		return DH_OK;
+	case DH_OP_CLIP:
+		if (a->clip_min > a->clip_max)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "min %g is above max %g",
+					  (double)a->clip_min,
+					  (double)a->clip_max);
+		out[0] = in[0];
+		return DH_OK;
 	case DH_OP_FLATTEN: {
 		st = infer_axis(op, node, a->axis, in[0].ndim, 1, &ax, e);
 		if (st)

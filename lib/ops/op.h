@@ -84,6 +84,13 @@ typedef enum dh_op_type {
 	DH_OP_REDUCEMIN,
 	DH_OP_REDUCEL2,
 	DH_OP_CONVTRANSPOSE,
+	DH_OP_POW,
+	DH_OP_PRELU,
+	DH_OP_SUM,
+	DH_OP_MEAN,
+	DH_OP_MAX,
+	DH_OP_MIN,
+	DH_OP_CLIP,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -160,6 +167,8 @@ typedef struct dh_op_attrs {
 	dh_pad_mode pad_mode;
 	int64_t pad_amounts[2 * DH_MAX_DIMS];
 	float pad_value;
+	/* Clip (inputs in ONNX): -inf and +inf when absent */
+	float clip_min, clip_max;
 } dh_op_attrs;
 
 typedef struct dh_shape {

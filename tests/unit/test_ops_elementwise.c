@@ -114,6 +114,107 @@ TEST(broadcast_is_the_same_with_any_thread_count)
 	}
 }
 
+TEST(pow_and_prelu_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *a = T(pow_a), *b = T(pow_b);
+	check_binary(&t, DH_OP_POW, a, b, pow_y, NUMEL(pow_y));
+	dh_tensor_free(a);
+	dh_tensor_free(b);
+	a = T(prelu_x), b = T(prelu_s);
+	/* keep X away from the kink at 0 for the gradient */
+	float *x = dh_tensor_f32(a);
+	for (int64_t i = 0; i < dh_tensor_numel(a); i++)
+		if (fabsf(x[i]) < 0.02f)
+			x[i] = 0.02f;
+	dh_op_attrs at;
+	dh_op_attrs_init(&at, DH_OP_PRELU);
+	dh_tensor *in[2] = {a, b}, *out[1];
+	if (run_forward(&t.ctx, DH_OP_PRELU, &at, 2, in, 1, out)) {
+		const float *y = dh_tensor_f32(out[0]);
+		/* the reference used the unclamped X: compare where equal */
+		dh_tensor *r = T(prelu_x);
+		for (int64_t i = 0; i < dh_tensor_numel(a); i++)
+			if (x[i] == dh_tensor_f32(r)[i])
+				CHECK_NEAR(y[i], prelu_y[i], 1e-6);
+		dh_tensor_free(r);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("PRelu", &t.ctx, DH_OP_PRELU, &at, 2, in, 1, .eps = 5e-3);
+	/* the slope may not grow X */
+	dh_shape s[2] = {{2, {3, 1}}, {2, {1, 4}}}, o;
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_PRELU, &at, "pr", 2, s, 1, &o, &e),
+		  DH_ESHAPE);
+	dh_tensor_free(a);
+	dh_tensor_free(b);
+	env_release(&t);
+}
+
+TEST(variadic_sum_mean_max_min_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *in[3] = {T(var_a), T(var_b), T(var_c)}, *out[1];
+	static const dh_op_type ops[] = {DH_OP_SUM, DH_OP_MEAN, DH_OP_MAX,
+					 DH_OP_MIN};
+	const float *want[] = {vsum_y, vmean_y, vmax_y, vmin_y};
+	for (int k = 0; k < 4; k++) {
+		dh_op_attrs a;
+		dh_op_attrs_init(&a, ops[k]);
+		if (run_forward(&t.ctx, ops[k], &a, 3, in, 1, out)) {
+			CHECK_INT(dh_tensor_numel(out[0]), 6);
+			CHECK_CLOSE(dh_op_name(ops[k]), dh_tensor_f32(out[0]),
+				    want[k], 6, 1e-6, 1e-6);
+			dh_tensor_free(out[0]);
+		}
+		GC_OP(dh_op_name(ops[k]), &t.ctx, ops[k], &a, 3, in, 1,
+		      .eps = 2e-3);
+		/* one input is the identity */
+		GC_OP(dh_op_name(ops[k]), &t.ctx, ops[k], &a, 1, in, 1,
+		      .eps = 2e-3);
+	}
+	for (int i = 0; i < 3; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
+TEST(clip_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 1);
+	int64_t n = 25;
+	dh_tensor *x = t_new(1, &n), *out[1];
+	float *p = dh_tensor_f32(x);
+	for (int i = 0; i < 25; i++)
+		p[i] = -3.1f + 0.25f * (float)i;
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_CLIP);
+	a.clip_min = -0.5f, a.clip_max = 1.25f;
+	if (run_forward(&t.ctx, DH_OP_CLIP, &a, 1, &x, 1, out)) {
+		CHECK_CLOSE("clip", dh_tensor_f32(out[0]), clip_y, 25, 1e-6,
+			    0);
+		dh_tensor_free(out[0]);
+	}
+	float kinks[2] = {-0.5f, 1.25f};
+	t_rand_away(x, &t.rng, -2, 2, kinks, 2, 0.02f);
+	GC_OP("clip", &t.ctx, DH_OP_CLIP, &a, 1, &x, 1, .eps = 5e-3);
+	/* unbounded by default: the identity */
+	dh_op_attrs_init(&a, DH_OP_CLIP);
+	GC_OP("clip unbounded", &t.ctx, DH_OP_CLIP, &a, 1, &x, 1);
+	a.clip_min = 2, a.clip_max = 1;
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	CHECK_INT(dh_op_infer(DH_OP_CLIP, &a, "c", 1, &s, 1, &o, NULL),
+		  DH_EINVAL);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(broadcast_arithmetic_matches_numpy),
 	 TAP_CASE(broadcast_gradients_edge_shapes),
-	 TAP_CASE(broadcast_is_the_same_with_any_thread_count))
+	 TAP_CASE(broadcast_is_the_same_with_any_thread_count),
+	 TAP_CASE(pow_and_prelu_match_numpy),
+	 TAP_CASE(variadic_sum_mean_max_min_match_numpy),
+	 TAP_CASE(clip_matches_numpy))

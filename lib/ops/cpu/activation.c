@@ -54,6 +54,9 @@ static float unary_f(dh_op_type op, const dh_op_attrs *a, float x)
 	case DH_OP_LOG: return logf(x);
 	case DH_OP_SQRT: return sqrtf(x);
 	case DH_OP_RECIPROCAL: return 1.0f / x;
+	case DH_OP_CLIP:
+		return x < a->clip_min ? a->clip_min
+		       : x > a->clip_max ? a->clip_max : x;
 	default: return x;
 	}
 }
@@ -96,6 +99,8 @@ static float unary_df(dh_op_type op, const dh_op_attrs *a, float x, float y)
 	case DH_OP_LOG: return 1.0f / x;
 	case DH_OP_SQRT: return 0.5f / y;
 	case DH_OP_RECIPROCAL: return -y * y;
+	case DH_OP_CLIP:
+		return x >= a->clip_min && x <= a->clip_max ? 1.0f : 0.0f;
 	default: return 1.0f;
 	}
 }
@@ -164,3 +169,4 @@ UNARY(exp, DH_OP_EXP)
 UNARY(log, DH_OP_LOG)
 UNARY(sqrt, DH_OP_SQRT)
 UNARY(reciprocal, DH_OP_RECIPROCAL)
+UNARY(clip, DH_OP_CLIP)

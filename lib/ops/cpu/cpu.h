@@ -96,5 +96,12 @@ DH_CPU_KERNEL(reducemax);
 DH_CPU_KERNEL(reducemin);
 DH_CPU_KERNEL(reducel2);
 DH_CPU_KERNEL(convtranspose);
+DH_CPU_KERNEL(pow);
+DH_CPU_KERNEL(prelu);
+DH_CPU_KERNEL(sum);
+DH_CPU_KERNEL(mean);
+DH_CPU_KERNEL(max);
+DH_CPU_KERNEL(min);
+DH_CPU_KERNEL(clip);
 
 #endif

@@ -1,14 +1,20 @@
-/* elementwise.c - Add, Sub, Mul, Div with NumPy broadcasting, forward and
- * backward.
+/* elementwise.c - elementwise ops of several inputs with NumPy
+ * broadcasting, forward and backward: Add, Sub, Mul, Div, Pow, PRelu, and
+ * the variadic Sum, Mean, Max, Min.
  *
- * Each operand gets strides over the output's dimensions, zero where it is
- * broadcast.  Forward walks output rows.  Backward reduces dY over the
- * broadcast dimensions: each element of an input's gradient is summed by
- * one thread over its own set of output positions, in a fixed order, so the
- * result is the same whatever the thread count. */
+ * Every op is a function of the input values at one output position, and
+ * its partial derivatives.  Each input gets strides over the output's
+ * dimensions, zero where it is broadcast.  The backward pass reduces
+ * dY * partial over the broadcast dimensions: each element of an input's
+ * gradient is summed by one thread over its own output positions, in a
+ * fixed order, so the result is the same whatever the thread count. */
 #include "config.h"
 
+#include <math.h>
+
 #include "ops/cpu/cpu.h"
+
+#define MAX_IN DH_OP_MAX_IO
 
 /* Strides of t (elements) along each of o's dimensions; 0 if broadcast. */
 static void bcast_strides(const dh_tensor *t, const dh_tensor *o,
@@ -34,79 +40,122 @@ static int64_t offset_of(const dh_tensor *o, const int64_t *st, int64_t i)
 	return off;
 }
 
-static float apply(dh_op_type op, float x, float y)
+/* Index of the input holding the extreme (first on ties) of v. */
+static int extreme(dh_op_type op, const double *v, int n)
 {
+	int k = 0;
+	for (int i = 1; i < n; i++)
+		if (op == DH_OP_MAX ? v[i] > v[k] : v[i] < v[k])
+			k = i;
+	return k;
+}
+
+static double value(dh_op_type op, const double *v, int n)
+{
+	double s = 0.0;
 	switch (op) {
-	case DH_OP_ADD: return x + y;
-	case DH_OP_SUB: return x - y;
-	case DH_OP_MUL: return x * y;
-	default: return x / y;
+	case DH_OP_SUB: return v[0] - v[1];
+	case DH_OP_MUL: return v[0] * v[1];
+	case DH_OP_DIV: return v[0] / v[1];
+	case DH_OP_POW: return pow(v[0], v[1]);
+	case DH_OP_PRELU: return v[0] < 0 ? v[1] * v[0] : v[0];
+	case DH_OP_MAX:
+	case DH_OP_MIN: return v[extreme(op, v, n)];
+	default: /* Add, Sum, Mean */
+		for (int i = 0; i < n; i++)
+			s += v[i];
+		return op == DH_OP_MEAN ? s / n : s;
 	}
 }
 
-/* d(x op y)/dx (which == 0) or /dy (which == 1). */
-static double partial(dh_op_type op, int which, double x, double y)
+/* d value / d v[i]. */
+static double partial(dh_op_type op, int i, const double *v, int n)
 {
 	switch (op) {
-	case DH_OP_ADD: return 1.0;
-	case DH_OP_SUB: return which ? -1.0 : 1.0;
-	case DH_OP_MUL: return which ? x : y;
-	default: return which ? -x / (y * y) : 1.0 / y;
+	case DH_OP_SUB: return i ? -1.0 : 1.0;
+	case DH_OP_MUL: return v[1 - i];
+	case DH_OP_DIV: return i ? -v[0] / (v[1] * v[1]) : 1.0 / v[1];
+	case DH_OP_POW:
+		if (i == 0)
+			return v[1] * pow(v[0], v[1] - 1.0);
+		/* d a^b / db = a^b ln a, defined for a > 0 only */
+		return v[0] > 0 ? pow(v[0], v[1]) * log(v[0]) : 0.0;
+	case DH_OP_PRELU:
+		if (i == 0)
+			return v[0] < 0 ? v[1] : 1.0;
+		return v[0] < 0 ? v[0] : 0.0;
+	case DH_OP_MAX:
+	case DH_OP_MIN: return extreme(op, v, n) == i ? 1.0 : 0.0;
+	case DH_OP_MEAN: return 1.0 / n;
+	default: return 1.0;
 	}
 }
 
-static dh_status binary_forward(dh_op_type op, const dh_op_ctx *ctx,
-				const dh_tensor *A, const dh_tensor *B,
-				dh_tensor *Y)
+typedef struct ew {
+	dh_op_type op;
+	int n;
+	const float *p[MAX_IN];
+	int64_t st[MAX_IN][DH_MAX_DIMS];
+	int same; /* every input has the output's shape */
+} ew;
+
+static void ew_init(ew *w, dh_op_type op, int nin,
+		    const dh_tensor *const *in, const dh_tensor *Y)
 {
-	const float *a = dh_tensor_f32(A), *b = dh_tensor_f32(B);
+	w->op = op;
+	w->n = nin;
+	w->same = 1;
+	int64_t n = dh_tensor_numel(Y);
+	for (int i = 0; i < nin; i++) {
+		w->p[i] = dh_tensor_f32(in[i]);
+		bcast_strides(in[i], Y, w->st[i]);
+		w->same &= dh_tensor_numel(in[i]) == n;
+	}
+}
+
+/* The input values at output position o. */
+static void ew_values(const ew *w, const dh_tensor *Y, int64_t o, double *v)
+{
+	for (int i = 0; i < w->n; i++)
+		v[i] = w->p[i][w->same ? o : offset_of(Y, w->st[i], o)];
+}
+
+static dh_status ew_forward(dh_op_type op, const dh_op_ctx *ctx, int nin,
+			    const dh_tensor *const *in, dh_tensor *Y)
+{
+	ew w;
+	ew_init(&w, op, nin, in, Y);
 	float *y = dh_tensor_f32(Y);
 	int64_t n = dh_tensor_numel(Y);
-	if (dh_tensor_numel(A) == n && dh_tensor_numel(B) == n) {
-		DH_OMP_FOR(ctx, n)
-		for (int64_t i = 0; i < n; i++)
-			y[i] = apply(op, a[i], b[i]);
-		return DH_OK;
-	}
-	int64_t sa[DH_MAX_DIMS], sb[DH_MAX_DIMS];
-	bcast_strides(A, Y, sa);
-	bcast_strides(B, Y, sb);
-	int last = Y->ndim - 1;
-	int64_t cols = last >= 0 ? Y->shape[last] : 1;
-	int64_t rows = cols ? n / cols : 0;
-	int64_t ca = last >= 0 ? sa[last] : 0, cb = last >= 0 ? sb[last] : 0;
 	DH_OMP_FOR(ctx, n)
-	for (int64_t r = 0; r < rows; r++) {
-		int64_t oa = offset_of(Y, sa, r * cols);
-		int64_t ob = offset_of(Y, sb, r * cols);
-		float *yr = y + r * cols;
-		for (int64_t j = 0; j < cols; j++)
-			yr[j] = apply(op, a[oa + j * ca], b[ob + j * cb]);
+	for (int64_t o = 0; o < n; o++) {
+		double v[MAX_IN];
+		ew_values(&w, Y, o, v);
+		y[o] = (float)value(op, v, nin);
 	}
 	return DH_OK;
 }
 
-/* The gradient of operand `which` (T, shape of in[which]). */
-static void binary_grad(dh_op_type op, int which, const dh_op_ctx *ctx,
-			const dh_tensor *A, const dh_tensor *B,
-			const dh_tensor *dY, dh_tensor *dT)
+/* The gradient of input `which` (T): sum over the output positions that
+ * read each of its elements. */
+static void ew_grad(const ew *w, int which, const dh_op_ctx *ctx,
+		    const dh_tensor *T, const dh_tensor *dY, dh_tensor *dT)
 {
-	const float *a = dh_tensor_f32(A), *b = dh_tensor_f32(B);
 	const float *dy = dh_tensor_f32(dY);
 	float *dt = dh_tensor_f32(dT);
-	const dh_tensor *T = which ? B : A;
 	int64_t n = dh_tensor_numel(dY), nt = dh_tensor_numel(T);
-	if (nt == n && dh_tensor_numel(A) == n && dh_tensor_numel(B) == n) {
+	if (w->same) {
 		DH_OMP_FOR(ctx, n)
-		for (int64_t i = 0; i < n; i++)
-			dt[i] = (float)(dy[i] * partial(op, which, a[i], b[i]));
+		for (int64_t o = 0; o < n; o++) {
+			double v[MAX_IN];
+			ew_values(w, dY, o, v);
+			dt[o] = (float)(dy[o] * partial(w->op, which, v, w->n));
+		}
 		return;
 	}
 	int nd = dY->ndim;
-	int64_t sa[DH_MAX_DIMS], sb[DH_MAX_DIMS], so[DH_MAX_DIMS];
-	bcast_strides(A, dY, sa);
-	bcast_strides(B, dY, sb);
-	const int64_t *st = which ? sb : sa;
+	const int64_t *st = w->st[which];
+	int64_t so[DH_MAX_DIMS];
 	/* output strides, and the dimensions T is broadcast along */
 	int red[DH_MAX_DIMS], nred = 0;
 	int64_t s = 1, per = 1;
@@ -137,31 +186,33 @@ static void binary_grad(dh_op_type op, int which, const dh_op_ctx *ctx,
 				o += (q % dY->shape[d]) * so[d];
 				q /= dY->shape[d];
 			}
-			acc += dy[o] * partial(op, which,
-					       a[offset_of(dY, sa, o)],
-					       b[offset_of(dY, sb, o)]);
+			double v[MAX_IN];
+			ew_values(w, dY, o, v);
+			acc += dy[o] * partial(w->op, which, v, w->n);
 		}
 		dt[j] = (float)acc;
 	}
 }
 
-static dh_status binary_backward(dh_op_type op, const dh_op_ctx *ctx,
-				 const dh_tensor *const *in,
-				 const dh_tensor *dY, dh_tensor *const *din)
+static dh_status ew_backward(dh_op_type op, const dh_op_ctx *ctx, int nin,
+			     const dh_tensor *const *in, const dh_tensor *dY,
+			     dh_tensor *const *din)
 {
-	for (int w = 0; w < 2; w++)
-		if (din[w])
-			binary_grad(op, w, ctx, in[0], in[1], dY, din[w]);
+	ew w;
+	ew_init(&w, op, nin, in, dY);
+	for (int i = 0; i < nin; i++)
+		if (din[i])
+			ew_grad(&w, i, ctx, in[i], dY, din[i]);
 	return DH_OK;
 }
 
-#define BINARY(name, OP)                                                     \
+#define ELEMENTWISE(name, OP)                                                \
 	dh_status dh_cpu_##name##_forward(                                   \
 		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
 		const dh_tensor *const *in, int nout, dh_tensor *const *out, \
 		dh_err *e)                                                   \
 	{                                                                    \
-		return binary_forward(OP, ctx, in[0], in[1], out[0]);        \
+		return ew_forward(OP, ctx, nin, in, out[0]);                 \
 	}                                                                    \
 	dh_status dh_cpu_##name##_backward(                                  \
 		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
@@ -169,10 +220,16 @@ static dh_status binary_backward(dh_op_type op, const dh_op_ctx *ctx,
 		const dh_tensor *const *out, const dh_tensor *const *dout,   \
 		dh_tensor *const *din, dh_err *e)                            \
 	{                                                                    \
-		return binary_backward(OP, ctx, in, dout[0], din);           \
+		return ew_backward(OP, ctx, nin, in, dout[0], din);          \
 	}
 
-BINARY(add, DH_OP_ADD)
-BINARY(sub, DH_OP_SUB)
-BINARY(mul, DH_OP_MUL)
-BINARY(div, DH_OP_DIV)
+ELEMENTWISE(add, DH_OP_ADD)
+ELEMENTWISE(sub, DH_OP_SUB)
+ELEMENTWISE(mul, DH_OP_MUL)
+ELEMENTWISE(div, DH_OP_DIV)
+ELEMENTWISE(pow, DH_OP_POW)
+ELEMENTWISE(prelu, DH_OP_PRELU)
+ELEMENTWISE(sum, DH_OP_SUM)
+ELEMENTWISE(mean, DH_OP_MEAN)
+ELEMENTWISE(max, DH_OP_MAX)
+ELEMENTWISE(min, DH_OP_MIN)

@@ -56,6 +56,13 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_REDUCEMIN, reducemin),
 	K(DH_OP_REDUCEL2, reducel2),
 	K(DH_OP_CONVTRANSPOSE, convtranspose),
+	K(DH_OP_POW, pow),
+	K(DH_OP_PRELU, prelu),
+	K(DH_OP_SUM, sum),
+	K(DH_OP_MEAN, mean),
+	K(DH_OP_MAX, max),
+	K(DH_OP_MIN, min),
+	K(DH_OP_CLIP, clip),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
