@@ -70,6 +70,9 @@ static const char *const op_names[] = {
 	[DH_OP_MAX] = "Max",
 	[DH_OP_MIN] = "Min",
 	[DH_OP_CLIP] = "Clip",
+	[DH_OP_GATHER] = "Gather",
+	[DH_OP_EXPAND] = "Expand",
+	[DH_OP_TILE] = "Tile",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -124,6 +127,7 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 		a->axis = -1;
 		break;
 	case DH_OP_SPLIT:
+	case DH_OP_GATHER:
 		a->axis = 0;
 		break;
 	default:
@@ -145,7 +149,8 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_MUL:
 	case DH_OP_DIV:
 	case DH_OP_POW:
-	case DH_OP_PRELU: ni = xi = 2; break;
+	case DH_OP_PRELU:
+	case DH_OP_GATHER: ni = xi = 2; break;
 	case DH_OP_SUM:
 	case DH_OP_MEAN:
 	case DH_OP_MAX:
@@ -1037,6 +1042,45 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 				return st;
 		}
 		return DH_OK;
+	case DH_OP_GATHER: {
+		if ((st = infer_axis(op, node, a->axis, in[0].ndim, 0, &ax, e)))
+			return st;
+		int r = in[0].ndim - 1 + in[1].ndim;
+		if (r > DH_MAX_DIMS)
+			return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+					  "%d dimensions (at most %d)", r,
+					  DH_MAX_DIMS);
+		out->ndim = 0;
+		for (int i = 0; i < in[0].ndim; i++) {
+			if (i != ax) {
+				out->d[out->ndim++] = in[0].d[i];
+				continue;
+			}
+			for (int k = 0; k < in[1].ndim; k++)
+				out->d[out->ndim++] = in[1].d[k];
+		}
+		return DH_OK;
+	}
+	case DH_OP_EXPAND: {
+		dh_shape want = {a->shape_ndim, {0}};
+		if (a->shape_ndim < 0 || a->shape_ndim > DH_MAX_DIMS)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "shape has %d dimensions",
+					  a->shape_ndim);
+		for (int i = 0; i < a->shape_ndim; i++)
+			want.d[i] = a->shape[i];
+		return broadcast_shapes(op, node, &in[0], &want, out, e);
+	}
+	case DH_OP_TILE:
+		*out = in[0];
+		for (int i = 0; i < in[0].ndim; i++) {
+			if (a->repeats[i] < 0)
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "negative repeat on axis %d",
+						  i);
+			out->d[i] = in[0].d[i] * a->repeats[i];
+		}
+		return DH_OK;
 	case DH_OP_CLIP:
 		if (a->clip_min > a->clip_max)
 			return dh_op_fail(e, DH_EINVAL, op, node,
@@ -1145,10 +1189,18 @@ static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
 		if (!in[i])
 			return dh_op_fail(e, DH_EINVAL, op, node,
 					  "input %d is missing", i);
-		if (in[i]->dtype != DH_F32)
+		if (op == DH_OP_GATHER && i == 1) {
+			if (dh_dtype_is_float(in[i]->dtype) ||
+			    in[i]->dtype == DH_BOOL)
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "indices are %s, not "
+						  "integers",
+						  dh_dtype_name(in[i]->dtype));
+		} else if (in[i]->dtype != DH_F32) {
 			return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 					  "input %d is %s (float32 only)", i,
 					  dh_dtype_name(in[i]->dtype));
+		}
 		dh_shape_of(&ins[i], in[i]);
 	}
 	dh_status st = dh_op_infer(op, a, node, nin, ins, nout, want, e);
@@ -1225,6 +1277,9 @@ dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 	for (int i = 0; i < nin; i++) {
 		if (!din[i])
 			continue;
+		if (op == DH_OP_GATHER && i == 1)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "indices have no gradient");
 		if (din[i]->dtype != DH_F32 ||
 		    !dh_shape_equal(din[i]->ndim, din[i]->shape, in[i]->ndim,
 				    in[i]->shape))

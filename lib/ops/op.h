@@ -5,7 +5,8 @@
  * dh_op_name) and configured by one dh_op_attrs holding the ONNX attributes
  * that dh understands; dh_op_attrs_init sets the ONNX defaults.  Inputs that
  * ONNX passes as constant tensors (Reshape's shape, Dropout's ratio and
- * training_mode) are carried in the attributes: whoever builds the node (the
+ * training_mode, Expand's shape, Tile's repeats, Clip's bounds) are
+ * carried in the attributes: whoever builds the node (the
  * ONNX importer) folds those constants in.
  *
  * Device independence: shape inference (dh_op_infer) and argument checks live
@@ -91,6 +92,9 @@ typedef enum dh_op_type {
 	DH_OP_MAX,
 	DH_OP_MIN,
 	DH_OP_CLIP,
+	DH_OP_GATHER,
+	DH_OP_EXPAND,
+	DH_OP_TILE,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -140,7 +144,7 @@ typedef struct dh_op_attrs {
 	int training_mode;
 	/* Dropout (an input in ONNX) */
 	float ratio;
-	/* Reshape (an input in ONNX) */
+	/* Reshape and Expand (an input in ONNX) */
 	int shape_ndim;
 	int64_t shape[DH_MAX_DIMS];
 	int allowzero;
@@ -169,6 +173,8 @@ typedef struct dh_op_attrs {
 	float pad_value;
 	/* Clip (inputs in ONNX): -inf and +inf when absent */
 	float clip_min, clip_max;
+	/* Tile (an input in ONNX): one count per axis */
+	int64_t repeats[DH_MAX_DIMS];
 } dh_op_attrs;
 
 typedef struct dh_shape {
@@ -241,7 +247,9 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
 
 /* Check arity, dtypes and shapes (against dh_op_infer) and run the kernel.
- * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B). */
+ * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B).  All
+ * tensors are float32 except Gather's indices (any integer type) and
+ * Dropout's mask (bool). */
 dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
 			const dh_op_attrs *a, int nin,
 			const dh_tensor *const *in, int nout,

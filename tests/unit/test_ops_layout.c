@@ -241,7 +241,83 @@ TEST(reductions_match_numpy)
 	env_release(&t);
 }
 
+TEST(gather_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	static const int64_t i1[4] = {2, 0, 3, -1}, i2[6] = {1, 4, 1, 0, 5, 1};
+	int64_t s22[2] = {2, 2}, s23[2] = {2, 3};
+	dh_tensor *idx = dh_tensor_wrap(DH_I64, 2, s22, (void *)i1, NULL);
+	dh_tensor *in[2] = {T(gather_x), idx}, *out[1];
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_GATHER);
+	a.axis = 1;
+	if (run_forward(&t.ctx, DH_OP_GATHER, &a, 2, in, 1, out)) {
+		CHECK_INT(out[0]->ndim, 4);
+		CHECK_CLOSE("gather axis 1", dh_tensor_f32(out[0]), gather1_y,
+			    NUMEL(gather1_y), 0, 0);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("gather axis 1", &t.ctx, DH_OP_GATHER, &a, 2, in, 1, .wrt = 1);
+	dh_tensor_free(in[0]);
+	dh_tensor_free(idx);
+	/* an embedding: int32 indices into a table, repeated rows add up */
+	int32_t i32[6];
+	for (int i = 0; i < 6; i++)
+		i32[i] = (int32_t)i2[i];
+	idx = dh_tensor_wrap(DH_I32, 2, s23, i32, NULL);
+	in[0] = T(emb_w), in[1] = idx;
+	dh_op_attrs_init(&a, DH_OP_GATHER);
+	if (run_forward(&t.ctx, DH_OP_GATHER, &a, 2, in, 1, out)) {
+		CHECK_CLOSE("embedding", dh_tensor_f32(out[0]), emb_y,
+			    NUMEL(emb_y), 0, 0);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("embedding", &t.ctx, DH_OP_GATHER, &a, 2, in, 1, .wrt = 1);
+	/* bad indices: a clear error naming the node */
+	i32[4] = 6;
+	t.ctx.node = "embed";
+	if (gc_alloc_outputs(DH_OP_GATHER, &a, 2, in, 1, out)) {
+		dh_err e;
+		CHECK_INT(dh_op_forward(&t.ctx, DH_OP_GATHER, &a, 2,
+					(const dh_tensor *const *)in, 1, out,
+					&e),
+			  DH_ERANGE);
+		CHECK_HAS(e.msg, "Gather node 'embed': index 6 at position 4");
+		dh_tensor *fidx = t_new(2, s23);
+		const dh_tensor *bad[2] = {in[0], fidx};
+		CHECK_INT(dh_op_forward(&t.ctx, DH_OP_GATHER, &a, 2, bad, 1,
+					out, &e),
+			  DH_EINVAL);
+		dh_tensor_free(fidx);
+		dh_tensor_free(out[0]);
+	}
+	dh_tensor_free(in[0]);
+	dh_tensor_free(idx);
+	env_release(&t);
+}
+
+TEST(expand_and_tile_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(expand_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_EXPAND);
+	a.shape_ndim = 3;
+	a.shape[0] = 2, a.shape[1] = 1, a.shape[2] = 4;
+	check1(&t, "expand", DH_OP_EXPAND, &a, x, expand_y, NUMEL(expand_y));
+	dh_tensor_free(x);
+	x = T(tile_x);
+	dh_op_attrs_init(&a, DH_OP_TILE);
+	a.repeats[0] = 2, a.repeats[1] = 1, a.repeats[2] = 3;
+	check1(&t, "tile", DH_OP_TILE, &a, x, tile_y, NUMEL(tile_y));
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(transpose_and_slice_match_numpy),
 	 TAP_CASE(concat_and_split_match_numpy),
 	 TAP_CASE(pad_modes_match_numpy), TAP_CASE(squeeze_and_unsqueeze),
-	 TAP_CASE(reductions_match_numpy))
+	 TAP_CASE(reductions_match_numpy), TAP_CASE(gather_matches_numpy),
+	 TAP_CASE(expand_and_tile_match_numpy))

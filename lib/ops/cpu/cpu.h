@@ -103,5 +103,8 @@ DH_CPU_KERNEL(mean);
 DH_CPU_KERNEL(max);
 DH_CPU_KERNEL(min);
 DH_CPU_KERNEL(clip);
+DH_CPU_KERNEL(gather);
+DH_CPU_KERNEL(expand);
+DH_CPU_KERNEL(tile);
 
 #endif

@@ -1,6 +1,6 @@
 /* elementwise.c - elementwise ops of several inputs with NumPy
- * broadcasting, forward and backward: Add, Sub, Mul, Div, Pow, PRelu, and
- * the variadic Sum, Mean, Max, Min.
+ * broadcasting, forward and backward: Add, Sub, Mul, Div, Pow, PRelu, the
+ * variadic Sum, Mean, Max, Min, and Expand.
  *
  * Every op is a function of the input values at one output position, and
  * its partial derivatives.  Each input gets strides over the output's
@@ -233,3 +233,5 @@ ELEMENTWISE(sum, DH_OP_SUM)
 ELEMENTWISE(mean, DH_OP_MEAN)
 ELEMENTWISE(max, DH_OP_MAX)
 ELEMENTWISE(min, DH_OP_MIN)
+/* Expand is the one-input Sum, broadcast to the shape it is given */
+ELEMENTWISE(expand, DH_OP_SUM)

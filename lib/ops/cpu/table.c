@@ -63,6 +63,9 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_MAX, max),
 	K(DH_OP_MIN, min),
 	K(DH_OP_CLIP, clip),
+	K(DH_OP_GATHER, gather),
+	K(DH_OP_EXPAND, expand),
+	K(DH_OP_TILE, tile),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
