@@ -73,6 +73,7 @@ static const char *const op_names[] = {
 	[DH_OP_GATHER] = "Gather",
 	[DH_OP_EXPAND] = "Expand",
 	[DH_OP_TILE] = "Tile",
+	[DH_OP_RESIZE] = "Resize",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -1079,6 +1080,31 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 						  "negative repeat on axis %d",
 						  i);
 			out->d[i] = in[0].d[i] * a->repeats[i];
+		}
+		return DH_OK;
+	case DH_OP_RESIZE:
+		if ((a->nscales != 0) == (a->shape_ndim != 0) ||
+		    (a->nscales && a->nscales != in[0].ndim) ||
+		    (a->shape_ndim && a->shape_ndim != in[0].ndim))
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "give either %d scales or %d sizes",
+					  in[0].ndim, in[0].ndim);
+		*out = in[0];
+		for (int i = 0; i < in[0].ndim; i++) {
+			if (a->nscales && !(a->scales[i] > 0.0f))
+				return dh_op_fail(e, DH_EINVAL, op, node,
+						  "scale %g on axis %d",
+						  (double)a->scales[i], i);
+			out->d[i] = a->nscales ? (int64_t)floor(
+							 (double)in[0].d[i] *
+							 a->scales[i])
+					       : a->shape[i];
+			if (out->d[i] < 0 || (out->d[i] > 0 && in[0].d[i] == 0))
+				return dh_op_fail(e, DH_ESHAPE, op, node,
+						  "axis %d cannot be resized "
+						  "from %lld to %lld",
+						  i, (long long)in[0].d[i],
+						  (long long)out->d[i]);
 		}
 		return DH_OK;
 	case DH_OP_CLIP:

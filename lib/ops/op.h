@@ -95,6 +95,7 @@ typedef enum dh_op_type {
 	DH_OP_GATHER,
 	DH_OP_EXPAND,
 	DH_OP_TILE,
+	DH_OP_RESIZE,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -109,6 +110,25 @@ typedef enum dh_auto_pad {
 #define DH_MAX_SPATIAL 3
 /* Most inputs (Concat) and outputs (Split) of one op. */
 #define DH_OP_MAX_IO 32
+
+typedef enum dh_resize_mode {
+	DH_RESIZE_NEAREST = 0,
+	DH_RESIZE_LINEAR /* N-linear over every resized axis */
+} dh_resize_mode;
+
+typedef enum dh_coord_mode {
+	DH_COORD_HALF_PIXEL = 0, /* ONNX's default */
+	DH_COORD_PYTORCH_HALF_PIXEL,
+	DH_COORD_ALIGN_CORNERS,
+	DH_COORD_ASYMMETRIC
+} dh_coord_mode;
+
+typedef enum dh_nearest_mode {
+	DH_NEAREST_ROUND_PREFER_FLOOR = 0, /* ONNX's default */
+	DH_NEAREST_ROUND_PREFER_CEIL,
+	DH_NEAREST_FLOOR,
+	DH_NEAREST_CEIL
+} dh_nearest_mode;
 
 typedef enum dh_pad_mode {
 	DH_PADMODE_CONSTANT = 0,
@@ -175,6 +195,13 @@ typedef struct dh_op_attrs {
 	float clip_min, clip_max;
 	/* Tile (an input in ONNX): one count per axis */
 	int64_t repeats[DH_MAX_DIMS];
+	/* Resize: scales per axis (nscales = rank), or the output sizes in
+	 * shape/shape_ndim (inputs in ONNX) */
+	dh_resize_mode resize_mode;
+	dh_coord_mode coord_mode;
+	dh_nearest_mode nearest_mode;
+	int nscales;
+	float scales[DH_MAX_DIMS];
 } dh_op_attrs;
 
 typedef struct dh_shape {

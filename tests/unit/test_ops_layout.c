@@ -316,8 +316,55 @@ TEST(expand_and_tile_match_numpy)
 	env_release(&t);
 }
 
+TEST(resize_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(resize_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_RESIZE);
+	a.nscales = 4;
+	a.scales[0] = a.scales[1] = 1, a.scales[2] = 2, a.scales[3] = 1.5f;
+	check1(&t, "resize nearest half_pixel", DH_OP_RESIZE, &a, x,
+	       resize_nearest_y, NUMEL(resize_nearest_y));
+	a.resize_mode = DH_RESIZE_LINEAR;
+	a.coord_mode = DH_COORD_ALIGN_CORNERS;
+	a.scales[3] = 2;
+	check1(&t, "resize linear align_corners", DH_OP_RESIZE, &a, x,
+	       resize_align_y, NUMEL(resize_align_y));
+	a.resize_mode = DH_RESIZE_NEAREST;
+	a.coord_mode = DH_COORD_ASYMMETRIC;
+	a.nearest_mode = DH_NEAREST_FLOOR;
+	a.scales[3] = 3;
+	check1(&t, "resize nearest asymmetric floor (Upsample)", DH_OP_RESIZE,
+	       &a, x, resize_asym_y, NUMEL(resize_asym_y));
+	dh_tensor_free(x);
+	x = T(resize2_x);
+	dh_op_attrs_init(&a, DH_OP_RESIZE);
+	a.resize_mode = DH_RESIZE_LINEAR;
+	a.shape_ndim = 4;
+	static const int64_t sz[4] = {2, 3, 5, 7}, sz2[4] = {2, 3, 1, 2};
+	memcpy(a.shape, sz, sizeof sz);
+	check1(&t, "resize linear sizes", DH_OP_RESIZE, &a, x,
+	       resize_linear_y, NUMEL(resize_linear_y));
+	a.coord_mode = DH_COORD_PYTORCH_HALF_PIXEL;
+	memcpy(a.shape, sz2, sizeof sz2);
+	check1(&t, "resize linear pytorch_half_pixel down", DH_OP_RESIZE, &a,
+	       x, resize_pt_y, NUMEL(resize_pt_y));
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	dh_err e;
+	a.nscales = 4;
+	CHECK_INT(dh_op_infer(DH_OP_RESIZE, &a, "up", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	CHECK_HAS(e.msg, "Resize node 'up': give either 4 scales or 4 sizes");
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(transpose_and_slice_match_numpy),
 	 TAP_CASE(concat_and_split_match_numpy),
 	 TAP_CASE(pad_modes_match_numpy), TAP_CASE(squeeze_and_unsqueeze),
 	 TAP_CASE(reductions_match_numpy), TAP_CASE(gather_matches_numpy),
-	 TAP_CASE(expand_and_tile_match_numpy))
+	 TAP_CASE(expand_and_tile_match_numpy),
+	 TAP_CASE(resize_matches_numpy))

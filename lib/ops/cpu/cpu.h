@@ -106,5 +106,6 @@ DH_CPU_KERNEL(clip);
 DH_CPU_KERNEL(gather);
 DH_CPU_KERNEL(expand);
 DH_CPU_KERNEL(tile);
+DH_CPU_KERNEL(resize);
 
 #endif

@@ -66,6 +66,7 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_GATHER, gather),
 	K(DH_OP_EXPAND, expand),
 	K(DH_OP_TILE, tile),
+	K(DH_OP_RESIZE, resize),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
