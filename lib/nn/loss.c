@@ -209,3 +209,135 @@ dh_status dh_loss_mse(const dh_tensor *pred, const dh_tensor *target,
 	*loss = total / div;
 	return DH_OK;
 }
+
+dh_status dh_loss_mae(const dh_tensor *pred, const dh_tensor *target,
+		      dh_reduction r, double *loss, dh_tensor *dpred,
+		      dh_err *e)
+{
+	int64_t n;
+	dh_status st = pair_check(pred, target, dpred, r, &n, e);
+	if (st)
+		return st;
+	const float *p = dh_tensor_f32(pred), *t = dh_tensor_f32(target);
+	float *dp = dpred ? dh_tensor_f32(dpred) : NULL;
+	double div = r == DH_REDUCE_MEAN ? (double)n : 1.0, total = 0.0;
+	for (int64_t i = 0; i < n; i++) {
+		double d = (double)p[i] - t[i];
+		total += fabs(d);
+		if (dp)
+			dp[i] = (float)((d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0) / div);
+	}
+	*loss = total / div;
+	return DH_OK;
+}
+
+dh_status dh_loss_huber(const dh_tensor *pred, const dh_tensor *target,
+			double delta, dh_reduction r, double *loss,
+			dh_tensor *dpred, dh_err *e)
+{
+	if (!(delta > 0.0))
+		return dh_err_set(e, DH_ERANGE,
+				  "loss: Huber delta %g must be positive",
+				  delta);
+	int64_t n;
+	dh_status st = pair_check(pred, target, dpred, r, &n, e);
+	if (st)
+		return st;
+	const float *p = dh_tensor_f32(pred), *t = dh_tensor_f32(target);
+	float *dp = dpred ? dh_tensor_f32(dpred) : NULL;
+	double div = r == DH_REDUCE_MEAN ? (double)n : 1.0, total = 0.0;
+	for (int64_t i = 0; i < n; i++) {
+		double d = (double)p[i] - t[i], ad = fabs(d);
+		total += ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+		if (dp)
+			dp[i] = (float)((ad <= delta ? d
+					 : d > 0   ? delta
+						   : -delta) /
+					div);
+	}
+	*loss = total / div;
+	return DH_OK;
+}
+
+dh_status dh_loss_nll(const dh_tensor *logp, const dh_tensor *labels,
+		      const dh_ce_opts *opts, double *loss, dh_tensor *dlogp,
+		      dh_err *e)
+{
+	if (opts && opts->label_smoothing != 0.0f)
+		return dh_err_set(e, DH_EINVAL,
+				  "loss: NLL takes no label smoothing");
+	/* the checks of the cross-entropy, then a walk over the labels */
+	double ignored;
+	dh_status st = dh_loss_softmax_ce(logp, labels, opts, &ignored, NULL,
+					  e);
+	if (st)
+		return st;
+	const float *lp = dh_tensor_f32(logp);
+	const float *w = opts && opts->weights ? dh_tensor_f32(opts->weights)
+					       : NULL;
+	int64_t n = logp->shape[0], c = logp->shape[1], inner = 1;
+	for (int i = 2; i < logp->ndim; i++)
+		inner *= logp->shape[i];
+	float *d = dlogp ? dh_tensor_f32(dlogp) : NULL;
+	if (d)
+		memset(d, 0, dh_tensor_nbytes(dlogp));
+	double total = 0.0, wsum = 0.0;
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t s = 0; s < inner; s++) {
+			int64_t y = (int64_t)dh_dtype_get(
+				labels->dtype, labels->data,
+				(size_t)(i * inner + s));
+			double wy = w ? w[y] : 1.0;
+			int64_t at = (i * c + y) * inner + s;
+			total -= wy * lp[at];
+			wsum += wy;
+			if (d)
+				d[at] = (float)-wy;
+		}
+	double div = opts && opts->reduction == DH_REDUCE_SUM ? 1.0 : wsum;
+	*loss = total / div;
+	if (d && div != 1.0)
+		for (int64_t k = 0; k < dh_tensor_numel(dlogp); k++)
+			d[k] = (float)(d[k] / div);
+	return DH_OK;
+}
+
+dh_status dh_loss_dice(const dh_tensor *prob, const dh_tensor *target,
+		       double smooth, double *loss, dh_tensor *dprob,
+		       dh_err *e)
+{
+	int64_t n;
+	dh_status st = pair_check(prob, target, dprob, DH_REDUCE_MEAN, &n, e);
+	if (st)
+		return st;
+	if (prob->ndim < 2)
+		return dh_err_set(e, DH_ESHAPE,
+				  "loss: Dice wants [N, C, ...] tensors");
+	if (!(smooth > 0.0))
+		return dh_err_set(e, DH_ERANGE,
+				  "loss: Dice smoothing %g must be positive",
+				  smooth);
+	int64_t planes = prob->shape[0] * prob->shape[1], ps = n / planes;
+	const float *p = dh_tensor_f32(prob), *t = dh_tensor_f32(target);
+	float *dp = dprob ? dh_tensor_f32(dprob) : NULL;
+	double total = 0.0;
+	for (int64_t k = 0; k < planes; k++) {
+		const float *pk = p + k * ps, *tk = t + k * ps;
+		double inter = 0.0, sp = 0.0, stt = 0.0;
+		for (int64_t j = 0; j < ps; j++) {
+			inter += (double)pk[j] * tk[j];
+			sp += pk[j];
+			stt += tk[j];
+		}
+		double num = 2.0 * inter + smooth, den = sp + stt + smooth;
+		total += num / den;
+		if (!dp)
+			continue;
+		/* d dice / dp_j = (2 t_j den - num) / den^2 */
+		for (int64_t j = 0; j < ps; j++)
+			dp[k * ps + j] = (float)(-(2.0 * tk[j] * den - num) /
+						 (den * den) / (double)planes);
+	}
+	*loss = 1.0 - total / (double)planes;
+	return DH_OK;
+}

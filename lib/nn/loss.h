@@ -44,4 +44,32 @@ dh_status dh_loss_mse(const dh_tensor *pred, const dh_tensor *target,
 		      dh_reduction r, double *loss, dh_tensor *dpred,
 		      dh_err *e);
 
+/* Mean (or sum) of |pred - target|; the gradient at 0 is 0. */
+dh_status dh_loss_mae(const dh_tensor *pred, const dh_tensor *target,
+		      dh_reduction r, double *loss, dh_tensor *dpred,
+		      dh_err *e);
+
+/* Huber loss with threshold delta > 0 (PyTorch's HuberLoss):
+ * 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta). */
+dh_status dh_loss_huber(const dh_tensor *pred, const dh_tensor *target,
+			double delta, dh_reduction r, double *loss,
+			dh_tensor *dpred, dh_err *e);
+
+/* Negative log-likelihood of log-probabilities [N, C, ...] (LogSoftmax's
+ * output) against integer labels [N, ...]: -w[y] logp[y], with the same
+ * weighting and reduction as dh_loss_softmax_ce (label_smoothing must be
+ * 0). */
+dh_status dh_loss_nll(const dh_tensor *logp, const dh_tensor *labels,
+		      const dh_ce_opts *opts, double *loss, dh_tensor *dlogp,
+		      dh_err *e);
+
+/* Soft Dice loss for segmentation: probabilities and targets of the same
+ * shape [N, C, ...]; per sample and class
+ *   dice = (2 sum(p t) + smooth) / (sum(p) + sum(t) + smooth)
+ * and the loss is 1 - the mean dice over N x C.  smooth > 0 keeps empty
+ * masks finite (1.0 is usual). */
+dh_status dh_loss_dice(const dh_tensor *prob, const dh_tensor *target,
+		       double smooth, double *loss, dh_tensor *dprob,
+		       dh_err *e);
+
 #endif

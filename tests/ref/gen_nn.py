@@ -70,6 +70,23 @@ emit_scalar("mse_mean", np.mean((mp.astype(np.float64) - mt) ** 2))
 emit_scalar("mse_sum", np.sum((mp.astype(np.float64) - mt) ** 2))
 
 
+# --- MAE, Huber, NLL, soft Dice ----------------------------------------------
+md = (mp.astype(np.float64) - mt)
+emit_scalar("mae_mean", np.mean(np.abs(md)))
+hd = 0.8
+emit_scalar("huber_mean", np.mean(np.where(np.abs(md) <= hd, 0.5 * md ** 2, hd * (np.abs(md) - 0.5 * hd))))
+lp = rand(5, 4)
+emit("nll_lp", lp)
+wy = w.astype(np.float64)[y]
+emit_scalar("nll_weighted", -(wy * lp.astype(np.float64)[np.arange(5), y]).sum() / wy.sum())
+dpb = rng.uniform(0, 1, (2, 3, 4, 4)).astype(np.float32)
+dtg = (rng.uniform(0, 1, (2, 3, 4, 4)) > 0.6).astype(np.float32)
+dtg[1, 2] = 0  # an empty mask
+emit("dice_p", dpb); emit("dice_t", dtg)
+inter = (dpb.astype(np.float64) * dtg).sum(axis=(2, 3))
+den = dpb.astype(np.float64).sum(axis=(2, 3)) + dtg.sum(axis=(2, 3))
+emit_scalar("dice_loss", 1 - ((2 * inter + 1.0) / (den + 1.0)).mean())
+
 # --- optimizers: three steps ------------------------------------------------
 p0 = rand(7); gs = [rand(7) for _ in range(3)]
 emit("opt_p0", p0)
