@@ -31,6 +31,9 @@ static const char *const kind_names[] = {
 	[DH_OPTIM_SGD] = "sgd",
 	[DH_OPTIM_ADAM] = "adam",
 	[DH_OPTIM_ADAMW] = "adamw",
+	[DH_OPTIM_RMSPROP] = "rmsprop",
+	[DH_OPTIM_ADAGRAD] = "adagrad",
+	[DH_OPTIM_ADADELTA] = "adadelta",
 };
 static_assert(sizeof kind_names / sizeof kind_names[0] == DH_OPTIM_KIND_COUNT,
 	      "kind_names must name every dh_optim_kind");
@@ -54,11 +57,16 @@ void dh_optim_opts_init(dh_optim_opts *o, dh_optim_kind kind)
 {
 	memset(o, 0, sizeof *o);
 	o->kind = kind;
-	o->lr = kind == DH_OPTIM_SGD ? 0.01f : 0.001f;
+	o->lr = kind == DH_OPTIM_ADAM || kind == DH_OPTIM_ADAMW ? 0.001f
+		: kind == DH_OPTIM_ADADELTA			 ? 1.0f
+								 : 0.01f;
 	o->weight_decay = kind == DH_OPTIM_ADAMW ? 0.01f : 0.0f;
 	o->beta1 = 0.9f;
 	o->beta2 = 0.999f;
-	o->eps = 1e-8f;
+	o->eps = kind == DH_OPTIM_ADAGRAD    ? 1e-10f
+		 : kind == DH_OPTIM_ADADELTA ? 1e-6f
+					     : 1e-8f;
+	o->rho = kind == DH_OPTIM_ADADELTA ? 0.9f : 0.99f;
 	o->threads = 1;
 }
 
@@ -87,6 +95,18 @@ static dh_status check_opts(const dh_optim_opts *o, dh_err *e)
 			return dh_err_set(e, DH_EINVAL,
 					  "sgd: Nesterov momentum needs "
 					  "momentum > 0 and dampening 0");
+	} else if (o->kind == DH_OPTIM_RMSPROP ||
+		   o->kind == DH_OPTIM_ADADELTA) {
+		if (!(o->rho >= 0.0f && o->rho <= 1.0f) ||
+		    !(o->momentum >= 0.0f) || !(o->eps >= 0.0f))
+			return dh_err_set(e, DH_ERANGE,
+					  "%s: rho %g, momentum %g or eps out "
+					  "of range",
+					  k, (double)o->rho,
+					  (double)o->momentum);
+	} else if (o->kind == DH_OPTIM_ADAGRAD) {
+		if (!(o->eps >= 0.0f))
+			return dh_err_set(e, DH_ERANGE, "%s: negative eps", k);
 	} else {
 		if (!(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
 		    !(o->beta2 >= 0.0f && o->beta2 < 1.0f))
@@ -142,9 +162,16 @@ dh_optim *dh_optim_new(const dh_optim_opts *opts, int n,
 	size_t np = (size_t)(n ? n : 1) * sizeof(void *);
 	o->params = dh_malloc(np, e);
 	o->m = dh_malloc(np, e);
-	int adam = opts->kind != DH_OPTIM_SGD;
-	o->v = adam ? dh_malloc(np, e) : NULL;
-	if (!o->params || !o->m || (adam && !o->v)) {
+	/* m: momentum buffer, first moment, or Adadelta's delta average;
+	 * v: second moment, squared average or Adagrad's sum */
+	dh_optim_kind kd = opts->kind;
+	int adam = kd == DH_OPTIM_ADAM || kd == DH_OPTIM_ADAMW;
+	int need_m_all = adam || kd == DH_OPTIM_ADADELTA ||
+			 ((kd == DH_OPTIM_SGD || kd == DH_OPTIM_RMSPROP) &&
+			  opts->momentum > 0.0f);
+	int need_v = kd != DH_OPTIM_SGD;
+	o->v = need_v ? dh_malloc(np, e) : NULL;
+	if (!o->params || !o->m || (need_v && !o->v)) {
 		dh_optim_free(o);
 		return NULL;
 	}
@@ -155,14 +182,13 @@ dh_optim *dh_optim_new(const dh_optim_opts *opts, int n,
 	for (int i = 0; i < n; i++) {
 		o->params[i] = params[i];
 		size_t k = (size_t)dh_tensor_numel(params[i]);
-		int need_m = adam || opts->momentum > 0.0f;
-		if (need_m && !(o->m[i] = dh_calloc_aligned(k, sizeof(float),
-							     e))) {
+		if (need_m_all && !(o->m[i] = dh_calloc_aligned(
+					    k, sizeof(float), e))) {
 			dh_optim_free(o);
 			return NULL;
 		}
-		if (adam && !(o->v[i] = dh_calloc_aligned(k, sizeof(float),
-							   e))) {
+		if (need_v && !(o->v[i] = dh_calloc_aligned(k, sizeof(float),
+							     e))) {
 			dh_optim_free(o);
 			return NULL;
 		}
@@ -225,6 +251,85 @@ static void adam_update(const dh_optim_opts *c, int64_t t, float *p,
 	}
 }
 
+static void rmsprop_update(const dh_optim_opts *c, float *p, const float *g,
+			   float *buf, float *v, int64_t k)
+{
+	float lr = c->lr, wd = c->weight_decay, a = c->rho, eps = c->eps;
+	float mu = c->momentum;
+	OMP_FOR(c->threads, k)
+	for (int64_t j = 0; j < k; j++) {
+		float d = g[j] + wd * p[j];
+		v[j] = a * v[j] + (1.0f - a) * d * d;
+		float step = d / (sqrtf(v[j]) + eps);
+		if (buf) {
+			buf[j] = mu * buf[j] + step;
+			step = buf[j];
+		}
+		p[j] -= lr * step;
+	}
+}
+
+static void adagrad_update(const dh_optim_opts *c, float *p, const float *g,
+			   float *sum, int64_t k)
+{
+	float lr = c->lr, wd = c->weight_decay, eps = c->eps;
+	OMP_FOR(c->threads, k)
+	for (int64_t j = 0; j < k; j++) {
+		float d = g[j] + wd * p[j];
+		sum[j] += d * d;
+		p[j] -= lr * d / (sqrtf(sum[j]) + eps);
+	}
+}
+
+static void adadelta_update(const dh_optim_opts *c, float *p, const float *g,
+			    float *u, float *v, int64_t k)
+{
+	float lr = c->lr, wd = c->weight_decay, rho = c->rho, eps = c->eps;
+	OMP_FOR(c->threads, k)
+	for (int64_t j = 0; j < k; j++) {
+		float d = g[j] + wd * p[j];
+		v[j] = rho * v[j] + (1.0f - rho) * d * d;
+		float delta = sqrtf(u[j] + eps) / sqrtf(v[j] + eps) * d;
+		u[j] = rho * u[j] + (1.0f - rho) * delta * delta;
+		p[j] -= lr * delta;
+	}
+}
+
+dh_status dh_grad_clip_norm(int n, dh_tensor *const *grads, double max_norm,
+			    double *norm_out, dh_err *e)
+{
+	double ss = 0.0;
+	for (int i = 0; i < n; i++) {
+		const float *g = dh_tensor_f32(grads[i]);
+		for (int64_t j = 0; j < dh_tensor_numel(grads[i]); j++)
+			ss += (double)g[j] * g[j];
+	}
+	double norm = sqrt(ss);
+	if (norm_out)
+		*norm_out = norm;
+	if (!isfinite(norm))
+		return dh_err_set(e, DH_ENUMERIC,
+				  "gradient norm is %g: not clipped", norm);
+	if (norm <= max_norm)
+		return DH_OK;
+	float f = (float)(max_norm / (norm + 1e-6));
+	for (int i = 0; i < n; i++) {
+		float *g = dh_tensor_f32(grads[i]);
+		for (int64_t j = 0; j < dh_tensor_numel(grads[i]); j++)
+			g[j] *= f;
+	}
+	return DH_OK;
+}
+
+void dh_grad_clip_value(int n, dh_tensor *const *grads, float clip)
+{
+	for (int i = 0; i < n; i++) {
+		float *g = dh_tensor_f32(grads[i]);
+		for (int64_t j = 0; j < dh_tensor_numel(grads[i]); j++)
+			g[j] = g[j] > clip ? clip : g[j] < -clip ? -clip : g[j];
+	}
+}
+
 dh_status dh_optim_step(dh_optim *o, const dh_tensor *const *grads,
 			dh_err *e)
 {
@@ -242,11 +347,24 @@ dh_status dh_optim_step(dh_optim *o, const dh_tensor *const *grads,
 		float *p = dh_tensor_f32(o->params[i]);
 		const float *g = dh_tensor_f32(grads[i]);
 		int64_t k = dh_tensor_numel(o->params[i]);
-		if (o->o.kind == DH_OPTIM_SGD)
+		switch (o->o.kind) {
+		case DH_OPTIM_SGD:
 			sgd_update(&o->o, o->steps == 1, p, g, o->m[i], k);
-		else
+			break;
+		case DH_OPTIM_RMSPROP:
+			rmsprop_update(&o->o, p, g, o->m[i], o->v[i], k);
+			break;
+		case DH_OPTIM_ADAGRAD:
+			adagrad_update(&o->o, p, g, o->v[i], k);
+			break;
+		case DH_OPTIM_ADADELTA:
+			adadelta_update(&o->o, p, g, o->m[i], o->v[i], k);
+			break;
+		default:
 			adam_update(&o->o, o->steps, p, g, o->m[i], o->v[i],
 				    k);
+			break;
+		}
 	}
 	return DH_OK;
 }

@@ -69,4 +69,17 @@ static const __attribute__((unused)) float adam_l2[] = {-1.02729964, 0.903982282
 static const __attribute__((unused)) int64_t adamw_shape[] = {7};
 static const __attribute__((unused)) int adamw_ndim = 1;
 static const __attribute__((unused)) float adamw[] = {-1.04527557, 0.902857184, -0.961839974, 0.00290594855, 0.649644673, 0.410737365, 1.70971823};
+static const __attribute__((unused)) int64_t rmsprop_plain_shape[] = {7};
+static const __attribute__((unused)) int rmsprop_plain_ndim = 1;
+static const __attribute__((unused)) float rmsprop_plain[] = {-1.10101449, 0.989426315, -1.10695243, 0.0306376312, 0.838751853, 0.41889137, 1.62040293};
+static const __attribute__((unused)) int64_t rmsprop_momentum_shape[] = {7};
+static const __attribute__((unused)) int rmsprop_momentum_ndim = 1;
+static const __attribute__((unused)) float rmsprop_momentum[] = {-1.0715853, 0.948392749, -1.018803, 0.0011964913, 0.723402739, 0.407227695, 1.66402864};
+static const __attribute__((unused)) int64_t adagrad_y_shape[] = {7};
+static const __attribute__((unused)) int adagrad_y_ndim = 1;
+static const __attribute__((unused)) float adagrad_y[] = {-1.10023367, 0.98889339, -1.10507107, 0.0304724798, 0.838067114, 0.418319404, 1.61948013};
+static const __attribute__((unused)) int64_t adadelta_y_shape[] = {7};
+static const __attribute__((unused)) int adadelta_y_ndim = 1;
+static const __attribute__((unused)) float adadelta_y[] = {-1.0490526, 0.88561821, -0.943635046, 0.00190878042, 0.631334126, 0.419139922, 1.73441231};
+static const __attribute__((unused)) double clip_norm = 4.8304435500204024;
 #endif

@@ -89,6 +89,51 @@ TEST(optimizer_options_and_errors)
 	dh_tensor_free(g);
 }
 
+TEST(rmsprop_adagrad_adadelta_match_reference)
+{
+	dh_optim_opts o;
+	dh_optim_opts_init(&o, DH_OPTIM_RMSPROP);
+	CHECK_NEAR(o.rho, 0.99, 1e-7);
+	run3("rmsprop", &o, rmsprop_plain);
+	o.rho = 0.9f, o.weight_decay = 0.05f, o.momentum = 0.5f;
+	run3("rmsprop momentum wd", &o, rmsprop_momentum);
+	dh_optim_opts_init(&o, DH_OPTIM_ADAGRAD);
+	o.lr = 0.1f, o.weight_decay = 0.01f;
+	run3("adagrad", &o, adagrad_y);
+	dh_optim_opts_init(&o, DH_OPTIM_ADADELTA);
+	CHECK_NEAR(o.lr, 1.0, 0);
+	o.weight_decay = 0.01f;
+	run3("adadelta", &o, adadelta_y);
+}
+
+TEST(gradient_clipping)
+{
+	int64_t s[1] = {7};
+	dh_tensor *g[2] = {t_from(1, s, opt_g), t_from(1, s, opt_g + 7)};
+	double norm;
+	dh_err e;
+	CHECK_INT(dh_grad_clip_norm(2, g, 1e9, &norm, &e), DH_OK);
+	CHECK_NEAR(norm, clip_norm, 1e-5);
+	CHECK_CLOSE("not clipped", dh_tensor_f32(g[0]), opt_g, 7, 0, 0);
+	CHECK_INT(dh_grad_clip_norm(2, g, 0.5, &norm, &e), DH_OK);
+	double after;
+	dh_grad_clip_norm(2, g, 1e9, &after, &e);
+	CHECK_NEAR(after, 0.5, 1e-5);
+	/* direction kept */
+	CHECK_NEAR(dh_tensor_f32(g[1])[3] / dh_tensor_f32(g[0])[2],
+		   opt_g[10] / opt_g[2], 1e-4);
+	dh_grad_clip_value(2, g, 0.05f);
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 7; j++)
+			CHECK(fabsf(dh_tensor_f32(g[i])[j]) <= 0.05f);
+	dh_tensor_f32(g[0])[0] = NAN;
+	CHECK_INT(dh_grad_clip_norm(2, g, 1.0, &norm, &e), DH_ENUMERIC);
+	dh_tensor_free(g[0]);
+	dh_tensor_free(g[1]);
+}
+
 TAP_MAIN(TAP_CASE(sgd_matches_reference),
 	 TAP_CASE(adam_and_adamw_match_reference),
-	 TAP_CASE(optimizer_options_and_errors))
+	 TAP_CASE(optimizer_options_and_errors),
+	 TAP_CASE(rmsprop_adagrad_adadelta_match_reference),
+	 TAP_CASE(gradient_clipping))
