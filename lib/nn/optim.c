@@ -368,3 +368,19 @@ dh_status dh_optim_step(dh_optim *o, const dh_tensor *const *grads,
 	}
 	return DH_OK;
 }
+
+double dh_reg_apply(const dh_regularizer *r, const dh_tensor *w,
+		    dh_tensor *grad)
+{
+	const float *p = dh_tensor_f32(w);
+	float *g = grad ? dh_tensor_f32(grad) : NULL;
+	double pen = 0.0;
+	for (int64_t j = 0; j < dh_tensor_numel(w); j++) {
+		double v = p[j];
+		pen += r->l1 * fabs(v) + r->l2 * v * v;
+		if (g)
+			g[j] += (float)(r->l1 * (v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0) +
+					2.0 * r->l2 * v);
+	}
+	return pen;
+}

@@ -76,4 +76,16 @@ dh_status dh_grad_clip_norm(int n, dh_tensor *const *grads, double max_norm,
 /* Clamp every gradient element to [-clip, clip]. */
 void dh_grad_clip_value(int n, dh_tensor *const *grads, float clip);
 
+/* A weight penalty for one layer's parameters (Keras's and EDDL's
+ * convention): l1 sum|w| + l2 sum w^2.  L1: l2 = 0; L2: l1 = 0; L1L2:
+ * both. */
+typedef struct dh_regularizer {
+	float l1, l2;
+} dh_regularizer;
+
+/* Add the penalty's gradient (l1 sign(w) + 2 l2 w) to grad (w's shape)
+ * and return the penalty, to be added to the loss. */
+double dh_reg_apply(const dh_regularizer *r, const dh_tensor *w,
+		    dh_tensor *grad);
+
 #endif

@@ -132,8 +132,59 @@ TEST(gradient_clipping)
 	dh_tensor_free(g[1]);
 }
 
+typedef struct reg_u {
+	dh_regularizer r;
+} reg_u;
+
+static dh_status reg_fwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
+			 dh_err *e)
+{
+	reg_u *q = u;
+	dh_tensor_f32(out[0])[0] = (float)dh_reg_apply(&q->r, in[0], NULL);
+	return DH_OK;
+}
+
+static dh_status reg_bwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
+			 dh_tensor *const *dout, dh_tensor *const *din,
+			 dh_err *e)
+{
+	reg_u *q = u;
+	memset(din[0]->data, 0, dh_tensor_nbytes(din[0]));
+	dh_reg_apply(&q->r, in[0], din[0]);
+	for (int64_t i = 0; i < dh_tensor_numel(din[0]); i++)
+		dh_tensor_f32(din[0])[i] *= dh_tensor_f32(dout[0])[0];
+	return DH_OK;
+}
+
+TEST(regularizers)
+{
+	dh_tensor *w = T(opt_p0);
+	/* keep |w| away from the kink of |.| at 0 */
+	for (int i = 0; i < 7; i++)
+		if (fabsf(dh_tensor_f32(w)[i]) < 0.05f)
+			dh_tensor_f32(w)[i] = 0.05f;
+	double l1 = 0, l2 = 0;
+	for (int i = 0; i < 7; i++) {
+		double v = dh_tensor_f32(w)[i];
+		l1 += fabs(v);
+		l2 += v * v;
+	}
+	reg_u u = {{0.01f, 0.0f}};
+	CHECK_NEAR(dh_reg_apply(&u.r, w, NULL), 0.01f * l1, 1e-7);
+	u.r = (dh_regularizer){0.0f, 0.02f};
+	CHECK_NEAR(dh_reg_apply(&u.r, w, NULL), 0.02f * l2, 1e-7);
+	u.r = (dh_regularizer){0.01f, 0.02f};
+	CHECK_NEAR(dh_reg_apply(&u.r, w, NULL), 0.01f * l1 + 0.02f * l2, 1e-7);
+	int64_t one = 1;
+	dh_tensor *lo = t_new(1, &one);
+	GC_CHECK("l1l2 penalty", reg_fwd, reg_bwd, &u, 1, &w, 1, &lo,
+		 .eps = 1e-2, .atol = 1e-4);
+	dh_tensor_free(lo);
+	dh_tensor_free(w);
+}
+
 TAP_MAIN(TAP_CASE(sgd_matches_reference),
 	 TAP_CASE(adam_and_adamw_match_reference),
 	 TAP_CASE(optimizer_options_and_errors),
 	 TAP_CASE(rmsprop_adagrad_adadelta_match_reference),
-	 TAP_CASE(gradient_clipping))
+	 TAP_CASE(gradient_clipping), TAP_CASE(regularizers))
