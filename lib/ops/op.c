@@ -74,6 +74,9 @@ static const char *const op_names[] = {
 	[DH_OP_EXPAND] = "Expand",
 	[DH_OP_TILE] = "Tile",
 	[DH_OP_RESIZE] = "Resize",
+	[DH_OP_RNN] = "RNN",
+	[DH_OP_GRU] = "GRU",
+	[DH_OP_LSTM] = "LSTM",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");
@@ -152,6 +155,9 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_POW:
 	case DH_OP_PRELU:
 	case DH_OP_GATHER: ni = xi = 2; break;
+	case DH_OP_RNN:
+	case DH_OP_GRU: ni = 3; xi = 6; xo = 2; break;
+	case DH_OP_LSTM: ni = 3; xi = 8; xo = 3; break;
 	case DH_OP_SUM:
 	case DH_OP_MEAN:
 	case DH_OP_MAX:
@@ -971,6 +977,71 @@ static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
 	}
 }
 
+int dh_rnn_gates(dh_op_type op)
+{
+	return op == DH_OP_LSTM ? 4 : op == DH_OP_GRU ? 3 : 1;
+}
+
+/* RNN, GRU, LSTM: X [S, B, I], W [D, G H, I], R [D, G H, H], B [D, 2 G H],
+ * sequence_lens [B], initial_h [D, B, H], initial_c [D, B, H], P [D, 3 H];
+ * Y [S, D, B, H], Y_h and Y_c [D, B, H]. */
+static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
+				 const char *node, int nin, const dh_shape *in,
+				 int nout, dh_shape *out, dh_err *e)
+{
+	char s0[128];
+	const dh_shape *x = &in[0], *w = &in[1];
+	int64_t g = dh_rnn_gates(op);
+	int64_t d = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
+	if ((unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
+		return dh_op_fail(e, DH_EINVAL, op, node, "unknown direction");
+	if (x->ndim != 3)
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "X %s must be [seq_length, batch, input]",
+				  fmt_shape(s0, sizeof s0, x));
+	if (w->ndim != 3 || w->d[0] != d || w->d[1] % g || w->d[2] != x->d[2])
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "W %s must be [%lld, %lld * hidden, %lld]",
+				  fmt_shape(s0, sizeof s0, w), (long long)d,
+				  (long long)g, (long long)x->d[2]);
+	int64_t h = w->d[1] / g, s = x->d[0], b = x->d[1];
+	if (a->hidden_size && a->hidden_size != h)
+		return dh_op_fail(e, DH_ESHAPE, op, node,
+				  "hidden_size %lld, but W %s gives %lld",
+				  (long long)a->hidden_size,
+				  fmt_shape(s0, sizeof s0, w), (long long)h);
+	/* the expected shape of each input; ndim 0 = not checked here */
+	dh_shape want[8] = {
+		*x,
+		*w,
+		{3, {d, g * h, h}},
+		{2, {d, 2 * g * h}},
+		{1, {b}},
+		{3, {d, b, h}},
+		{3, {d, b, h}},
+		{2, {d, 3 * h}},
+	};
+	static const char *const names[8] = {"X", "W", "R", "B",
+					     "sequence_lens", "initial_h",
+					     "initial_c", "P"};
+	for (int i = 2; i < nin; i++) {
+		if (in[i].ndim < 0)
+			continue;
+		if (!dh_shape_equal(in[i].ndim, in[i].d, want[i].ndim,
+				    want[i].d)) {
+			char s1[128];
+			return dh_op_fail(e, DH_ESHAPE, op, node,
+					  "%s %s must be %s", names[i],
+					  fmt_shape(s0, sizeof s0, &in[i]),
+					  fmt_shape(s1, sizeof s1, &want[i]));
+		}
+	}
+	out[0] = (dh_shape){4, {s, d, b, h}};
+	for (int k = 1; k < nout; k++)
+		out[k] = (dh_shape){3, {d, b, h}};
+	return DH_OK;
+}
+
 dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		      int nin, const dh_shape *in, int nout, dh_shape *out,
 		      dh_err *e)
@@ -985,7 +1056,7 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 				  "inputs, %d to %d outputs)",
 				  nin, nout, ni, xi, no, xo);
 	for (int i = 0; i < nin; i++)
-		if (dh_shape_numel(in[i].ndim, in[i].d) < 0)
+		if (in[i].ndim >= 0 && dh_shape_numel(in[i].ndim, in[i].d) < 0)
 			return dh_op_fail(e, DH_ESHAPE, op, node,
 					  "input %d has an invalid shape", i);
 	int64_t ax = 0;
@@ -1107,6 +1178,10 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 						  (long long)out->d[i]);
 		}
 		return DH_OK;
+	case DH_OP_RNN:
+	case DH_OP_GRU:
+	case DH_OP_LSTM:
+		return infer_recurrent(op, a, node, nin, in, nout, out, e);
 	case DH_OP_CLIP:
 		if (a->clip_min > a->clip_max)
 			return dh_op_fail(e, DH_EINVAL, op, node,
@@ -1171,11 +1246,24 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward)
 }
 
 /* Optional inputs: Gemm's C and Conv's B may be NULL. */
+static int is_recurrent(dh_op_type op)
+{
+	return op == DH_OP_RNN || op == DH_OP_GRU || op == DH_OP_LSTM;
+}
+
 static int optional_input(dh_op_type op, int i)
 {
+	if (is_recurrent(op))
+		return i >= 3;
 	return (op == DH_OP_GEMM || op == DH_OP_CONV ||
 		op == DH_OP_CONVTRANSPOSE || op == DH_OP_LAYERNORM) &&
 	       i == 2;
+}
+
+/* Inputs that hold integers rather than float32. */
+static int integer_input(dh_op_type op, int i)
+{
+	return (op == DH_OP_GATHER && i == 1) || (is_recurrent(op) && i == 4);
 }
 
 /* Drop trailing NULL optional inputs so kernels see nin as ONNX would. */
@@ -1212,16 +1300,20 @@ static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "too many inputs or outputs");
 	for (int i = 0; i < nin; i++) {
+		if (!in[i] && optional_input(op, i)) {
+			ins[i].ndim = -1;
+			continue;
+		}
 		if (!in[i])
 			return dh_op_fail(e, DH_EINVAL, op, node,
 					  "input %d is missing", i);
-		if (op == DH_OP_GATHER && i == 1) {
+		if (integer_input(op, i)) {
 			if (dh_dtype_is_float(in[i]->dtype) ||
 			    in[i]->dtype == DH_BOOL)
 				return dh_op_fail(e, DH_EINVAL, op, node,
-						  "indices are %s, not "
+						  "input %d is %s, not "
 						  "integers",
-						  dh_dtype_name(in[i]->dtype));
+						  i, dh_dtype_name(in[i]->dtype));
 		} else if (in[i]->dtype != DH_F32) {
 			return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 					  "input %d is %s (float32 only)", i,
@@ -1286,7 +1378,7 @@ dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 	if (!k->backward)
 		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 				  "no backward on this backend");
-	if (!dout[0] && op != DH_OP_SPLIT)
+	if (!dout[0] && op != DH_OP_SPLIT && !is_recurrent(op))
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "the gradient of output 0 is missing");
 	for (int i = 0; i < nout; i++) {
@@ -1303,9 +1395,10 @@ dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 	for (int i = 0; i < nin; i++) {
 		if (!din[i])
 			continue;
-		if (op == DH_OP_GATHER && i == 1)
+		if (integer_input(op, i))
 			return dh_op_fail(e, DH_EINVAL, op, node,
-					  "indices have no gradient");
+					  "input %d (integers) has no "
+					  "gradient", i);
 		if (din[i]->dtype != DH_F32 ||
 		    !dh_shape_equal(din[i]->ndim, din[i]->shape, in[i]->ndim,
 				    in[i]->shape))

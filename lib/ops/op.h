@@ -96,6 +96,9 @@ typedef enum dh_op_type {
 	DH_OP_EXPAND,
 	DH_OP_TILE,
 	DH_OP_RESIZE,
+	DH_OP_RNN,
+	DH_OP_GRU,
+	DH_OP_LSTM,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -129,6 +132,12 @@ typedef enum dh_nearest_mode {
 	DH_NEAREST_FLOOR,
 	DH_NEAREST_CEIL
 } dh_nearest_mode;
+
+typedef enum dh_rnn_direction {
+	DH_RNN_FORWARD = 0,
+	DH_RNN_REVERSE,
+	DH_RNN_BIDIRECTIONAL
+} dh_rnn_direction;
 
 typedef enum dh_pad_mode {
 	DH_PADMODE_CONSTANT = 0,
@@ -202,8 +211,14 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
+	/* RNN, GRU, LSTM (layout 0, default activations, no clip; LSTM
+	 * without input_forget).  hidden_size 0: from W. */
+	int64_t hidden_size;
+	dh_rnn_direction direction;
+	int linear_before_reset; /* GRU */
 } dh_op_attrs;
 
+/* ndim -1 marks an optional input that is absent (dh_op_infer). */
 typedef struct dh_shape {
 	int ndim;
 	int64_t d[DH_MAX_DIMS];
@@ -274,15 +289,18 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
 
 /* Check arity, dtypes and shapes (against dh_op_infer) and run the kernel.
- * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B).  All
- * tensors are float32 except Gather's indices (any integer type) and
- * Dropout's mask (bool). */
+ * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B, the
+ * recurrent ops' B, sequence_lens, initial_h, initial_c, P).  All tensors
+ * are float32 except Gather's indices and the recurrent ops' sequence_lens
+ * (any integer type) and Dropout's mask (bool). */
 dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
 			const dh_op_attrs *a, int nin,
 			const dh_tensor *const *in, int nout,
 			dh_tensor *const *out, dh_err *e);
 /* din[i] must have in[i]'s shape, or be NULL when that gradient is not
- * wanted; dout[i] has out[i]'s shape, NULL for outputs without gradient. */
+ * wanted; dout[i] has out[i]'s shape, NULL for outputs without gradient
+ * (only output 0's is required, except for Split and the recurrent ops,
+ * where any may be missing). */
 dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 			 const dh_op_attrs *a, int nin,
 			 const dh_tensor *const *in, int nout,

@@ -30,6 +30,9 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 				   const dh_shape *x, const dh_shape *w,
 				   dh_spatial *g, dh_err *e);
 
+/* Gates of a recurrent op: 1 (RNN), 3 (GRU), 4 (LSTM). */
+int dh_rnn_gates(dh_op_type op);
+
 /* Transpose's permutation (the reversal when perm is not given). */
 dh_status dh_op_transpose_perm(const dh_op_attrs *a, const char *node,
 			       int ndim, int64_t *perm, dh_err *e);

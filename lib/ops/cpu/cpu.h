@@ -107,5 +107,8 @@ DH_CPU_KERNEL(gather);
 DH_CPU_KERNEL(expand);
 DH_CPU_KERNEL(tile);
 DH_CPU_KERNEL(resize);
+DH_CPU_KERNEL(rnn);
+DH_CPU_KERNEL(gru);
+DH_CPU_KERNEL(lstm);
 
 #endif

@@ -67,6 +67,9 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_EXPAND, expand),
 	K(DH_OP_TILE, tile),
 	K(DH_OP_RESIZE, resize),
+	K(DH_OP_RNN, rnn),
+	K(DH_OP_GRU, gru),
+	K(DH_OP_LSTM, lstm),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
