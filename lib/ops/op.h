@@ -308,6 +308,12 @@ dh_status dh_op_backward(const dh_op_ctx *ctx, dh_op_type op,
 			 const dh_tensor *const *dout, dh_tensor *const *din,
 			 dh_err *e);
 
+/* DH_ENUMERIC naming the op, the node and `what` ("output 0", ...) if t
+ * holds a NaN or an infinity: how a training loop finds where a
+ * divergence starts. */
+dh_status dh_op_check_finite(const dh_op_ctx *ctx, dh_op_type op,
+			     const dh_tensor *t, const char *what, dh_err *e);
+
 /* For kernels: record s with "Op node 'name': " before the message. */
 dh_status dh_op_fail(dh_err *e, dh_status s, dh_op_type op, const char *node,
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

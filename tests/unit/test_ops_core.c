@@ -174,6 +174,28 @@ TEST(workspace_grows_then_stays)
 	CHECK(ws.data == NULL);
 }
 
+TEST(nan_and_inf_are_found_with_the_node)
+{
+	test_env t;
+	env_init(&t, 1);
+	t.ctx.node = "conv3";
+	int64_t s[1] = {4};
+	dh_tensor *x = t_new(1, s);
+	dh_err e;
+	CHECK_INT(dh_op_check_finite(&t.ctx, DH_OP_CONV, x, "output 0", &e),
+		  DH_OK);
+	dh_tensor_f32(x)[2] = NAN;
+	CHECK_INT(dh_op_check_finite(&t.ctx, DH_OP_CONV, x, "output 0", &e),
+		  DH_ENUMERIC);
+	CHECK_STR(e.msg, "Conv node 'conv3': output 0 holds NaN at element 2");
+	dh_tensor_f32(x)[2] = -INFINITY;
+	CHECK_INT(dh_op_check_finite(&t.ctx, DH_OP_CONV, x, "output 0", &e),
+		  DH_ENUMERIC);
+	CHECK_HAS(e.msg, "an infinity");
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
 /* The checker must notice a wrong gradient: y = x^2 with dx = x. */
 static dh_status sq_fwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
 			dh_err *e)
@@ -222,4 +244,5 @@ TAP_MAIN(TAP_CASE(op_names_round_trip),
 	 TAP_CASE(dispatch_checks_outputs_and_dtypes),
 	 TAP_CASE(shape_inference_names_the_node),
 	 TAP_CASE(workspace_grows_then_stays),
+	 TAP_CASE(nan_and_inf_are_found_with_the_node),
 	 TAP_CASE(gradcheck_catches_a_wrong_gradient))
