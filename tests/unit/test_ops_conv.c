@@ -140,6 +140,30 @@ TEST(conv_pointwise_and_odd_sizes_match_direct_loops)
 	env_release(&t);
 }
 
+TEST(conv_grouped_pointwise_and_strided_1x1)
+{
+	test_env t;
+	env_init(&t, 2);
+	/* 1x1 with 2 groups reads X in place (no im2col); 1x1 with stride 2
+	 * and padding goes through im2col */
+	int64_t sx[4] = {2, 4, 3, 5}, sw[4] = {6, 2, 1, 1}, sb[1] = {6};
+	dh_tensor *in[3] = {t_new(4, sx), t_new(4, sw), t_new(1, sb)};
+	for (int i = 0; i < 3; i++)
+		t_rand(in[i], &t.rng, -1, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_CONV);
+	a.group = 2;
+	GC_OP("conv 1x1 groups 2", &t.ctx, DH_OP_CONV, &a, 3, in, 1,
+	      .eps = 1e-2);
+	a.strides[0] = a.strides[1] = 2;
+	a.pads[1] = a.pads[3] = 1;
+	GC_OP("conv 1x1 stride 2 padded", &t.ctx, DH_OP_CONV, &a, 3, in, 1,
+	      .eps = 1e-2);
+	for (int i = 0; i < 3; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
 TEST(conv_auto_pad_same_and_valid)
 {
 	test_env t;
@@ -342,6 +366,7 @@ TEST(convtranspose_matches_numpy_and_finite_differences)
 
 TAP_MAIN(TAP_CASE(conv_matches_numpy_and_finite_differences),
 	 TAP_CASE(conv_pointwise_and_odd_sizes_match_direct_loops),
+	 TAP_CASE(conv_grouped_pointwise_and_strided_1x1),
 	 TAP_CASE(conv_auto_pad_same_and_valid),
 	 TAP_CASE(conv_workspace_settles_and_runs_are_identical),
 	 TAP_CASE(conv_bad_shapes_are_errors),
