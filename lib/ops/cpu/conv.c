@@ -32,12 +32,18 @@ static int conv_is_pointwise(const dh_spatial *g)
 	return 1;
 }
 
-/* col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...] */
+/* col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...]
+ *
+ * im2col and col2im run on one thread on purpose: they alternate with
+ * sgemm calls sample after sample, and an OpenMP team between two OpenBLAS
+ * calls keeps spinning after its loop (libgomp's default wait policy) on
+ * the cores OpenBLAS's own threads need, which made a 2-thread convolution
+ * several times slower than a serial im2col.  The sgemms carry the
+ * parallelism. */
 static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *x, float *col)
 {
 	int64_t rows = cg * g->k_size;
-	DH_OMP_FOR(ctx, rows * g->out_size)
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t c = r / g->k_size, kk = r % g->k_size;
 		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
@@ -68,11 +74,10 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 }
 
 /* dx[c, ...] += col[(c, k), o] for every field position: the adjoint of
- * im2col.  One thread per channel, so no two threads add to one element. */
+ * im2col, in a fixed order. */
 static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *col, float *dx)
 {
-	DH_OMP_FOR(ctx, cg * g->k_size * g->out_size)
 	for (int64_t c = 0; c < cg; c++) {
 		float *xc = dx + c * g->in_size;
 		for (int64_t kk = 0; kk < g->k_size; kk++) {
