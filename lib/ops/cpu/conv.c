@@ -41,7 +41,7 @@ static int conv_is_pointwise(const dh_spatial *g)
  * several times slower than a serial im2col.  The sgemms carry the
  * parallelism. */
 static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
-		   const float *x, float *col)
+		   const float *x, float *col, int64_t ld)
 {
 	int64_t rows = cg * g->k_size;
 	for (int64_t r = 0; r < rows; r++) {
@@ -49,7 +49,7 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
 		int64_t kd = kk / (g->k[2] * g->k[1]);
 		const float *xc = x + c * g->in_size;
-		float *dst = col + r * g->out_size;
+		float *dst = col + r * ld;
 		for (int64_t od = 0; od < g->out[0]; od++) {
 			int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
 			int dok = id >= 0 && id < g->in[0];
@@ -76,7 +76,7 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 /* dx[c, ...] += col[(c, k), o] for every field position: the adjoint of
  * im2col, in a fixed order. */
 static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
-		   const float *col, float *dx)
+		   const float *col, int64_t ld, float *dx)
 {
 	for (int64_t c = 0; c < cg; c++) {
 		float *xc = dx + c * g->in_size;
@@ -84,8 +84,7 @@ static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 			int64_t kw = kk % g->k[2],
 				kh = (kk / g->k[2]) % g->k[1];
 			int64_t kd = kk / (g->k[2] * g->k[1]);
-			const float *src = col + (c * g->k_size + kk) *
-							 g->out_size;
+			const float *src = col + (c * g->k_size + kk) * ld;
 			for (int64_t od = 0; od < g->out[0]; od++) {
 				int64_t id = od * g->s[0] - g->pb[0] +
 					     kd * g->d[0];
@@ -113,21 +112,38 @@ static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 	}
 }
 
-/* Floats of one col matrix, checked for overflow. */
+/* Floats of `count` col matrices [cg * kernel_size, out_size] plus `extra`
+ * floats per sample and output position, checked for overflow. */
 static dh_status col_floats(const dh_op_ctx *ctx, dh_op_type op,
-			    const dh_spatial *g, int64_t cg, size_t *n,
+			    const dh_spatial *g, int64_t cg, int64_t count,
+			    int64_t extra, int64_t samples, size_t *n,
 			    dh_err *e)
 {
-	size_t rows;
+	size_t rows, per, bytes;
 	if (dh_size_mul((size_t)cg, (size_t)g->k_size, &rows) ||
-	    dh_size_mul(rows, (size_t)g->out_size, n) ||
-	    dh_size_mul(*n, 2 * sizeof(float), &rows))
+	    dh_size_mul(rows, (size_t)count, &rows) ||
+	    dh_size_add(rows, (size_t)extra, &rows) ||
+	    dh_size_mul(rows, (size_t)g->out_size, &per) ||
+	    dh_size_mul(per, (size_t)samples, n) ||
+	    dh_size_mul(*n, sizeof(float), &bytes))
 		return dh_op_fail(e, DH_ENOMEM, op, ctx->node,
 				  "the im2col buffer would overflow");
 	if (!ctx->ws)
 		return dh_op_fail(e, DH_EINVAL, op, ctx->node,
 				  "needs a workspace for its im2col buffer");
 	return DH_OK;
+}
+
+/* Samples per im2col block: as many as keep the col matrix near 16 MiB, at
+ * least one.  Fewer, larger sgemms pay off for small images (LeNet, CIFAR);
+ * the block depends on the shapes only, so sums keep their order. */
+#define CONV_BLOCK_FLOATS ((int64_t)4 << 20)
+
+static int64_t conv_block(int64_t kcol, int64_t p, int64_t nb)
+{
+	int64_t per = kcol * p;
+	int64_t b = per > 0 ? CONV_BLOCK_FLOATS / per : nb;
+	return b < 1 ? 1 : b > nb ? nb : b;
 }
 
 dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -142,39 +158,61 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		return st;
 	int64_t nb = X->shape[0], c = X->shape[1], m = W->shape[0];
 	int64_t grp = a->group, cg = c / grp, mg = m / grp;
-	int64_t kcol = cg * g.k_size;
-	int pointwise = conv_is_pointwise(&g);
-	float *col = NULL;
-	if (!pointwise) {
-		size_t n;
-		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, &n, e)))
-			return st;
-		col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
-		if (!col)
-			return e ? e->status : DH_ENOMEM;
-	}
+	int64_t kcol = cg * g.k_size, P = g.out_size;
 	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
 	float *y = dh_tensor_f32(Y);
-	for (int64_t s = 0; s < nb; s++) {
-		for (int64_t gi = 0; gi < grp; gi++) {
-			const float *xg = x + (s * c + gi * cg) * g.in_size;
-			const float *src = xg;
-			if (!pointwise) {
-				im2col(ctx, &g, cg, xg, col);
-				src = col;
+	if (conv_is_pointwise(&g)) {
+		/* X is its own col matrix, sample by sample */
+		for (int64_t s = 0; s < nb; s++)
+			for (int64_t gi = 0; gi < grp; gi++)
+				dh_cpu_sgemm(0, 0, mg, P, kcol, 1.0f,
+					     w + gi * mg * kcol, kcol,
+					     x + (s * c + gi * cg) * g.in_size,
+					     P, 0.0f, y + (s * m + gi * mg) * P,
+					     P);
+	} else if (nb > 0) {
+		int64_t bs = conv_block(kcol, P, nb);
+		size_t n;
+		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 1, mg, bs, &n,
+				     e)))
+			return st;
+		float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
+		if (!col)
+			return e ? e->status : DH_ENOMEM;
+		float *tmp = col + kcol * bs * P;
+		for (int64_t s0 = 0; s0 < nb; s0 += bs) {
+			int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
+			for (int64_t gi = 0; gi < grp; gi++) {
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, &g, cg,
+					       x + ((s0 + j) * c + gi * cg) *
+							   g.in_size,
+					       col + j * P, L);
+				/* one sample writes Y in place; a block goes
+				 * through tmp [mg, cnt * P] */
+				float *dst = cnt == 1
+						     ? y + (s0 * m + gi * mg) * P
+						     : tmp;
+				dh_cpu_sgemm(0, 0, mg, L, kcol, 1.0f,
+					     w + gi * mg * kcol, kcol, col, L,
+					     0.0f, dst, L);
+				if (cnt == 1)
+					continue;
+				for (int64_t j = 0; j < cnt; j++)
+					for (int64_t k = 0; k < mg; k++)
+						memcpy(y + ((s0 + j) * m +
+							    gi * mg + k) * P,
+						       tmp + k * L + j * P,
+						       (size_t)P * sizeof(float));
 			}
-			dh_cpu_sgemm(0, 0, mg, g.out_size, kcol, 1.0f,
-				     w + gi * mg * kcol, kcol, src, g.out_size,
-				     0.0f, y + (s * m + gi * mg) * g.out_size,
-				     g.out_size);
 		}
 	}
 	if (nin > 2) {
 		const float *b = dh_tensor_f32(in[2]);
-		DH_OMP_FOR(ctx, nb * m * g.out_size)
+		DH_OMP_FOR(ctx, nb * m * P)
 		for (int64_t sm = 0; sm < nb * m; sm++) {
-			float *row = y + sm * g.out_size, bv = b[sm % m];
-			for (int64_t p = 0; p < g.out_size; p++)
+			float *row = y + sm * P, bv = b[sm % m];
+			for (int64_t p = 0; p < P; p++)
 				row[p] += bv;
 		}
 	}
@@ -197,17 +235,6 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t kcol = cg * g.k_size, P = g.out_size;
 	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
 	const float *dy = dh_tensor_f32(dout[0]);
-	int pointwise = conv_is_pointwise(&g);
-	float *col = NULL, *dcol = NULL;
-	if ((din[0] || din[1]) && !pointwise) {
-		size_t n;
-		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, &n, e)))
-			return st;
-		col = dh_workspace_get(ctx->ws, 2 * n * sizeof(float), e);
-		if (!col)
-			return e ? e->status : DH_ENOMEM;
-		dcol = col + n;
-	}
 	if (nin > 2 && din[2]) {
 		float *db = dh_tensor_f32(din[2]);
 		DH_OMP_FOR(ctx, nb * m * P)
@@ -227,35 +254,68 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		memset(dx, 0, dh_tensor_nbytes(din[0]));
 	if (dw && nb == 0)
 		memset(dw, 0, dh_tensor_nbytes(din[1]));
-	for (int64_t s = 0; s < nb; s++) {
+	if ((!dx && !dw) || nb == 0)
+		return DH_OK;
+	if (conv_is_pointwise(&g)) {
+		for (int64_t s = 0; s < nb; s++)
+			for (int64_t gi = 0; gi < grp; gi++) {
+				const float *xg = x + (s * c + gi * cg) * P;
+				const float *dyg = dy + (s * m + gi * mg) * P;
+				const float *wg = w + gi * mg * kcol;
+				/* the first sample overwrites dW, the others
+				 * add, in sample order */
+				if (dw)
+					dh_cpu_sgemm(0, 1, mg, kcol, P, 1.0f, dyg,
+						     P, xg, P, s ? 1.0f : 0.0f,
+						     dw + gi * mg * kcol, kcol);
+				if (dx)
+					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f, wg,
+						     kcol, dyg, P, 0.0f,
+						     dx + (s * c + gi * cg) * P,
+						     P);
+			}
+		return DH_OK;
+	}
+	int64_t bs = conv_block(kcol, P, nb);
+	size_t n = 0;
+	if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 2, mg, bs, &n, e)))
+		return st;
+	float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	float *dcol = col + kcol * bs * P, *tmp = dcol + kcol * bs * P;
+	for (int64_t s0 = 0; s0 < nb; s0 += bs) {
+		int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
 		for (int64_t gi = 0; gi < grp; gi++) {
-			const float *xg = x + (s * c + gi * cg) * g.in_size;
-			const float *dyg = dy + (s * m + gi * mg) * P;
 			const float *wg = w + gi * mg * kcol;
+			/* dY of the block as [mg, cnt * P] */
+			const float *dyb = dy + (s0 * m + gi * mg) * P;
+			if (cnt > 1) {
+				for (int64_t j = 0; j < cnt; j++)
+					for (int64_t k = 0; k < mg; k++)
+						memcpy(tmp + k * L + j * P,
+						       dy + ((s0 + j) * m +
+							     gi * mg + k) * P,
+						       (size_t)P * sizeof(float));
+				dyb = tmp;
+			}
 			if (dw) {
-				const float *src = xg;
-				if (!pointwise) {
-					im2col(ctx, &g, cg, xg, col);
-					src = col;
-				}
-				/* the first sample overwrites, the others add:
-				 * the sum over samples runs in a fixed order */
-				dh_cpu_sgemm(0, 1, mg, kcol, P, 1.0f, dyg, P,
-					     src, P, s ? 1.0f : 0.0f,
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, &g, cg,
+					       x + ((s0 + j) * c + gi * cg) *
+							   g.in_size,
+					       col + j * P, L);
+				dh_cpu_sgemm(0, 1, mg, kcol, L, 1.0f, dyb, L,
+					     col, L, s0 ? 1.0f : 0.0f,
 					     dw + gi * mg * kcol, kcol);
 			}
 			if (dx) {
-				float *dxg = dx + (s * c + gi * cg) * g.in_size;
-				if (pointwise) {
-					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f,
-						     wg, kcol, dyg, P, 0.0f,
-						     dxg, P);
-				} else {
-					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f,
-						     wg, kcol, dyg, P, 0.0f,
-						     dcol, P);
-					col2im(ctx, &g, cg, dcol, dxg);
-				}
+				dh_cpu_sgemm(1, 0, kcol, L, mg, 1.0f, wg, kcol,
+					     dyb, L, 0.0f, dcol, L);
+				for (int64_t j = 0; j < cnt; j++)
+					col2im(ctx, &g, cg, dcol + j * P, L,
+					       dx + ((s0 + j) * c + gi * cg) *
+							    g.in_size);
 			}
 		}
 	}
@@ -281,8 +341,8 @@ static dh_status convt_geometry(const dh_op_ctx *ctx, const dh_op_attrs *a,
 static float *convt_col(const dh_op_ctx *ctx, const dh_spatial *g,
 			int64_t mg, dh_err *e)
 {
-	size_t n;
-	if (col_floats(ctx, DH_OP_CONVTRANSPOSE, g, mg, &n, e))
+	size_t n = 0;
+	if (col_floats(ctx, DH_OP_CONVTRANSPOSE, g, mg, 1, 0, 1, &n, e))
 		return NULL;
 	return dh_workspace_get(ctx->ws, n * sizeof(float), e);
 }
@@ -312,7 +372,7 @@ dh_status dh_cpu_convtranspose_forward(const dh_op_ctx *ctx,
 				     w + gi * cg * kcol, kcol,
 				     x + (s * c + gi * cg) * P, P, 0.0f, col,
 				     P);
-			col2im(ctx, &g, mg, col,
+			col2im(ctx, &g, mg, col, P,
 			       y + (s * m + gi * mg) * g.in_size);
 		}
 	if (nin > 2) {
@@ -369,7 +429,7 @@ dh_status dh_cpu_convtranspose_backward(const dh_op_ctx *ctx,
 	for (int64_t s = 0; s < nb; s++)
 		for (int64_t gi = 0; gi < grp; gi++) {
 			im2col(ctx, &g, mg, dy + (s * m + gi * mg) * g.in_size,
-			       col);
+			       col, P);
 			const float *wg = w + gi * cg * kcol;
 			const float *xg = x + (s * c + gi * cg) * P;
 			if (dx)
