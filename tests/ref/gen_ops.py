@@ -307,7 +307,7 @@ emit("tile_y", np.tile(tx, (2, 1, 3)))
 def resize_matrix(n_in, n_out, scale, mode, coord, nearest):
     m = np.zeros((n_out, n_in))
     for o in range(n_out):
-        if n_in == n_out:
+        if n_in == n_out and scale == 1:
             m[o, o] = 1
             continue
         if coord == "align_corners":
@@ -349,6 +349,8 @@ rx2 = rand(2, 3, 4, 3)
 emit("resize2_x", rx2)
 emit("resize_linear_y", resize_ref(rx2, (2, 3, 5, 7), None, "linear"))
 emit("resize_pt_y", resize_ref(rx2, (2, 3, 1, 2), None, "linear", "pytorch_half_pixel"))
+# a scale of 1.2 keeps 3 elements but samples between them
+emit("resize_keep_y", resize_ref(rx2, (2, 3, 4, 3), [1, 1, 1, 1.2], "linear"))
 
 # --- RNN, GRU, LSTM: ONNX's equations, one sample and step at a time -------
 def sg(v):

@@ -351,6 +351,13 @@ TEST(resize_matches_numpy)
 	memcpy(a.shape, sz2, sizeof sz2);
 	check1(&t, "resize linear pytorch_half_pixel down", DH_OP_RESIZE, &a,
 	       x, resize_pt_y, NUMEL(resize_pt_y));
+	dh_op_attrs k;
+	dh_op_attrs_init(&k, DH_OP_RESIZE);
+	k.resize_mode = DH_RESIZE_LINEAR;
+	k.nscales = 4;
+	k.scales[0] = k.scales[1] = k.scales[2] = 1, k.scales[3] = 1.2f;
+	check1(&t, "resize linear scale 1.2 keeping the size", DH_OP_RESIZE, &k,
+	       x, resize_keep_y, NUMEL(resize_keep_y));
 	dh_shape s, o;
 	dh_shape_of(&s, x);
 	dh_err e;

@@ -4,8 +4,8 @@
  * Each output index along an axis maps to a source coordinate (by
  * coord_mode), then to one source index (nearest, by nearest_mode) or two
  * with weights (linear, coordinates clamped to the input like PyTorch).
- * An axis whose size does not change maps every index to itself, whatever
- * the mode.  Leading axes that do not change (batch, channels) split the
+ * An axis scaled by exactly 1 maps every index to itself, whatever the
+ * mode.  Leading axes that do not change (batch, channels) split the
  * work: each output plane reads one input plane only, so the backward
  * scatter of one plane belongs to one thread. */
 #include "config.h"
@@ -15,11 +15,20 @@
 
 #include "ops/cpu/cpu.h"
 
+/* An axis that keeps its size under a scale of exactly 1 maps every index
+ * to itself whatever the modes (a scale of 1.2 on 2 elements also keeps
+ * the size, but samples other coordinates). */
+static int axis_identity(const dh_op_attrs *a, int axis, int64_t in,
+			 int64_t out)
+{
+	return in == out && (!a->nscales || a->scales[axis] == 1.0f);
+}
+
 /* Source taps of output index o along one axis: idx[0..1], w[0..1]. */
 static void axis_taps(const dh_op_attrs *a, int axis, int64_t in, int64_t out,
 		      int64_t o, int64_t *idx, float *w)
 {
-	if (in == out) {
+	if (axis_identity(a, axis, in, out)) {
 		idx[0] = idx[1] = o;
 		w[0] = 1.0f, w[1] = 0.0f;
 		return;
@@ -75,11 +84,13 @@ typedef struct resize_plan {
 	int64_t in[DH_MAX_DIMS], out[DH_MAX_DIMS];
 } resize_plan;
 
-static void plan_of(const dh_tensor *x, const dh_tensor *y, resize_plan *p)
+static void plan_of(const dh_op_attrs *a, const dh_tensor *x,
+		    const dh_tensor *y, resize_plan *p)
 {
 	p->nd = x->ndim;
 	p->lead = 0;
-	while (p->lead < x->ndim - 1 && x->shape[p->lead] == y->shape[p->lead])
+	while (p->lead < x->ndim - 1 &&
+	       axis_identity(a, p->lead, x->shape[p->lead], y->shape[p->lead]))
 		p->lead++;
 	p->planes = 1;
 	p->in_plane = p->out_plane = 1;
@@ -130,7 +141,7 @@ dh_status dh_cpu_resize_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 				dh_tensor *const *out, dh_err *e)
 {
 	resize_plan p;
-	plan_of(in[0], out[0], &p);
+	plan_of(a, in[0], out[0], &p);
 	const float *x = dh_tensor_f32(in[0]);
 	float *y = dh_tensor_f32(out[0]);
 	int64_t n = dh_tensor_numel(out[0]);
@@ -157,7 +168,7 @@ dh_status dh_cpu_resize_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	if (!din[0])
 		return DH_OK;
 	resize_plan p;
-	plan_of(in[0], out[0], &p);
+	plan_of(a, in[0], out[0], &p);
 	const float *dy = dh_tensor_f32(dout[0]);
 	float *dx = dh_tensor_f32(din[0]);
 	memset(dx, 0, dh_tensor_nbytes(din[0]));
