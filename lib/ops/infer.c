@@ -345,10 +345,6 @@ static dh_status infer_pool(dh_op_type op, const dh_op_attrs *a,
 				  "spatial axes",
 				  a->kernel_ndim, fmt_shape(s0, sizeof s0, x),
 				  nsp);
-	if (a->ceil_mode && op == DH_OP_AVERAGEPOOL)
-		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
-				  "ceil_mode=1 is not supported for "
-				  "AveragePool");
 	dh_spatial sp;
 	dh_status st = dh_spatial_resolve(a, op, node, nsp, x->d + 2,
 					  a->kernel_shape, &sp, e);

@@ -101,18 +101,20 @@ def pool_ref(x, k, strides, pads, dil, mode, include_pad=False, ceil=False):
         outs.append(o)
     y = np.zeros(x.shape[:2] + tuple(outs))
     for oi in np.ndindex(*outs):
-        vals = []
+        vals, padded_taps = [], 0
         for ki in np.ndindex(*k):
             pos = [oi[i] * strides[i] - pads[i] + ki[i] * dil[i]
                    for i in range(nsp)]
             if all(0 <= pos[i] < ins[i] for i in range(nsp)):
                 vals.append(x[(slice(None), slice(None)) + tuple(pos)])
+            if all(-pads[i] <= pos[i] < ins[i] + pads[nsp + i] for i in range(nsp)):
+                padded_taps += 1
         v = np.stack(vals).astype(np.float64)
         idx = (slice(None), slice(None)) + oi
         if mode == "max":
             y[idx] = v.max(axis=0)
         else:
-            y[idx] = v.sum(axis=0) / (np.prod(k) if include_pad else len(vals))
+            y[idx] = v.sum(axis=0) / (padded_taps if include_pad else len(vals))
     return y
 
 
@@ -122,6 +124,8 @@ emit("maxpool_y", pool_ref(x, [3, 2], [2, 3], [1, 1, 1, 0], [1, 2], "max"))
 emit("maxpoolceil_y", pool_ref(x, [2, 3], [2, 2], [0, 0, 0, 0], [1, 1], "max", ceil=True))
 emit("avgpool_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg"))
 emit("avgpoolpad_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg", include_pad=True))
+emit("avgpoolceil_y", pool_ref(x, [3, 3], [2, 3], [1, 0, 0, 1], [1, 1], "avg", include_pad=True, ceil=True))
+emit("avgpoolceilx_y", pool_ref(x, [3, 3], [2, 3], [1, 0, 0, 1], [1, 1], "avg", ceil=True))
 emit("gavgpool_y", x.astype(np.float64).mean(axis=(2, 3), keepdims=True))
 emit("gmaxpool_y", x.max(axis=(2, 3), keepdims=True))
 x1 = rand(1, 3, 10)

@@ -3,7 +3,8 @@
  *
  * Windows skip positions in the padding: MaxPool never picks them and
  * AveragePool divides by the taps inside the input unless
- * count_include_pad, when it divides by the whole kernel.  Backward routes
+ * count_include_pad, when it divides by the taps inside the padded input
+ * (the whole kernel, except for a ceil_mode window past the end).  Backward routes
  * MaxPool's gradient to the first maximum in scan order, found again from
  * X rather than stored, so the forward pass needs no index buffer.  Every
  * (sample, channel) plane belongs to one thread. */
@@ -120,16 +121,19 @@ dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	return DH_OK;
 }
 
-/* Taps of window o inside the input (the divisor without padding). */
-static int64_t window_taps(const dh_spatial *g, int64_t od, int64_t oh,
-			   int64_t ow)
+/* AveragePool's divisor for window o: its taps inside the input, or with
+ * count_include_pad inside the padded input (all of them unless ceil_mode
+ * lets the last window hang past the end padding, as in PyTorch). */
+static int64_t window_taps(const dh_spatial *g, int include_pad, int64_t od,
+			   int64_t oh, int64_t ow)
 {
 	int64_t o[3] = {od, oh, ow}, n = 1;
 	for (int j = 0; j < 3; j++) {
-		int64_t c = 0;
+		int64_t c = 0, lo = include_pad ? -g->pb[j] : 0;
+		int64_t hi = g->in[j] + (include_pad ? g->pe[j] : 0);
 		for (int64_t t = 0; t < g->k[j]; t++) {
 			int64_t i = o[j] * g->s[j] - g->pb[j] + t * g->d[j];
-			c += i >= 0 && i < g->in[j];
+			c += i >= lo && i < hi;
 		}
 		n *= c;
 	}
@@ -145,10 +149,8 @@ static void avgpool_plane(const dh_spatial *g, int include_pad,
 	for (int64_t od = 0; od < g->out[0]; od++)
 		for (int64_t oh = 0; oh < g->out[1]; oh++)
 			for (int64_t ow = 0; ow < g->out[2]; ow++) {
-				int64_t div = include_pad
-						      ? g->k_size
-						      : window_taps(g, od, oh,
-								    ow);
+				int64_t div = window_taps(g, include_pad, od,
+							  oh, ow);
 				float gval = dxp ? *dyp++ / (float)div : 0.0f;
 				double acc = 0.0;
 				for (int64_t kd = 0; kd < g->k[0]; kd++) {
