@@ -250,11 +250,14 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 				  "must be [C, M/group, ...])",
 				  fmt_shape(s0, sizeof s0, x),
 				  fmt_shape(s1, sizeof s1, w), (long long)grp);
-	if (a->auto_pad == DH_PAD_SAME_UPPER || a->auto_pad == DH_PAD_SAME_LOWER)
-		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
-				  "auto_pad SAME_UPPER/SAME_LOWER is not "
-				  "supported; give pads");
 	int nsp = x->ndim - 2, off = 3 - nsp;
+	if (a->output_shape_ndim && a->output_shape_ndim != nsp)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "output_shape has %d axes for %d spatial "
+				  "axes",
+				  a->output_shape_ndim, nsp);
+	int same = a->auto_pad == DH_PAD_SAME_UPPER ||
+		   a->auto_pad == DH_PAD_SAME_LOWER;
 	g->nsp = nsp;
 	for (int i = 0; i < 3; i++) {
 		g->in[i] = g->k[i] = g->s[i] = g->d[i] = g->out[i] = 1;
@@ -268,6 +271,25 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 		int64_t pe = a->auto_pad == DH_PAD_VALID ? 0
 							 : a->pads[nsp + i];
 		int64_t opad = a->output_padding[i];
+		if (same || a->output_shape_ndim) {
+			/* pads from the wanted size: in * stride for SAME,
+			 * else output_shape; the odd one at the end for
+			 * SAME_UPPER (and by default), at the start for
+			 * SAME_LOWER, as the ONNX specification says */
+			int64_t want = a->output_shape_ndim ? a->output_shape[i]
+							    : x->d[2 + i] * s;
+			int64_t total = s * (x->d[2 + i] - 1) + opad +
+					(k - 1) * d + 1 - want;
+			if (total < 0)
+				return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+						  "spatial axis %d: an output "
+						  "of %lld needs negative pads",
+						  i, (long long)want);
+			if (a->auto_pad == DH_PAD_SAME_LOWER)
+				pb = total - total / 2, pe = total / 2;
+			else
+				pb = total / 2, pe = total - total / 2;
+		}
 		if (s < 1 || d < 1 || k < 1 || pb < 0 || pe < 0 || opad < 0 ||
 		    opad >= s)
 			return dh_op_fail(e, DH_EINVAL, op, node,

@@ -163,8 +163,11 @@ typedef struct dh_op_attrs {
 	int64_t group;
 	int count_include_pad;
 	int ceil_mode;
-	/* ConvTranspose: added at the end of each spatial axis (< stride) */
+	/* ConvTranspose: added at the end of each spatial axis (< stride);
+	 * output_shape (spatial sizes; 0 axes: not given) sets the pads */
 	int64_t output_padding[DH_MAX_SPATIAL];
+	int output_shape_ndim;
+	int64_t output_shape[DH_MAX_SPATIAL];
 	/* Softmax, LogSoftmax, Flatten, LayerNormalization, Concat, Split */
 	int64_t axis;
 	/* BatchNormalization; epsilon also Layer- and InstanceNormalization */

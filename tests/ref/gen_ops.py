@@ -269,6 +269,12 @@ convts = [
     ("convt1d", (1, 2, 5), (2, 3, 4), False, [1], [2, 1], [1], [0], 1),
     ("convt3d", (1, 2, 2, 3, 2), (2, 1, 2, 2, 3), True, [2, 1, 2], [0, 1, 1, 0, 0, 1], [1, 1, 1], [1, 0, 0], 1),
 ]
+convts += [
+    # SAME_UPPER: outputs 3*2 and 4*1 need total pads 1 and 1, at the end
+    ("convtsame", (1, 2, 3, 4), (2, 2, 3, 2), False, [2, 1], [0, 0, 1, 1], [1, 1], [0, 0], 1),
+    # output_shape (5, 5) with stride 2x1, kernel 3x2: total pads 2 and 0
+    ("convtoshape", (1, 2, 3, 4), (2, 2, 3, 2), False, [2, 1], [1, 0, 1, 0], [1, 1], [0, 0], 1),
+]
 for name, xs, ws, hasb, s, p, d, op, g in convts:
     x = rand(*xs); w = rand(*ws); b = rand(ws[1] * g) if hasb else None
     emit(name + "_x", x); emit(name + "_w", w)

@@ -349,7 +349,36 @@ TEST(convtranspose_matches_numpy_and_finite_differences)
 				      {1, 0, 0}, 1};
 	check_convt(&t, &c3, T(convt3d_x), T(convt3d_w), T(convt3d_b),
 		    convt3d_y, NUMEL(convt3d_y));
+	/* pads derived from auto_pad SAME_UPPER and from output_shape */
 	dh_op_attrs a;
+	dh_tensor *in[2] = {T(convtsame_x), T(convtsame_w)}, *out[1];
+	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
+	a.strides[0] = 2;
+	a.auto_pad = DH_PAD_SAME_UPPER;
+	if (run_forward(&t.ctx, DH_OP_CONVTRANSPOSE, &a, 2, in, 1, out)) {
+		CHECK_INT(out[0]->shape[2], 6);
+		CHECK_INT(out[0]->shape[3], 4);
+		CHECK_CLOSE("convtranspose SAME_UPPER", dh_tensor_f32(out[0]),
+			    convtsame_y, NUMEL(convtsame_y), 1e-5, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("convtranspose SAME_UPPER", &t.ctx, DH_OP_CONVTRANSPOSE, &a, 2,
+	      in, 1, .eps = 1e-2);
+	dh_tensor_free(in[0]);
+	dh_tensor_free(in[1]);
+	in[0] = T(convtoshape_x), in[1] = T(convtoshape_w);
+	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
+	a.strides[0] = 2;
+	a.output_shape_ndim = 2;
+	a.output_shape[0] = 5, a.output_shape[1] = 5;
+	if (run_forward(&t.ctx, DH_OP_CONVTRANSPOSE, &a, 2, in, 1, out)) {
+		CHECK_INT(out[0]->shape[2], 5);
+		CHECK_CLOSE("convtranspose output_shape", dh_tensor_f32(out[0]),
+			    convtoshape_y, NUMEL(convtoshape_y), 1e-5, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	dh_tensor_free(in[0]);
+	dh_tensor_free(in[1]);
 	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
 	dh_shape s[2] = {{4, {1, 2, 3, 3}}, {4, {2, 4, 3, 3}}}, o;
 	dh_err e;
