@@ -878,7 +878,10 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 	case DH_OP_AVERAGEPOOL:
 	case DH_OP_GLOBALAVERAGEPOOL:
 	case DH_OP_GLOBALMAXPOOL:
-		return infer_pool(op, a, node, &in[0], out, e);
+		st = infer_pool(op, a, node, &in[0], out, e);
+		if (!st && nout > 1)
+			out[1] = out[0]; /* MaxPool's Indices */
+		return st;
 	case DH_OP_BATCHNORM:
 		return infer_batchnorm(a, node, in, nout, out, e);
 	case DH_OP_SOFTMAX:

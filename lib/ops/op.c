@@ -140,6 +140,15 @@ void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op)
 	}
 }
 
+dh_dtype dh_op_output_dtype(dh_op_type op, int k)
+{
+	if (op == DH_OP_DROPOUT && k == 1)
+		return DH_BOOL;
+	if (op == DH_OP_MAXPOOL && k == 1)
+		return DH_I64;
+	return DH_F32;
+}
+
 void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 		 int *max_out)
 {
@@ -164,7 +173,8 @@ void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 	case DH_OP_MAX:
 	case DH_OP_MIN: xi = DH_OP_MAX_IO; break;
 	case DH_OP_BATCHNORM: ni = xi = 5; xo = 3; break;
-	case DH_OP_DROPOUT: xo = 2; break;
+	case DH_OP_DROPOUT:
+	case DH_OP_MAXPOOL: xo = 2; break;
 	case DH_OP_LAYERNORM: ni = 2; xi = 3; xo = 3; break;
 	case DH_OP_INSTANCENORM: ni = xi = 3; break;
 	case DH_OP_CONCAT: xi = DH_OP_MAX_IO; break;
@@ -322,8 +332,7 @@ static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
 		if (!out[i])
 			return dh_op_fail(e, DH_EINVAL, op, node,
 					  "output %d is missing", i);
-		int mask = op == DH_OP_DROPOUT && i == 1;
-		dh_dtype dt = mask ? DH_BOOL : DH_F32;
+		dh_dtype dt = dh_op_output_dtype(op, i);
 		if (out[i]->dtype != dt)
 			return dh_op_fail(e, DH_EINVAL, op, node,
 					  "output %d is %s, not %s", i,

@@ -278,6 +278,9 @@ const char *dh_op_name(dh_op_type op);
 int dh_op_parse(const char *name, dh_op_type *out);
 /* ONNX defaults for op (alpha 0.01 for LeakyRelu, 1.0 for Elu, ...). */
 void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op);
+/* The dtype of output k: float32 except Dropout's mask (bool) and
+ * MaxPool's Indices (int64). */
+dh_dtype dh_op_output_dtype(dh_op_type op, int k);
 /* Allowed numbers of inputs and outputs. */
 void dh_op_arity(dh_op_type op, int *min_in, int *max_in, int *min_out,
 		 int *max_out);

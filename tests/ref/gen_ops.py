@@ -121,6 +121,20 @@ def pool_ref(x, k, strides, pads, dil, mode, include_pad=False, ceil=False):
 x = rand(2, 2, 7, 8)
 emit("pool_x", x)
 emit("maxpool_y", pool_ref(x, [3, 2], [2, 3], [1, 1, 1, 0], [1, 2], "max"))
+# MaxPool's Indices for the first case: flat positions in X
+idx_ = []
+for n_ in range(2):
+    for c_ in range(2):
+        for oh in range((7 + 2 - 3) // 2 + 1):
+            for ow in range((8 + 1 - 3) // 3 + 1):
+                best, bi = -np.inf, -1
+                for kh in range(3):
+                    for kw in range(2):
+                        h_, w_ = oh * 2 - 1 + kh, ow * 3 - 1 + kw * 2
+                        if 0 <= h_ < 7 and 0 <= w_ < 8 and x[n_, c_, h_, w_] > best:
+                            best, bi = x[n_, c_, h_, w_], ((n_ * 2 + c_) * 7 + h_) * 8 + w_
+                idx_.append(bi)
+out.append("static const int64_t maxpool_idx[] = {%s};" % ", ".join(map(str, idx_)))
 emit("maxpoolceil_y", pool_ref(x, [2, 3], [2, 2], [0, 0, 0, 0], [1, 1], "max", ceil=True))
 emit("avgpool_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg"))
 emit("avgpoolpad_y", pool_ref(x, [3, 3], [2, 2], [1, 2, 1, 0], [1, 1], "avg", include_pad=True))

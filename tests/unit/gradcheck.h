@@ -323,7 +323,7 @@ static inline int gc_alloc_outputs(dh_op_type op, const dh_op_attrs *a,
 		return 0;
 	}
 	for (int k = 0; k < nout; k++) {
-		dh_dtype dt = op == DH_OP_DROPOUT && k == 1 ? DH_BOOL : DH_F32;
+		dh_dtype dt = dh_op_output_dtype(op, k);
 		out[k] = dh_tensor_new(dt, o[k].ndim, o[k].d, NULL);
 	}
 	return nout;

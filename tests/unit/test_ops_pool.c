@@ -49,6 +49,20 @@ TEST(maxpool_matches_numpy)
 		   (int64_t[]){1, 1, 1, 0}, (int64_t[]){1, 2});
 	check_pool(&t, "maxpool 3x2 s2x3 dil 1x2", DH_OP_MAXPOOL, &a, x,
 		   maxpool_y, NUMEL(maxpool_y));
+	/* the Indices output: flat positions in X */
+	dh_tensor *out[2];
+	if (run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+		CHECK_INT(out[1]->dtype, DH_I64);
+		const int64_t *ix = out[1]->data;
+		int bad = 0;
+		for (int64_t i = 0; i < NUMEL(maxpool_y); i++)
+			bad += ix[i] != maxpool_idx[i];
+		CHECK_INT(bad, 0);
+		GC_OP("maxpool with Indices", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x,
+		      2, .eps = 1e-3);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
 	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 3}, (int64_t[]){2, 2},
 		   (int64_t[]){0, 0, 0, 0}, NULL);
 	a.ceil_mode = 1;

@@ -74,11 +74,14 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		return st;
 	const float *x = dh_tensor_f32(in[0]);
 	float *y = dh_tensor_f32(out[0]);
+	/* Indices: flat positions in X, (n, c) included, row-major */
+	int64_t *ix = nout > 1 ? (int64_t *)out[1]->data : NULL;
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++) {
 		const float *xp = x + p * g.in_size;
 		float *yp = y + p * g.out_size;
+		int64_t *ip = ix ? ix + p * g.out_size : NULL;
 		for (int64_t od = 0; od < g.out[0]; od++)
 			for (int64_t oh = 0; oh < g.out[1]; oh++)
 				for (int64_t ow = 0; ow < g.out[2]; ow++) {
@@ -86,6 +89,8 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 					int64_t at = window_argmax(&g, xp, od,
 								   oh, ow);
 					*yp++ = xp[at];
+					if (ip)
+						*ip++ = p * g.in_size + at;
 				}
 	}
 	return DH_OK;
