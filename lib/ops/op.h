@@ -4,16 +4,20 @@
  * An op is named by its ONNX type (dh_op_type, with the ONNX spelling from
  * dh_op_name) and configured by one dh_op_attrs holding the ONNX attributes
  * that dh understands; dh_op_attrs_init sets the ONNX defaults.  Inputs that
- * ONNX passes as constant tensors (Reshape's shape, Dropout's ratio and
- * training_mode, Expand's shape, Tile's repeats, Clip's bounds) are
- * carried in the attributes: whoever builds the node (the
- * ONNX importer) folds those constants in.
+ * recent ONNX opsets pass as constant tensors (Reshape's and Expand's shape,
+ * Dropout's ratio and training_mode, Tile's repeats, Clip's bounds, the axes
+ * of Reduce*, Squeeze and Unsqueeze, Slice's starts/ends/axes/steps, Pad's
+ * pads and value, Split's sizes, Resize's scales or sizes) are carried in
+ * the attributes: whoever builds the node (the ONNX importer) folds those
+ * constants in.
  *
- * Device independence: shape inference (dh_op_infer) and argument checks live
- * here; the arithmetic lives in a backend's kernel table (lib/ops/cpu/ for the
- * CPU), so a new backend is one folder filling a dh_backend.
+ * Device independence: shape inference (dh_op_infer, infer.c) and argument
+ * checks are common to every device; the arithmetic lives in a backend's
+ * kernel table (lib/ops/cpu/ for the CPU), so a new backend is one folder
+ * filling a dh_backend.  lib/ops/README.md says how to add an op.
  *
- * Tensors: float32, contiguous, row-major, NCHW for images.  Outputs are
+ * Tensors: float32 (but see dh_op_forward), contiguous, row-major, NCHW for
+ * images.  Outputs are
  * allocated by the caller with the shapes dh_op_infer gives; kernels never
  * allocate tensors.  Scratch memory (im2col buffers) comes from the caller's
  * dh_workspace, which grows on first use and is then reused, so a training
@@ -168,7 +172,8 @@ typedef struct dh_op_attrs {
 	int64_t output_padding[DH_MAX_SPATIAL];
 	int output_shape_ndim;
 	int64_t output_shape[DH_MAX_SPATIAL];
-	/* Softmax, LogSoftmax, Flatten, LayerNormalization, Concat, Split */
+	/* Softmax, LogSoftmax, Flatten, LayerNormalization, Concat, Split,
+	 * Gather */
 	int64_t axis;
 	/* BatchNormalization; epsilon also Layer- and InstanceNormalization */
 	float epsilon, momentum;
