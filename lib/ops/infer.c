@@ -863,6 +863,17 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		if (in[i].ndim >= 0 && dh_shape_numel(in[i].ndim, in[i].d) < 0)
 			return dh_op_fail(e, DH_ESHAPE, op, node,
 					  "input %d has an invalid shape", i);
+	/* enumerated attributes out of range would silently pick a mode */
+	if ((unsigned)a->auto_pad > DH_PAD_VALID ||
+	    (unsigned)a->pad_mode > DH_PADMODE_EDGE ||
+	    (unsigned)a->resize_mode > DH_RESIZE_LINEAR ||
+	    (unsigned)a->coord_mode > DH_COORD_ASYMMETRIC ||
+	    (unsigned)a->nearest_mode > DH_NEAREST_CEIL ||
+	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "an enumerated attribute (auto_pad, mode, "
+				  "coordinate mode, nearest mode or direction) "
+				  "is out of range");
 	int64_t ax = 0;
 	dh_status st;
 	switch (op) {

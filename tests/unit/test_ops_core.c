@@ -157,6 +157,11 @@ TEST(shape_inference_names_the_node)
 	CHECK_INT(dh_op_infer(DH_OP_FLATTEN, &a, "fl", 1, in, 1, out, &e),
 		  DH_OK);
 	CHECK_INT(out[0].d[1], 1);
+	dh_op_attrs_init(&a, DH_OP_PAD);
+	a.pad_mode = (dh_pad_mode)7;
+	CHECK_INT(dh_op_infer(DH_OP_PAD, &a, "pad", 1, in, 1, out, &e),
+		  DH_EINVAL);
+	CHECK_HAS(e.msg, "Pad node 'pad': an enumerated attribute");
 }
 
 TEST(workspace_grows_then_stays)
