@@ -15,9 +15,28 @@ static const char *fmt_shape(char *buf, size_t n, const dh_shape *s)
 	return dh_shape_format(buf, n, s->ndim, s->d);
 }
 
+/* ceil(a / b) for a >= 0, b > 0, without overflowing a + b - 1 */
 static int64_t ceil_div(int64_t a, int64_t b)
 {
-	return (a + b - 1) / b;
+	return a / b + (a % b != 0);
+}
+
+/* Checked int64 arithmetic for sizes that come from files (hostile ONNX
+ * attributes must not overflow): 1 on overflow. */
+static int mul3(int64_t a, int64_t b, int64_t *r)
+{
+	return __builtin_mul_overflow(a, b, r);
+}
+
+static int add3(int64_t a, int64_t b, int64_t *r)
+{
+	return __builtin_add_overflow(a, b, r);
+}
+
+static dh_status too_big(dh_err *e, dh_op_type op, const char *node)
+{
+	return dh_op_fail(e, DH_ERANGE, op, node,
+			  "sizes from the attributes overflow");
 }
 
 dh_status dh_spatial_resolve(const dh_op_attrs *a, dh_op_type op,
@@ -45,13 +64,17 @@ dh_status dh_spatial_resolve(const dh_op_attrs *a, dh_op_type op,
 					  "be positive",
 					  (long long)s, (long long)d,
 					  (long long)k[i], i);
-		int64_t pb = a->pads[i], pe = a->pads[nsp + i];
-		int64_t span = (k[i] - 1) * d + 1;
+		int64_t pb = a->pads[i], pe = a->pads[nsp + i], span;
+		if (mul3(k[i] - 1, d, &span) || add3(span, 1, &span))
+			return too_big(e, op, node);
 		if (a->auto_pad == DH_PAD_VALID) {
 			pb = pe = 0;
 		} else if (a->auto_pad != DH_PAD_NOTSET) {
-			int64_t o = ceil_div(in[i], s);
-			int64_t total = (o - 1) * s + span - in[i];
+			/* ceil(in / s) without in + s - 1 overflowing */
+			int64_t o = in[i] / s + (in[i] % s != 0), total;
+			if (add3((o ? o - 1 : 0) * s, span, &total))
+				return too_big(e, op, node);
+			total -= in[i];
 			if (total < 0)
 				total = 0;
 			if (a->auto_pad == DH_PAD_SAME_UPPER)
@@ -63,7 +86,9 @@ dh_status dh_spatial_resolve(const dh_op_attrs *a, dh_op_type op,
 					  "negative pads on spatial axis %d",
 					  i);
 		}
-		int64_t padded = in[i] + pb + pe;
+		int64_t padded;
+		if (add3(in[i], pb, &padded) || add3(padded, pe, &padded))
+			return too_big(e, op, node);
 		if (padded < span)
 			return dh_op_fail(e, DH_ESHAPE, op, node,
 					  "spatial axis %d: input %lld with "
@@ -277,9 +302,14 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 			 * SAME_UPPER (and by default), at the start for
 			 * SAME_LOWER, as the ONNX specification says */
 			int64_t want = a->output_shape_ndim ? a->output_shape[i]
-							    : x->d[2 + i] * s;
-			int64_t total = s * (x->d[2 + i] - 1) + opad +
-					(k - 1) * d + 1 - want;
+							    : 0, total, t2;
+			if ((!a->output_shape_ndim &&
+			     mul3(x->d[2 + i], s, &want)) ||
+			    mul3(s, x->d[2 + i] - 1, &total) ||
+			    add3(total, opad, &total) ||
+			    mul3(k - 1, d, &t2) || add3(total, t2 + 1, &total) ||
+			    add3(total, -want, &total))
+				return too_big(e, op, node);
 			if (total < 0)
 				return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 						  "spatial axis %d: an output "
@@ -300,8 +330,11 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 					  i, (long long)s, (long long)d,
 					  (long long)k, (long long)pb,
 					  (long long)pe, (long long)opad);
-		int64_t o = s * (x->d[2 + i] - 1) + opad + (k - 1) * d + 1 -
-			    pb - pe;
+		int64_t o, t3;
+		if (mul3(s, x->d[2 + i] - 1, &o) || add3(o, opad, &o) ||
+		    mul3(k - 1, d, &t3) || add3(o, t3 + 1, &o) ||
+		    add3(o, -pb, &o) || add3(o, -pe, &o))
+			return too_big(e, op, node);
 		if (o < 1)
 			return dh_op_fail(e, DH_ESHAPE, op, node,
 					  "spatial axis %d: pads %lld+%lld "
@@ -527,7 +560,8 @@ static dh_status infer_reshape(const dh_op_attrs *a, const char *node,
 					  "shape[%d] = %lld", i, (long long)v);
 		}
 		out->d[i] = v;
-		known *= v;
+		if (mul3(known, v, &known))
+			return too_big(e, DH_OP_RESHAPE, node);
 	}
 	if (infer_at >= 0) {
 		if (known == 0 || n % known)
@@ -666,7 +700,8 @@ static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
 					k, fmt_shape(s0, sizeof s0, &in[k]),
 					fmt_shape(s1, sizeof s1, x),
 					(long long)ax);
-			out->d[ax] += in[k].d[ax];
+			if (add3(out->d[ax], in[k].d[ax], &out->d[ax]))
+				return too_big(e, op, node);
 		}
 		return DH_OK;
 	case DH_OP_SPLIT: {
@@ -687,7 +722,8 @@ static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
 						  "negative split size");
 			out[k] = *x;
 			out[k].d[ax] = n;
-			total += n;
+			if (add3(total, n, &total))
+				return too_big(e, op, node);
 		}
 		if (total != d)
 			return dh_op_fail(e, DH_ESHAPE, op, node,
@@ -712,7 +748,9 @@ static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
 		for (int i = 0; i < x->ndim; i++) {
 			int64_t pb = a->pad_amounts[i];
 			int64_t pe = a->pad_amounts[x->ndim + i];
-			out->d[i] = x->d[i] + pb + pe;
+			if (add3(x->d[i], pb, &out->d[i]) ||
+			    add3(out->d[i], pe, &out->d[i]))
+				return too_big(e, op, node);
 			if (out->d[i] < 0)
 				return dh_op_fail(e, DH_ESHAPE, op, node,
 						  "pads crop axis %d of X %s "
@@ -846,9 +884,9 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 	return DH_OK;
 }
 
-dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
-		      int nin, const dh_shape *in, int nout, dh_shape *out,
-		      dh_err *e)
+static dh_status infer_op(dh_op_type op, const dh_op_attrs *a,
+			  const char *node, int nin, const dh_shape *in,
+			  int nout, dh_shape *out, dh_err *e)
 {
 	int ni, xi, no, xo;
 	if ((unsigned)op >= DH_OP_COUNT)
@@ -968,7 +1006,8 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 				return dh_op_fail(e, DH_EINVAL, op, node,
 						  "negative repeat on axis %d",
 						  i);
-			out->d[i] = in[0].d[i] * a->repeats[i];
+			if (mul3(in[0].d[i], a->repeats[i], &out->d[i]))
+				return too_big(e, op, node);
 		}
 		return DH_OK;
 	case DH_OP_RESIZE:
@@ -984,10 +1023,10 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 				return dh_op_fail(e, DH_EINVAL, op, node,
 						  "scale %g on axis %d",
 						  (double)a->scales[i], i);
-			out->d[i] = a->nscales ? (int64_t)floor(
-							 (double)in[0].d[i] *
-							 a->scales[i])
-					       : a->shape[i];
+			double want = floor((double)in[0].d[i] * a->scales[i]);
+			if (a->nscales && !(want < 9.0e18))
+				return too_big(e, op, node);
+			out->d[i] = a->nscales ? (int64_t)want : a->shape[i];
 			if (out->d[i] < 0 || (out->d[i] > 0 && in[0].d[i] == 0))
 				return dh_op_fail(e, DH_ESHAPE, op, node,
 						  "axis %d cannot be resized "
@@ -1051,4 +1090,20 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 		out[0] = in[0];
 		return DH_OK;
 	}
+}
+
+dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
+		      int nin, const dh_shape *in, int nout, dh_shape *out,
+		      dh_err *e)
+{
+	dh_status st = infer_op(op, a, node, nin, in, nout, out, e);
+	if (st)
+		return st;
+	for (int k = 0; k < nout; k++)
+		if (dh_shape_numel(out[k].ndim, out[k].d) < 0)
+			return dh_op_fail(e, DH_ERANGE, op, node,
+					  "output %d would have too many "
+					  "elements",
+					  k);
+	return DH_OK;
 }

@@ -162,6 +162,34 @@ TEST(shape_inference_names_the_node)
 	CHECK_INT(dh_op_infer(DH_OP_PAD, &a, "pad", 1, in, 1, out, &e),
 		  DH_EINVAL);
 	CHECK_HAS(e.msg, "Pad node 'pad': an enumerated attribute");
+	/* hostile sizes: errors, not overflows */
+	dh_op_attrs_init(&a, DH_OP_TILE);
+	a.repeats[0] = INT64_MAX / 2 + 1, a.repeats[1] = a.repeats[2] = 1;
+	CHECK_INT(dh_op_infer(DH_OP_TILE, &a, "tile", 1, in, 1, out, &e),
+		  DH_ERANGE);
+	a.repeats[0] = 1LL << 40, a.repeats[1] = 1LL << 40;
+	CHECK_INT(dh_op_infer(DH_OP_TILE, &a, "tile", 1, in, 1, out, &e),
+		  DH_ERANGE);
+	CHECK_HAS(e.msg, "too many elements");
+	dh_op_attrs_init(&a, DH_OP_CONVTRANSPOSE);
+	a.strides[0] = INT64_MAX / 4;
+	dh_shape cv[2] = {{4, {1, 2, 9, 9}}, {4, {2, 2, 3, 3}}};
+	CHECK_INT(dh_op_infer(DH_OP_CONVTRANSPOSE, &a, "up", 2, cv, 1, out,
+			      &e),
+		  DH_ERANGE);
+	dh_op_attrs_init(&a, DH_OP_CONV);
+	a.dilations[0] = INT64_MAX / 2 + 1;
+	dh_shape cw[2] = {{4, {1, 2, 9, 9}}, {4, {2, 2, 3, 3}}};
+	CHECK_INT(dh_op_infer(DH_OP_CONV, &a, "c", 2, cw, 1, out, &e),
+		  DH_ERANGE);
+	a.dilations[0] = 1, a.strides[0] = INT64_MAX;
+	a.auto_pad = DH_PAD_SAME_UPPER;
+	CHECK_INT(dh_op_infer(DH_OP_CONV, &a, "c", 2, cw, 1, out, &e), DH_OK);
+	CHECK_INT(out[0].d[2], 1);
+	dh_op_attrs_init(&a, DH_OP_PAD);
+	a.pad_amounts[0] = INT64_MAX;
+	CHECK_INT(dh_op_infer(DH_OP_PAD, &a, "pad", 1, in, 1, out, &e),
+		  DH_ERANGE);
 }
 
 TEST(workspace_grows_then_stays)
