@@ -647,9 +647,10 @@ dh_status dh_op_slice_resolve(const dh_op_attrs *a, const char *node,
 					     : a->axes[k]);
 		int64_t d = x->d[i], s = a->steps[k];
 		int64_t b = a->starts[k], en = a->ends[k];
-		if (s == 0)
+		if (s == 0 || s == INT64_MIN)
 			return dh_op_fail(e, DH_EINVAL, DH_OP_SLICE, node,
-					  "step 0 on axis %d", i);
+					  "step %lld on axis %d", (long long)s,
+					  i);
 		b = b < 0 ? b + d : b;
 		en = en < 0 ? en + d : en;
 		if (s > 0) {
@@ -659,7 +660,13 @@ dh_status dh_op_slice_resolve(const dh_op_attrs *a, const char *node,
 			b = b < 0 ? 0 : b > d - 1 ? d - 1 : b;
 			en = en < -1 ? -1 : en > d - 1 ? d - 1 : en;
 		}
-		int64_t n = s > 0 ? (en - b + s - 1) / s : (b - en - s - 1) / -s;
+		/* elements from b towards en by s, never overflowing */
+		int64_t span = s > 0 ? en - b : b - en;
+		int64_t n = span > 0 ? ceil_div(span, s > 0 ? s : -s) : 0;
+		/* with one element or none the step is never taken: keep it
+		 * small so that kernels can scale it by strides */
+		if (n <= 1)
+			s = 1;
 		start[i] = b, step[i] = s, count[i] = n > 0 ? n : 0;
 	}
 	return DH_OK;

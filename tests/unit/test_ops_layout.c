@@ -61,6 +61,16 @@ TEST(transpose_and_slice_match_numpy)
 	a.steps[0] = 0;
 	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e),
 		  DH_EINVAL);
+	/* extreme values clamp instead of overflowing */
+	a.starts[0] = INT64_MIN, a.ends[0] = INT64_MAX, a.steps[0] = INT64_MAX;
+	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e), DH_OK);
+	CHECK_INT(o.d[1], 1);
+	a.starts[0] = INT64_MAX, a.ends[0] = INT64_MIN, a.steps[0] = -INT64_MAX;
+	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e), DH_OK);
+	CHECK_INT(o.d[1], 1);
+	a.steps[0] = INT64_MIN;
+	CHECK_INT(dh_op_infer(DH_OP_SLICE, &a, "sl", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
 	dh_tensor_free(x);
 	env_release(&t);
 }
