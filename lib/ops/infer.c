@@ -755,6 +755,9 @@ static dh_status infer_layout(dh_op_type op, const dh_op_attrs *a,
 		for (int i = 0; i < x->ndim; i++) {
 			int64_t pb = a->pad_amounts[i];
 			int64_t pe = a->pad_amounts[x->ndim + i];
+			/* kernels index with o - pb: keep that in range */
+			if (pb < -(INT64_C(1) << 62) || pb > INT64_C(1) << 62)
+				return too_big(e, op, node);
 			if (add3(x->d[i], pb, &out->d[i]) ||
 			    add3(out->d[i], pe, &out->d[i]))
 				return too_big(e, op, node);
