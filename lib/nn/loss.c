@@ -34,7 +34,7 @@ dh_status dh_loss_softmax_ce(const dh_tensor *logits, const dh_tensor *labels,
 			     const dh_ce_opts *opts, double *loss,
 			     dh_tensor *dlogits, dh_err *e)
 {
-	static const dh_ce_opts defaults = {NULL, 0.0f, DH_REDUCE_MEAN};
+	static const dh_ce_opts defaults = {NULL, 0.0f, DH_REDUCE_MEAN, 0, 0};
 	const dh_ce_opts *o = opts ? opts : &defaults;
 	char s0[128], s1[128];
 	dh_status st = check_f32(logits, "logits", e);
@@ -88,11 +88,20 @@ dh_status dh_loss_softmax_ce(const dh_tensor *logits, const dh_tensor *labels,
 	const float *z = dh_tensor_f32(logits);
 	float *dz = dlogits ? dh_tensor_f32(dlogits) : NULL;
 	double total = 0.0, wsum = 0.0;
+	int64_t counted = 0;
 	for (int64_t i = 0; i < n; i++)
 		for (int64_t s = 0; s < inner; s++) {
 			int64_t pos = i * inner + s;
 			double yv = dh_dtype_get(labels->dtype, labels->data,
 						 (size_t)pos);
+			if (o->use_ignore && yv == (double)o->ignore_index) {
+				if (dz)
+					for (int64_t k = 0; k < c; k++)
+						dz[(i * c + k) * inner + s] =
+							0.0f;
+				continue;
+			}
+			counted++;
 			if (!(yv >= 0 && yv < (double)c))
 				return dh_err_set(e, DH_ERANGE,
 						  "loss: label %g at position "
@@ -131,6 +140,11 @@ dh_status dh_loss_softmax_ce(const dh_tensor *logits, const dh_tensor *labels,
 		if (n * inner == 0)
 			return dh_err_set(e, DH_ESHAPE,
 					  "loss: the mean of an empty batch");
+		if (counted == 0) {
+			/* nothing to learn from this batch */
+			*loss = 0.0;
+			return DH_OK;
+		}
 		if (wsum == 0.0)
 			return dh_err_set(e, DH_ENUMERIC,
 					  "loss: the class weights of the "
@@ -287,6 +301,8 @@ dh_status dh_loss_nll(const dh_tensor *logp, const dh_tensor *labels,
 			int64_t y = (int64_t)dh_dtype_get(
 				labels->dtype, labels->data,
 				(size_t)(i * inner + s));
+			if (opts && opts->use_ignore && y == opts->ignore_index)
+				continue;
 			double wy = w ? w[y] : 1.0;
 			int64_t at = (i * c + y) * inner + s;
 			total -= wy * lp[at];
@@ -295,6 +311,8 @@ dh_status dh_loss_nll(const dh_tensor *logp, const dh_tensor *labels,
 				d[at] = (float)-wy;
 		}
 	double div = opts && opts->reduction == DH_REDUCE_SUM ? 1.0 : wsum;
+	if (div == 0.0) /* every position ignored */
+		div = 1.0;
 	*loss = total / div;
 	if (d && div != 1.0)
 		for (int64_t k = 0; k < dh_tensor_numel(dlogp); k++)

@@ -20,6 +20,10 @@ typedef struct dh_ce_opts {
 	const dh_tensor *weights; /* [C] class weights, or NULL for all 1 */
 	float label_smoothing;    /* in [0, 1) */
 	dh_reduction reduction;
+	/* positions labelled ignore_index (e.g. 255 in a segmentation mask)
+	 * add no loss, no gradient and no weight, when use_ignore is set */
+	int use_ignore;
+	int64_t ignore_index;
 } dh_ce_opts;
 
 /* Softmax cross-entropy of logits [N, C] or [N, C, d1, ...] against integer
@@ -27,8 +31,10 @@ typedef struct dh_ce_opts {
  * y its label, p = softmax over C and target q = (1 - s) onehot(y) + s / C:
  *   l = -w[y] sum_c q_c log p_c
  * MEAN divides the sum of l by the sum of w[y] (ONNX's weighted mean; with
- * s = 0 this is ONNX SoftmaxCrossEntropyLoss).  A label outside [0, C) is
- * DH_ERANGE naming the position.  opts may be NULL (unweighted mean). */
+ * s = 0 this is ONNX SoftmaxCrossEntropyLoss, ignore_index included); a
+ * batch whose every position is ignored has loss 0.  A label outside
+ * [0, C) (and not ignored) is DH_ERANGE naming the position.  opts may be
+ * NULL (unweighted mean). */
 dh_status dh_loss_softmax_ce(const dh_tensor *logits, const dh_tensor *labels,
 			     const dh_ce_opts *opts, double *loss,
 			     dh_tensor *dlogits, dh_err *e);

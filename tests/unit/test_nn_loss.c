@@ -43,7 +43,7 @@ TEST(softmax_ce_matches_numpy)
 	dh_err e;
 	CHECK_INT(dh_loss_softmax_ce(z, y, NULL, &l, g, &e), DH_OK);
 	CHECK_NEAR(l, ce_plain, 1e-6);
-	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN};
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN, 0, 0};
 	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_OK);
 	CHECK_NEAR(l, ce_weighted, 1e-6);
 	o.label_smoothing = 0.1f;
@@ -58,14 +58,14 @@ TEST(softmax_ce_matches_numpy)
 
 	int64_t one = 1;
 	dh_tensor *lo = t_new(1, &one);
-	ce_u u = {y, {NULL, 0.0f, DH_REDUCE_MEAN}};
+	ce_u u = {y, {NULL, 0.0f, DH_REDUCE_MEAN, 0, 0}};
 	GC_CHECK("ce", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo, .eps = 2e-3);
-	u.o = (dh_ce_opts){w, 0.2f, DH_REDUCE_MEAN};
+	u.o = (dh_ce_opts){w, 0.2f, DH_REDUCE_MEAN, 0, 0};
 	GC_CHECK("ce weighted smoothed", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo,
 		 .eps = 2e-3);
 	u.o.reduction = DH_REDUCE_SUM;
 	GC_CHECK("ce sum", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo, .eps = 2e-3);
-	u = (ce_u){y4, {NULL, 0.0f, DH_REDUCE_MEAN}};
+	u = (ce_u){y4, {NULL, 0.0f, DH_REDUCE_MEAN, 0, 0}};
 	GC_CHECK("ce 4d", ce_fwd, ce_bwd, &u, 1, &z4, 1, &lo, .eps = 2e-3);
 	dh_tensor_free(lo);
 	dh_tensor_free(z);
@@ -91,9 +91,9 @@ TEST(softmax_ce_bad_input)
 	CHECK_INT(dh_loss_softmax_ce(z, y, NULL, &l, NULL, &e), DH_OK);
 	CHECK_NEAR(l, log(3.0), 1e-9);
 	CHECK_INT(dh_loss_softmax_ce(z, yf, NULL, &l, NULL, &e), DH_EINVAL);
-	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN};
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN, 0, 0};
 	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_ESHAPE);
-	o = (dh_ce_opts){NULL, 1.0f, DH_REDUCE_MEAN};
+	o = (dh_ce_opts){NULL, 1.0f, DH_REDUCE_MEAN, 0, 0};
 	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_ERANGE);
 	CHECK_INT(dh_loss_softmax_ce(w, y, NULL, &l, NULL, &e), DH_ESHAPE);
 	/* an empty batch has no mean */
@@ -226,7 +226,7 @@ TEST(mae_huber_nll_dice_match_numpy)
 	dh_tensor *lp = T(nll_lp), *w = T(ce_w);
 	int64_t n = 5;
 	dh_tensor *y = dh_tensor_wrap(DH_I64, 1, &n, (void *)ce_y, NULL);
-	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN};
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN, 0, 0};
 	dh_tensor *g = t_like(lp);
 	CHECK_INT(dh_loss_nll(lp, y, &o, &l, g, &e), DH_OK);
 	CHECK_NEAR(l, nll_weighted, 1e-6);
@@ -294,7 +294,7 @@ TEST(nll_gradient)
 	int64_t n = 5, one = 1;
 	dh_tensor *y = dh_tensor_wrap(DH_I64, 1, &n, (void *)ce_y, NULL);
 	dh_tensor *lo = t_new(1, &one);
-	nll_u u = {y, {w, 0.0f, DH_REDUCE_MEAN}};
+	nll_u u = {y, {w, 0.0f, DH_REDUCE_MEAN, 0, 0}};
 	GC_CHECK("nll weighted", nll_fwd, nll_bwd, &u, 1, &lp, 1, &lo);
 	u.o.reduction = DH_REDUCE_SUM;
 	GC_CHECK("nll sum", nll_fwd, nll_bwd, &u, 1, &lp, 1, &lo);
@@ -304,6 +304,44 @@ TEST(nll_gradient)
 	dh_tensor_free(lo);
 }
 
+TEST(cross_entropy_ignores_a_label)
+{
+	dh_tensor *z = T(cei_z), *g = t_like(z);
+	int64_t sy[3] = {2, 2, 3}, sw[1] = {3}, one = 1;
+	dh_tensor *y = dh_tensor_wrap(DH_I64, 3, sy, (void *)cei_y, NULL);
+	dh_tensor *w = t_from(1, sw, (const float[]){1.0f, 2.0f, 0.5f});
+	dh_ce_opts o = {w, 0.0f, DH_REDUCE_MEAN, 1, 255};
+	double l;
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, g, NULL), DH_OK);
+	CHECK_NEAR(l, cei_loss, 1e-6);
+	/* ignored positions get no gradient */
+	for (int k = 0; k < 3; k++)
+		CHECK_NEAR(dh_tensor_f32(g)[(0 * 3 + k) * 6 + 5], 0.0, 0);
+	dh_tensor *lo = t_new(1, &one);
+	ce_u u = {y, o};
+	GC_CHECK("ce ignore_index", ce_fwd, ce_bwd, &u, 1, &z, 1, &lo,
+		 .eps = 2e-3);
+	/* without use_ignore, 255 is a bad label */
+	o.use_ignore = 0;
+	dh_err e;
+	CHECK_INT(dh_loss_softmax_ce(z, y, &o, &l, NULL, &e), DH_ERANGE);
+	/* a batch that is all ignored teaches nothing: loss 0 */
+	int64_t all[12];
+	for (int i = 0; i < 12; i++)
+		all[i] = 255;
+	dh_tensor *ya = dh_tensor_wrap(DH_I64, 3, sy, all, NULL);
+	o.use_ignore = 1;
+	CHECK_INT(dh_loss_softmax_ce(z, ya, &o, &l, g, &e), DH_OK);
+	CHECK_NEAR(l, 0.0, 0);
+	CHECK_NEAR(dh_tensor_f32(g)[7], 0.0, 0);
+	CHECK_INT(dh_loss_nll(z, ya, &o, &l, g, &e), DH_OK);
+	CHECK_NEAR(l, 0.0, 0);
+	dh_tensor *all_t[] = {z, g, y, w, lo, ya};
+	for (size_t i = 0; i < sizeof all_t / sizeof all_t[0]; i++)
+		dh_tensor_free(all_t[i]);
+}
+
 TAP_MAIN(TAP_CASE(softmax_ce_matches_numpy), TAP_CASE(softmax_ce_bad_input),
 	 TAP_CASE(bce_and_mse_match_numpy),
-	 TAP_CASE(mae_huber_nll_dice_match_numpy), TAP_CASE(nll_gradient))
+	 TAP_CASE(mae_huber_nll_dice_match_numpy), TAP_CASE(nll_gradient),
+	 TAP_CASE(cross_entropy_ignores_a_label))
