@@ -1,13 +1,15 @@
 /* conv.c - Conv (1D, 2D, 3D; strides, pads, dilations, groups) as im2col
- * followed by sgemm, forward and backward.
+ * followed by sgemm, and ConvTranspose as its adjoint; forward and
+ * backward.
  *
- * For each sample and group, im2col lays the receptive fields out as a
- * matrix col[Cg * kernel_size, out_size] (zeros where a field reaches into
- * the padding), so the convolution is W_g [Mg, Cg * kernel_size] times col.
- * The backward pass reuses the same matrices: dW_g += dY_g col^T and
- * dcol = W_g^T dY_g, which col2im adds back into dX.  1D and 2D run as 3D
- * with leading spatial sizes of one.  The col matrices live in the caller's
- * workspace. */
+ * For each block of samples and each group, im2col lays the receptive
+ * fields out as a matrix col[Cg * kernel_size, block * out_size] (zeros
+ * where a field reaches into the padding), so the convolution is
+ * W_g [Mg, Cg * kernel_size] times col.  The backward pass reuses the same
+ * matrices: dW_g += dY_g col^T and dcol = W_g^T dY_g, which col2im adds back
+ * into dX.  A 1x1 kernel with unit strides and no padding skips im2col.
+ * 1D and 2D run as 3D with leading spatial sizes of one.  The col matrices
+ * live in the caller's workspace. */
 #include "config.h"
 
 #include <string.h>
