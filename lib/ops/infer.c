@@ -182,17 +182,28 @@ static dh_status infer_gemm(const dh_op_attrs *a, const char *node, int nin,
 	return DH_OK;
 }
 
+void dh_matmul_promote(const dh_shape *a, const dh_shape *b, dh_shape *pa,
+		       dh_shape *pb)
+{
+	*pa = *a, *pb = *b;
+	if (a->ndim == 1) /* [K] -> [1, K] */
+		*pa = (dh_shape){2, {1, a->d[0]}};
+	if (b->ndim == 1) /* [K] -> [K, 1] */
+		*pb = (dh_shape){2, {b->d[0], 1}};
+}
+
 static dh_status infer_matmul(const char *node, const dh_shape *in,
 			      dh_shape *out, dh_err *e)
 {
 	char s0[128], s1[128];
-	const dh_shape *a = &in[0], *b = &in[1];
-	if (a->ndim < 2 || b->ndim < 2)
-		return dh_op_fail(e, DH_EUNSUPPORTED, DH_OP_MATMUL, node,
-				  "1-D operands (%s, %s) are not supported; "
-				  "reshape them to matrices",
-				  fmt_shape(s0, sizeof s0, a),
-				  fmt_shape(s1, sizeof s1, b));
+	dh_shape pa, pb;
+	dh_matmul_promote(&in[0], &in[1], &pa, &pb);
+	const dh_shape *a = &pa, *b = &pb;
+	if (in[0].ndim < 1 || in[1].ndim < 1)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_MATMUL, node,
+				  "scalar operands (%s, %s)",
+				  fmt_shape(s0, sizeof s0, &in[0]),
+				  fmt_shape(s1, sizeof s1, &in[1]));
 	if (a->d[a->ndim - 1] != b->d[b->ndim - 2])
 		return dh_op_fail(e, DH_ESHAPE, DH_OP_MATMUL, node,
 				  "A %s and B %s disagree on K",
@@ -203,8 +214,11 @@ static dh_status infer_matmul(const char *node, const dh_shape *in,
 	dh_status st = broadcast_shapes(DH_OP_MATMUL, node, &ba, &bb, out, e);
 	if (st)
 		return st;
-	out->d[out->ndim++] = a->d[a->ndim - 2];
-	out->d[out->ndim++] = b->d[b->ndim - 1];
+	/* a promoted 1-D operand's dimension is dropped again */
+	if (in[0].ndim > 1)
+		out->d[out->ndim++] = a->d[a->ndim - 2];
+	if (in[1].ndim > 1)
+		out->d[out->ndim++] = b->d[b->ndim - 1];
 	return DH_OK;
 }
 

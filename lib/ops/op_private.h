@@ -30,6 +30,11 @@ dh_status dh_convtranspose_resolve(const dh_op_attrs *a, const char *node,
 				   const dh_shape *x, const dh_shape *w,
 				   dh_spatial *g, dh_err *e);
 
+/* MatMul's NumPy promotion of 1-D operands: A [K] -> [1, K], B [K] ->
+ * [K, 1] (the added dimension is dropped from the result). */
+void dh_matmul_promote(const dh_shape *a, const dh_shape *b, dh_shape *pa,
+		       dh_shape *pb);
+
 /* Gates of a recurrent op: 1 (RNN), 3 (GRU), 4 (LSTM). */
 int dh_rnn_gates(dh_op_type op);
 

@@ -39,6 +39,11 @@ emit("gemm2_y", 1.0 * (A.T.astype(np.float64) @ B.T) + 0.5 * C)
 A = rand(2, 1, 3, 4); B = rand(3, 4, 2)
 emit("matmul_a", A); emit("matmul_b", B)
 emit("matmul_y", np.matmul(A.astype(np.float64), B))
+v1 = rand(4); M3 = rand(2, 4, 3); v2 = rand(3)
+emit("mmv_a", v1); emit("mmv_b", M3); emit("mmv_c", v2)
+emit("mmv_y1", np.matmul(v1.astype(np.float64), M3))      # [4] x [2,4,3] -> [2,3]
+emit("mmv_y2", np.matmul(M3.astype(np.float64), v2))      # [2,4,3] x [3] -> [2,4]
+emit("mmv_y3", np.matmul(v1.astype(np.float64), v1))      # [4] x [4] -> []
 
 
 # --- Conv: direct loops over output positions ------------------------------

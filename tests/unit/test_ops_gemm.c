@@ -145,7 +145,44 @@ TEST(matmul_forward_broadcast_matches_numpy)
 	env_release(&t);
 }
 
+TEST(matmul_promotes_vectors)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_MATMUL);
+	/* two copies of the vector: the checker perturbs inputs one by one */
+	dh_tensor *v = T(mmv_a), *v2 = T(mmv_a), *m3 = T(mmv_b), *w = T(mmv_c);
+	dh_tensor *out[1];
+	struct {
+		dh_tensor *x, *y;
+		const float *want;
+		int64_t n;
+		int ndim;
+	} c[] = {{v, m3, mmv_y1, NUMEL(mmv_y1), 2},
+		 {m3, w, mmv_y2, NUMEL(mmv_y2), 2},
+		 {v, v2, mmv_y3, 1, 0}};
+	for (int k = 0; k < 3; k++) {
+		dh_tensor *in[2] = {c[k].x, c[k].y};
+		if (run_forward(&t.ctx, DH_OP_MATMUL, &a, 2, in, 1, out)) {
+			CHECK_INT(out[0]->ndim, c[k].ndim);
+			CHECK_CLOSE("matmul with a vector",
+				    dh_tensor_f32(out[0]), c[k].want, c[k].n,
+				    1e-6, 1e-6);
+			dh_tensor_free(out[0]);
+		}
+		GC_OP("matmul with a vector", &t.ctx, DH_OP_MATMUL, &a, 2, in,
+		      1, .eps = 1e-2);
+	}
+	dh_tensor_free(v);
+	dh_tensor_free(v2);
+	dh_tensor_free(m3);
+	dh_tensor_free(w);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(gemm_forward_matches_numpy),
 	 TAP_CASE(gemm_backward_all_transposes_and_c_shapes),
 	 TAP_CASE(gemm_without_c), TAP_CASE(gemm_shape_errors_name_the_node),
-	 TAP_CASE(matmul_forward_broadcast_matches_numpy))
+	 TAP_CASE(matmul_forward_broadcast_matches_numpy),
+	 TAP_CASE(matmul_promotes_vectors))
