@@ -5,6 +5,7 @@
  * twice gives bit-identical weights, and no step after the first grows the
  * workspace. */
 #include "gradcheck.h"
+#include "nn/fold.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
 
@@ -280,4 +281,71 @@ TEST(cnn_separates_bars)
 	env_release(&t);
 }
 
-TAP_MAIN(TAP_CASE(mlp_learns_xor), TAP_CASE(cnn_separates_bars))
+/* Conv then inference BatchNormalization equals the folded Conv; Gemm with
+ * transB 0 then BatchNormalization equals the folded Gemm. */
+TEST(batchnorm_folds_into_conv_and_gemm)
+{
+	test_env t;
+	env_init(&t, 1);
+	int64_t sx[4] = {2, 3, 6, 5}, sw[4] = {4, 3, 3, 3}, s4[1] = {4};
+	dh_tensor *x = t_new(4, sx), *w = t_new(4, sw), *b = t_new(1, s4);
+	dh_tensor *bn[4] = {t_new(1, s4), t_new(1, s4), t_new(1, s4),
+			    t_new(1, s4)};
+	t_rand(x, &t.rng, -1, 1);
+	t_rand(w, &t.rng, -1, 1);
+	t_rand(b, &t.rng, -1, 1);
+	t_rand(bn[0], &t.rng, 0.5f, 1.5f);
+	t_rand(bn[1], &t.rng, -1, 1);
+	t_rand(bn[2], &t.rng, -1, 1);
+	t_rand(bn[3], &t.rng, 0.2f, 2.0f);
+	dh_op_attrs ac, ab;
+	dh_op_attrs_init(&ac, DH_OP_CONV);
+	ac.pads[0] = ac.pads[1] = ac.pads[2] = ac.pads[3] = 1;
+	dh_op_attrs_init(&ab, DH_OP_BATCHNORM);
+	dh_tensor *c[1], *y[1], *f[1];
+	dh_tensor *cin[3] = {x, w, b};
+	run_forward(&t.ctx, DH_OP_CONV, &ac, 3, cin, 1, c);
+	dh_tensor *bin[5] = {c[0], bn[0], bn[1], bn[2], bn[3]};
+	run_forward(&t.ctx, DH_OP_BATCHNORM, &ab, 5, bin, 1, y);
+	dh_tensor *w2 = t_like(w), *b2 = t_like(b);
+	CHECK_INT(dh_fold_batchnorm(w, b, 0, bn[0], bn[1], bn[2], bn[3],
+				    ab.epsilon, w2, b2, NULL),
+		  DH_OK);
+	dh_tensor *fin[3] = {x, w2, b2};
+	run_forward(&t.ctx, DH_OP_CONV, &ac, 3, fin, 1, f);
+	CHECK_CLOSE("folded conv", dh_tensor_f32(f[0]), dh_tensor_f32(y[0]),
+		    dh_tensor_numel(y[0]), 1e-5, 1e-5);
+	dh_tensor_free(c[0]);
+	dh_tensor_free(y[0]);
+	dh_tensor_free(f[0]);
+	/* Gemm: X [5, 3] B [3, 4] (channels along the last axis) */
+	int64_t sa[2] = {5, 3}, sb[2] = {3, 4};
+	dh_tensor *ga = t_new(2, sa), *gb = t_new(2, sb), *gb2 = t_like(gb);
+	t_rand(ga, &t.rng, -1, 1);
+	t_rand(gb, &t.rng, -1, 1);
+	dh_op_attrs ag;
+	dh_op_attrs_init(&ag, DH_OP_GEMM);
+	dh_tensor *gin[3] = {ga, gb, b};
+	run_forward(&t.ctx, DH_OP_GEMM, &ag, 3, gin, 1, c);
+	bin[0] = c[0];
+	run_forward(&t.ctx, DH_OP_BATCHNORM, &ab, 5, bin, 1, y);
+	CHECK_INT(dh_fold_batchnorm(gb, b, 1, bn[0], bn[1], bn[2], bn[3],
+				    ab.epsilon, gb2, b2, NULL),
+		  DH_OK);
+	dh_tensor *gfin[3] = {ga, gb2, b2};
+	run_forward(&t.ctx, DH_OP_GEMM, &ag, 3, gfin, 1, f);
+	CHECK_CLOSE("folded gemm", dh_tensor_f32(f[0]), dh_tensor_f32(y[0]),
+		    dh_tensor_numel(y[0]), 1e-5, 1e-5);
+	dh_err e;
+	CHECK_INT(dh_fold_batchnorm(gb, b, 0, bn[0], bn[1], bn[2], bn[3],
+				    ab.epsilon, gb2, b2, &e),
+		  DH_ESHAPE);
+	dh_tensor *all[] = {x, w, b, bn[0], bn[1], bn[2], bn[3], w2, b2,
+			    c[0], y[0], f[0], ga, gb, gb2};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		dh_tensor_free(all[i]);
+	env_release(&t);
+}
+
+TAP_MAIN(TAP_CASE(mlp_learns_xor), TAP_CASE(cnn_separates_bars),
+	 TAP_CASE(batchnorm_folds_into_conv_and_gemm))
