@@ -861,6 +861,10 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 	int64_t d = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
 	if ((unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
 		return dh_op_fail(e, DH_EINVAL, op, node, "unknown direction");
+	if (op != DH_OP_RNN && a->rnn_activation != DH_RNN_TANH)
+		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
+				  "only the default activations are "
+				  "supported");
 	if (x->ndim != 3)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "X %s must be [seq_length, batch, input]",
@@ -931,7 +935,8 @@ static dh_status infer_op(dh_op_type op, const dh_op_attrs *a,
 	    (unsigned)a->resize_mode > DH_RESIZE_LINEAR ||
 	    (unsigned)a->coord_mode > DH_COORD_ASYMMETRIC ||
 	    (unsigned)a->nearest_mode > DH_NEAREST_CEIL ||
-	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
+	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL ||
+	    (unsigned)a->rnn_activation > DH_RNN_SIGMOID)
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "an enumerated attribute (auto_pad, mode, "
 				  "coordinate mode, nearest mode or direction) "

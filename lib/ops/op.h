@@ -143,6 +143,14 @@ typedef enum dh_rnn_direction {
 	DH_RNN_BIDIRECTIONAL
 } dh_rnn_direction;
 
+/* The activation of the RNN op (PyTorch's nonlinearity 'tanh' or 'relu'
+ * exports as Tanh or Relu). */
+typedef enum dh_rnn_activation {
+	DH_RNN_TANH = 0,
+	DH_RNN_RELU,
+	DH_RNN_SIGMOID
+} dh_rnn_activation;
+
 typedef enum dh_pad_mode {
 	DH_PADMODE_CONSTANT = 0,
 	DH_PADMODE_REFLECT, /* mirror without repeating the edge */
@@ -219,11 +227,13 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
-	/* RNN, GRU, LSTM (layout 0, default activations, no clip; LSTM
-	 * without input_forget).  hidden_size 0: from W. */
+	/* RNN, GRU, LSTM (layout 0, no clip; LSTM without input_forget;
+	 * GRU and LSTM with their default activations).  hidden_size 0:
+	 * from W. */
 	int64_t hidden_size;
 	dh_rnn_direction direction;
-	int linear_before_reset; /* GRU */
+	int linear_before_reset;           /* GRU */
+	dh_rnn_activation rnn_activation;  /* RNN, both directions */
 } dh_op_attrs;
 
 /* ndim -1 marks an optional input that is absent (dh_op_infer). */

@@ -386,7 +386,7 @@ def sg(v):
     return 1 / (1 + np.exp(-v))
 
 
-def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0):
+def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh):
     S, Bn, _ = X.shape
     D = 2 if direction == "bidirectional" else 1
     G = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
@@ -404,7 +404,7 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
             for t in steps:
                 x = X[t, b]
                 if kind == "rnn":
-                    h = np.tanh(Wd @ x + Rd @ h + Wb + Rb)
+                    h = act(Wd @ x + Rd @ h + Wb + Rb)
                 elif kind == "gru":
                     z = sg(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H])
                     r = sg(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H])
@@ -451,6 +451,14 @@ for kind, direction, lbr, lens in rnn_cases:
     emit(name + "_y", Y); emit(name + "_yh", Yh)
     if kind == "lstm":
         emit(name + "_yc", Yc)
+
+# RNN with Relu (PyTorch's nonlinearity='relu'), reverse
+S, Bn, I, H = 4, 3, 3, 2
+X = rand(S, Bn, I); W = rand(1, H, I); R = rand(1, H, H); B = rand(1, 2 * H); h0 = rand(1, Bn, H)
+for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
+    emit("rnnrelu_" + n_, v_)
+Y, Yh, _ = recurrent_ref("rnn", X, W, R, B, [4, 4, 4], h0, direction="reverse", act=lambda v: np.maximum(v, 0))
+emit("rnnrelu_y", Y); emit("rnnrelu_yh", Yh)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
 with open(path, "w") as f:

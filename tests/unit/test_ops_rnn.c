@@ -70,6 +70,40 @@ TEST(rnn_bidirectional)
 	run_case(&c);
 }
 
+TEST(rnn_relu_reverse)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_RNN);
+	a.direction = DH_RNN_REVERSE;
+	a.rnn_activation = DH_RNN_RELU;
+	dh_tensor *in[6] = {T(rnnrelu_x), T(rnnrelu_w), T(rnnrelu_r),
+			    T(rnnrelu_b), NULL, T(rnnrelu_h0)};
+	dh_tensor *out[2];
+	if (run_forward(&t.ctx, DH_OP_RNN, &a, 6, in, 2, out)) {
+		CHECK_CLOSE("RNN relu", dh_tensor_f32(out[0]), rnnrelu_y,
+			    NUMEL(rnnrelu_y), 1e-6, 1e-5);
+		CHECK_CLOSE("RNN relu Y_h", dh_tensor_f32(out[1]), rnnrelu_yh,
+			    NUMEL(rnnrelu_yh), 1e-6, 1e-5);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	GC_OP("RNN relu", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 1e-3,
+	      .wrt = 0x2f, .outs = 3);
+	a.rnn_activation = DH_RNN_SIGMOID;
+	GC_OP("RNN sigmoid", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 5e-3,
+	      .wrt = 0x2f, .outs = 3);
+	dh_op_attrs_init(&a, DH_OP_GRU);
+	a.rnn_activation = DH_RNN_RELU;
+	dh_shape s[3] = {{3, {4, 3, 3}}, {3, {1, 6, 3}}, {3, {1, 6, 2}}}, o[2];
+	CHECK_INT(dh_op_infer(DH_OP_GRU, &a, "g", 3, s, 2, o, NULL),
+		  DH_EUNSUPPORTED);
+	for (int i = 0; i < 6; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
 TEST(gru_forward_and_reverse)
 {
 	rnn_case c = {"GRU forward", DH_OP_GRU, DH_RNN_FORWARD, 0,
@@ -147,6 +181,7 @@ TEST(recurrent_shape_errors)
 	env_release(&t);
 }
 
-TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(gru_forward_and_reverse),
+TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
+	 TAP_CASE(gru_forward_and_reverse),
 	 TAP_CASE(lstm_bidirectional_with_peepholes),
 	 TAP_CASE(recurrent_shape_errors))

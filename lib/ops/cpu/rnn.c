@@ -1,5 +1,6 @@
-/* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0,
- * default activations: Tanh; Sigmoid/Tanh; Sigmoid/Tanh/Tanh), forward,
+/* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0;
+ * RNN with Tanh, Relu or Sigmoid, GRU and LSTM with their default
+ * activations Sigmoid/Tanh and Sigmoid/Tanh/Tanh), forward,
  * reverse and bidirectional, with sequence lengths, initial states, biases
  * and LSTM peepholes; forward and backward (through time).
  *
@@ -24,6 +25,7 @@ typedef struct rnn_dims {
 	dh_op_type op;
 	int64_t S, B, I, H, G, D, GH;
 	int lbr; /* GRU linear_before_reset */
+	dh_rnn_activation act; /* RNN */
 } rnn_dims;
 
 /* Per-direction scratch, carved from the workspace. */
@@ -59,6 +61,7 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	d->GH = d->G * d->H;
 	d->D = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
 	d->lbr = op == DH_OP_GRU && a->linear_before_reset;
+	d->act = a->rnn_activation;
 	size_t sb = (size_t)(d->S * d->B), gh = (size_t)d->GH;
 	size_t h = (size_t)d->H, nb = (size_t)d->B;
 	/* the sequence lengths (int64) take two floats' room each */
@@ -179,7 +182,12 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 			}
 			for (int64_t u = 0; u < H; u++) {
 				if (d->op == DH_OP_RNN) {
-					ab[u] = tanhf(xr[u] + hr[u]);
+					float v = xr[u] + hr[u];
+					ab[u] = d->act == DH_RNN_RELU
+							? (v > 0.0f ? v : 0.0f)
+						: d->act == DH_RNN_SIGMOID
+							? sigm(v)
+							: tanhf(v);
 					hb[u] = ab[u];
 				} else if (d->op == DH_OP_LSTM) {
 					float pi = P ? P[u] : 0.0f;
@@ -309,7 +317,13 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				   (dy ? dy[((t * d->D + dir) * B + b) * H + u]
 				       : 0.0f);
 			if (d->op == DH_OP_RNN) {
-				gx[u] = gr[u] = dH * (1.0f - ab[u] * ab[u]);
+				float y = ab[u];
+				float df = d->act == DH_RNN_RELU
+						   ? (y > 0.0f ? 1.0f : 0.0f)
+					   : d->act == DH_RNN_SIGMOID
+						   ? y * (1.0f - y)
+						   : 1.0f - y * y;
+				gx[u] = gr[u] = dH * df;
 				w->t1[b * H + u] = 0.0f;
 			} else if (d->op == DH_OP_LSTM) {
 				float ig = ab[u], og = ab[H + u];
