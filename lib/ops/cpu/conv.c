@@ -1,0 +1,447 @@
+/* conv.c - Conv (1D, 2D, 3D; strides, pads, dilations, groups) as im2col
+ * followed by sgemm, and ConvTranspose as its adjoint; forward and
+ * backward.
+ *
+ * For each block of samples and each group, im2col lays the receptive
+ * fields out as a matrix col[Cg * kernel_size, block * out_size] (zeros
+ * where a field reaches into the padding), so the convolution is
+ * W_g [Mg, Cg * kernel_size] times col.  The backward pass reuses the same
+ * matrices: dW_g += dY_g col^T and dcol = W_g^T dY_g, which col2im adds back
+ * into dX.  A 1x1 kernel with unit strides and no padding skips im2col.
+ * 1D and 2D run as 3D with leading spatial sizes of one.  The col matrices
+ * live in the caller's workspace. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ops/cpu/cpu.h"
+#include "ops/op_private.h"
+
+static dh_status conv_geometry(const dh_op_attrs *a, const dh_op_ctx *ctx,
+			       const dh_tensor *x, const dh_tensor *w,
+			       dh_spatial *g, dh_err *e)
+{
+	return dh_spatial_resolve(a, DH_OP_CONV, ctx->node, x->ndim - 2,
+				  x->shape + 2, w->shape + 2, g, e);
+}
+
+/* A kernel of size one with unit strides and no padding reads X as it is. */
+static int conv_is_pointwise(const dh_spatial *g)
+{
+	for (int i = 0; i < 3; i++)
+		if (g->k[i] != 1 || g->s[i] != 1 || g->pb[i] || g->pe[i])
+			return 0;
+	return 1;
+}
+
+/* col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...]
+ *
+ * im2col and col2im run on one thread on purpose: they alternate with
+ * sgemm calls sample after sample, and an OpenMP team between two OpenBLAS
+ * calls keeps spinning after its loop (libgomp's default wait policy) on
+ * the cores OpenBLAS's own threads need, which made a 2-thread convolution
+ * several times slower than a serial im2col.  The sgemms carry the
+ * parallelism. */
+static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
+		   const float *x, float *col, int64_t ld)
+{
+	int64_t rows = cg * g->k_size;
+	for (int64_t r = 0; r < rows; r++) {
+		int64_t c = r / g->k_size, kk = r % g->k_size;
+		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
+		int64_t kd = kk / (g->k[2] * g->k[1]);
+		const float *xc = x + c * g->in_size;
+		float *dst = col + r * ld;
+		for (int64_t od = 0; od < g->out[0]; od++) {
+			int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+			int dok = id >= 0 && id < g->in[0];
+			for (int64_t oh = 0; oh < g->out[1]; oh++) {
+				int64_t ih = oh * g->s[1] - g->pb[1] +
+					     kh * g->d[1];
+				int hok = dok && ih >= 0 && ih < g->in[1];
+				const float *row =
+					hok ? xc + (id * g->in[1] + ih) *
+							   g->in[2]
+					    : xc;
+				for (int64_t ow = 0; ow < g->out[2]; ow++) {
+					int64_t iw = ow * g->s[2] - g->pb[2] +
+						     kw * g->d[2];
+					*dst++ = hok && iw >= 0 && iw < g->in[2]
+							 ? row[iw]
+							 : 0.0f;
+				}
+			}
+		}
+	}
+}
+
+/* dx[c, ...] += col[(c, k), o] for every field position: the adjoint of
+ * im2col, in a fixed order. */
+static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
+		   const float *col, int64_t ld, float *dx)
+{
+	for (int64_t c = 0; c < cg; c++) {
+		float *xc = dx + c * g->in_size;
+		for (int64_t kk = 0; kk < g->k_size; kk++) {
+			int64_t kw = kk % g->k[2],
+				kh = (kk / g->k[2]) % g->k[1];
+			int64_t kd = kk / (g->k[2] * g->k[1]);
+			const float *src = col + (c * g->k_size + kk) * ld;
+			for (int64_t od = 0; od < g->out[0]; od++) {
+				int64_t id = od * g->s[0] - g->pb[0] +
+					     kd * g->d[0];
+				for (int64_t oh = 0; oh < g->out[1]; oh++) {
+					int64_t ih = oh * g->s[1] - g->pb[1] +
+						     kh * g->d[1];
+					int ok = id >= 0 && id < g->in[0] &&
+						 ih >= 0 && ih < g->in[1];
+					float *row =
+						ok ? xc + (id * g->in[1] + ih) *
+								  g->in[2]
+						   : xc;
+					for (int64_t ow = 0; ow < g->out[2];
+					     ow++, src++) {
+						int64_t iw = ow * g->s[2] -
+							     g->pb[2] +
+							     kw * g->d[2];
+						if (ok && iw >= 0 &&
+						    iw < g->in[2])
+							row[iw] += *src;
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Floats of `count` col matrices [cg * kernel_size, out_size] plus `extra`
+ * floats per sample and output position, checked for overflow. */
+static dh_status col_floats(const dh_op_ctx *ctx, dh_op_type op,
+			    const dh_spatial *g, int64_t cg, int64_t count,
+			    int64_t extra, int64_t samples, size_t *n,
+			    dh_err *e)
+{
+	size_t rows, per, bytes;
+	if (dh_size_mul((size_t)cg, (size_t)g->k_size, &rows) ||
+	    dh_size_mul(rows, (size_t)count, &rows) ||
+	    dh_size_add(rows, (size_t)extra, &rows) ||
+	    dh_size_mul(rows, (size_t)g->out_size, &per) ||
+	    dh_size_mul(per, (size_t)samples, n) ||
+	    dh_size_mul(*n, sizeof(float), &bytes))
+		return dh_op_fail(e, DH_ENOMEM, op, ctx->node,
+				  "the im2col buffer would overflow");
+	if (!ctx->ws)
+		return dh_op_fail(e, DH_EINVAL, op, ctx->node,
+				  "needs a workspace for its im2col buffer");
+	return DH_OK;
+}
+
+/* Samples per im2col block: as many as keep the col matrix near 16 MiB, at
+ * least one.  Fewer, larger sgemms pay off for small images (LeNet, CIFAR);
+ * the block depends on the shapes only, so sums keep their order. */
+#define CONV_BLOCK_FLOATS ((int64_t)4 << 20)
+
+static int64_t conv_block(int64_t kcol, int64_t p, int64_t nb)
+{
+	int64_t per = kcol * p;
+	int64_t b = per > 0 ? CONV_BLOCK_FLOATS / per : nb;
+	return b < 1 ? 1 : b > nb ? nb : b;
+}
+
+dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			      int nin, const dh_tensor *const *in, int nout,
+			      dh_tensor *const *out, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_tensor *Y = out[0];
+	dh_spatial g;
+	dh_status st = conv_geometry(a, ctx, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], m = W->shape[0];
+	int64_t grp = a->group, cg = c / grp, mg = m / grp;
+	int64_t kcol = cg * g.k_size, P = g.out_size;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	float *y = dh_tensor_f32(Y);
+	if (conv_is_pointwise(&g)) {
+		/* X is its own col matrix, sample by sample */
+		for (int64_t s = 0; s < nb; s++)
+			for (int64_t gi = 0; gi < grp; gi++)
+				dh_cpu_sgemm(0, 0, mg, P, kcol, 1.0f,
+					     w + gi * mg * kcol, kcol,
+					     x + (s * c + gi * cg) * g.in_size,
+					     P, 0.0f, y + (s * m + gi * mg) * P,
+					     P);
+	} else if (nb > 0) {
+		int64_t bs = conv_block(kcol, P, nb);
+		size_t n;
+		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 1, mg, bs, &n,
+				     e)))
+			return st;
+		float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
+		if (!col)
+			return e ? e->status : DH_ENOMEM;
+		float *tmp = col + kcol * bs * P;
+		for (int64_t s0 = 0; s0 < nb; s0 += bs) {
+			int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
+			for (int64_t gi = 0; gi < grp; gi++) {
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, &g, cg,
+					       x + ((s0 + j) * c + gi * cg) *
+							   g.in_size,
+					       col + j * P, L);
+				/* one sample writes Y in place; a block goes
+				 * through tmp [mg, cnt * P] */
+				float *dst = cnt == 1
+						     ? y + (s0 * m + gi * mg) * P
+						     : tmp;
+				dh_cpu_sgemm(0, 0, mg, L, kcol, 1.0f,
+					     w + gi * mg * kcol, kcol, col, L,
+					     0.0f, dst, L);
+				if (cnt == 1)
+					continue;
+				for (int64_t j = 0; j < cnt; j++)
+					for (int64_t k = 0; k < mg; k++)
+						memcpy(y + ((s0 + j) * m +
+							    gi * mg + k) * P,
+						       tmp + k * L + j * P,
+						       (size_t)P * sizeof(float));
+			}
+		}
+	}
+	if (nin > 2) {
+		const float *b = dh_tensor_f32(in[2]);
+		DH_OMP_FOR(ctx, nb * m * P)
+		for (int64_t sm = 0; sm < nb * m; sm++) {
+			float *row = y + sm * P, bv = b[sm % m];
+			for (int64_t p = 0; p < P; p++)
+				row[p] += bv;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			       int nin, const dh_tensor *const *in, int nout,
+			       const dh_tensor *const *out,
+			       const dh_tensor *const *dout,
+			       dh_tensor *const *din, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = conv_geometry(a, ctx, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], m = W->shape[0];
+	int64_t grp = a->group, cg = c / grp, mg = m / grp;
+	int64_t kcol = cg * g.k_size, P = g.out_size;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	const float *dy = dh_tensor_f32(dout[0]);
+	if (nin > 2 && din[2]) {
+		float *db = dh_tensor_f32(din[2]);
+		DH_OMP_FOR(ctx, nb * m * P)
+		for (int64_t j = 0; j < m; j++) {
+			double acc = 0.0;
+			for (int64_t s = 0; s < nb; s++) {
+				const float *row = dy + (s * m + j) * P;
+				for (int64_t p = 0; p < P; p++)
+					acc += row[p];
+			}
+			db[j] = (float)acc;
+		}
+	}
+	float *dw = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	if (dx)
+		memset(dx, 0, dh_tensor_nbytes(din[0]));
+	if (dw && nb == 0)
+		memset(dw, 0, dh_tensor_nbytes(din[1]));
+	if ((!dx && !dw) || nb == 0)
+		return DH_OK;
+	if (conv_is_pointwise(&g)) {
+		for (int64_t s = 0; s < nb; s++)
+			for (int64_t gi = 0; gi < grp; gi++) {
+				const float *xg = x + (s * c + gi * cg) * P;
+				const float *dyg = dy + (s * m + gi * mg) * P;
+				const float *wg = w + gi * mg * kcol;
+				/* the first sample overwrites dW, the others
+				 * add, in sample order */
+				if (dw)
+					dh_cpu_sgemm(0, 1, mg, kcol, P, 1.0f, dyg,
+						     P, xg, P, s ? 1.0f : 0.0f,
+						     dw + gi * mg * kcol, kcol);
+				if (dx)
+					dh_cpu_sgemm(1, 0, kcol, P, mg, 1.0f, wg,
+						     kcol, dyg, P, 0.0f,
+						     dx + (s * c + gi * cg) * P,
+						     P);
+			}
+		return DH_OK;
+	}
+	int64_t bs = conv_block(kcol, P, nb);
+	size_t n = 0;
+	if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 2, mg, bs, &n, e)))
+		return st;
+	float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	float *dcol = col + kcol * bs * P, *tmp = dcol + kcol * bs * P;
+	for (int64_t s0 = 0; s0 < nb; s0 += bs) {
+		int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
+		for (int64_t gi = 0; gi < grp; gi++) {
+			const float *wg = w + gi * mg * kcol;
+			/* dY of the block as [mg, cnt * P] */
+			const float *dyb = dy + (s0 * m + gi * mg) * P;
+			if (cnt > 1) {
+				for (int64_t j = 0; j < cnt; j++)
+					for (int64_t k = 0; k < mg; k++)
+						memcpy(tmp + k * L + j * P,
+						       dy + ((s0 + j) * m +
+							     gi * mg + k) * P,
+						       (size_t)P * sizeof(float));
+				dyb = tmp;
+			}
+			if (dw) {
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, &g, cg,
+					       x + ((s0 + j) * c + gi * cg) *
+							   g.in_size,
+					       col + j * P, L);
+				dh_cpu_sgemm(0, 1, mg, kcol, L, 1.0f, dyb, L,
+					     col, L, s0 ? 1.0f : 0.0f,
+					     dw + gi * mg * kcol, kcol);
+			}
+			if (dx) {
+				dh_cpu_sgemm(1, 0, kcol, L, mg, 1.0f, wg, kcol,
+					     dyb, L, 0.0f, dcol, L);
+				for (int64_t j = 0; j < cnt; j++)
+					col2im(ctx, &g, cg, dcol + j * P, L,
+					       dx + ((s0 + j) * c + gi * cg) *
+							    g.in_size);
+			}
+		}
+	}
+	return DH_OK;
+}
+
+/* ---- ConvTranspose ---------------------------------------------------------
+ * The adjoint of Conv: per sample and group, col = W_g^T X_g and col2im
+ * lays col out as Y (the image); the backward pass takes im2col of dY:
+ * dX_g = W_g col, dW_g += X_g col^T.  W is [C, M/group, k...], so W_g is
+ * the [C/group, Mg * kernel_size] block of group g. */
+
+static dh_status convt_geometry(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				const dh_tensor *x, const dh_tensor *w,
+				dh_spatial *g, dh_err *e)
+{
+	dh_shape sx, sw;
+	dh_shape_of(&sx, x);
+	dh_shape_of(&sw, w);
+	return dh_convtranspose_resolve(a, ctx->node, &sx, &sw, g, e);
+}
+
+static float *convt_col(const dh_op_ctx *ctx, const dh_spatial *g,
+			int64_t mg, dh_err *e)
+{
+	size_t n = 0;
+	if (col_floats(ctx, DH_OP_CONVTRANSPOSE, g, mg, 1, 0, 1, &n, e))
+		return NULL;
+	return dh_workspace_get(ctx->ws, n * sizeof(float), e);
+}
+
+dh_status dh_cpu_convtranspose_forward(const dh_op_ctx *ctx,
+				       const dh_op_attrs *a, int nin,
+				       const dh_tensor *const *in, int nout,
+				       dh_tensor *const *out, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = convt_geometry(ctx, a, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], grp = a->group;
+	int64_t cg = c / grp, mg = W->shape[1], m = mg * grp;
+	int64_t kcol = mg * g.k_size, P = g.out_size;
+	float *col = convt_col(ctx, &g, mg, e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	float *y = dh_tensor_f32(out[0]);
+	memset(y, 0, dh_tensor_nbytes(out[0]));
+	for (int64_t s = 0; s < nb; s++)
+		for (int64_t gi = 0; gi < grp; gi++) {
+			dh_cpu_sgemm(1, 0, kcol, P, cg, 1.0f,
+				     w + gi * cg * kcol, kcol,
+				     x + (s * c + gi * cg) * P, P, 0.0f, col,
+				     P);
+			col2im(ctx, &g, mg, col, P,
+			       y + (s * m + gi * mg) * g.in_size);
+		}
+	if (nin > 2) {
+		const float *b = dh_tensor_f32(in[2]);
+		DH_OMP_FOR(ctx, nb * m * g.in_size)
+		for (int64_t sm = 0; sm < nb * m; sm++) {
+			float *row = y + sm * g.in_size, bv = b[sm % m];
+			for (int64_t p = 0; p < g.in_size; p++)
+				row[p] += bv;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_convtranspose_backward(const dh_op_ctx *ctx,
+					const dh_op_attrs *a, int nin,
+					const dh_tensor *const *in, int nout,
+					const dh_tensor *const *out,
+					const dh_tensor *const *dout,
+					dh_tensor *const *din, dh_err *e)
+{
+	const dh_tensor *X = in[0], *W = in[1];
+	dh_spatial g;
+	dh_status st = convt_geometry(ctx, a, X, W, &g, e);
+	if (st)
+		return st;
+	int64_t nb = X->shape[0], c = X->shape[1], grp = a->group;
+	int64_t cg = c / grp, mg = W->shape[1], m = mg * grp;
+	int64_t kcol = mg * g.k_size, P = g.out_size;
+	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	const float *dy = dh_tensor_f32(dout[0]);
+	if (nin > 2 && din[2]) {
+		float *db = dh_tensor_f32(din[2]);
+		DH_OMP_FOR(ctx, nb * m * g.in_size)
+		for (int64_t j = 0; j < m; j++) {
+			double acc = 0.0;
+			for (int64_t s = 0; s < nb; s++) {
+				const float *row = dy + (s * m + j) * g.in_size;
+				for (int64_t p = 0; p < g.in_size; p++)
+					acc += row[p];
+			}
+			db[j] = (float)acc;
+		}
+	}
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dw = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	if (!dx && !dw)
+		return DH_OK;
+	if (dw && nb == 0)
+		memset(dw, 0, dh_tensor_nbytes(din[1]));
+	float *col = convt_col(ctx, &g, mg, e);
+	if (!col)
+		return e ? e->status : DH_ENOMEM;
+	for (int64_t s = 0; s < nb; s++)
+		for (int64_t gi = 0; gi < grp; gi++) {
+			im2col(ctx, &g, mg, dy + (s * m + gi * mg) * g.in_size,
+			       col, P);
+			const float *wg = w + gi * cg * kcol;
+			const float *xg = x + (s * c + gi * cg) * P;
+			if (dx)
+				dh_cpu_sgemm(0, 0, cg, P, kcol, 1.0f, wg, kcol,
+					     col, P, 0.0f,
+					     dx + (s * c + gi * cg) * P, P);
+			if (dw)
+				dh_cpu_sgemm(0, 1, cg, kcol, P, 1.0f, xg, P,
+					     col, P, s ? 1.0f : 0.0f,
+					     dw + gi * cg * kcol, kcol);
+		}
+	return DH_OK;
+}

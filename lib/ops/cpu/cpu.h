@@ -1,0 +1,114 @@
+/* cpu.h - the CPU backend's kernels (internal to lib/ops/cpu/).
+ *
+ * Each file holds one op family; table.c gathers them into the dispatch
+ * table.  Kernels are called by dh_op_forward/dh_op_backward after the
+ * arity, dtypes and shapes were checked, so they only check what depends
+ * on values.  Parallel loops give each output element to one thread and sum
+ * in a fixed order, so results do not depend on scheduling. */
+#ifndef DH_OPS_CPU_CPU_H
+#define DH_OPS_CPU_CPU_H
+
+#include <stdint.h>
+
+#include "ops/op.h"
+
+#ifdef _OPENMP
+#define DH_PRAGMA(x) _Pragma(#x)
+/* A parallel for over a loop worth splitting (work: elements touched). */
+#define DH_OMP_FOR(ctx, work)                                                \
+	DH_PRAGMA(omp parallel for num_threads(dh_cpu_threads(ctx, work)))
+#else
+#define DH_OMP_FOR(ctx, work)
+#endif
+
+/* Threads for a loop touching `work` elements: 1 below a size where
+ * starting threads costs more than it saves. */
+static inline int dh_cpu_threads(const dh_op_ctx *ctx, int64_t work)
+{
+	int n = ctx->dev->threads;
+	return work < 32768 || n < 1 ? 1 : n;
+}
+
+/* Row-major C = alpha * op(A) op(B) + beta * C, op(A) [m, k], op(B) [k, n]. */
+void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+		  float alpha, const float *a, int64_t lda, const float *b,
+		  int64_t ldb, float beta, float *c, int64_t ldc);
+
+const dh_backend *dh_cpu_backend(void);
+
+#define DH_CPU_KERNEL(name)                                                  \
+	dh_status dh_cpu_##name##_forward(                                   \
+		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
+		const dh_tensor *const *in, int nout, dh_tensor *const *out, \
+		dh_err *e);                                                  \
+	dh_status dh_cpu_##name##_backward(                                  \
+		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
+		const dh_tensor *const *in, int nout,                        \
+		const dh_tensor *const *out, const dh_tensor *const *dout,   \
+		dh_tensor *const *din, dh_err *e)
+
+DH_CPU_KERNEL(gemm);
+DH_CPU_KERNEL(matmul);
+DH_CPU_KERNEL(conv);
+DH_CPU_KERNEL(maxpool);
+DH_CPU_KERNEL(averagepool);
+DH_CPU_KERNEL(globalaveragepool);
+DH_CPU_KERNEL(globalmaxpool);
+DH_CPU_KERNEL(batchnorm);
+DH_CPU_KERNEL(relu);
+DH_CPU_KERNEL(leakyrelu);
+DH_CPU_KERNEL(sigmoid);
+DH_CPU_KERNEL(tanh);
+DH_CPU_KERNEL(elu);
+DH_CPU_KERNEL(selu);
+DH_CPU_KERNEL(softplus);
+DH_CPU_KERNEL(softsign);
+DH_CPU_KERNEL(hardsigmoid);
+DH_CPU_KERNEL(gelu);
+DH_CPU_KERNEL(abs);
+DH_CPU_KERNEL(neg);
+DH_CPU_KERNEL(exp);
+DH_CPU_KERNEL(log);
+DH_CPU_KERNEL(sqrt);
+DH_CPU_KERNEL(reciprocal);
+DH_CPU_KERNEL(softmax);
+DH_CPU_KERNEL(logsoftmax);
+DH_CPU_KERNEL(add);
+DH_CPU_KERNEL(sub);
+DH_CPU_KERNEL(mul);
+DH_CPU_KERNEL(div);
+DH_CPU_KERNEL(flatten);
+DH_CPU_KERNEL(reshape);
+DH_CPU_KERNEL(identity);
+DH_CPU_KERNEL(dropout);
+DH_CPU_KERNEL(layernorm);
+DH_CPU_KERNEL(instancenorm);
+DH_CPU_KERNEL(transpose);
+DH_CPU_KERNEL(concat);
+DH_CPU_KERNEL(split);
+DH_CPU_KERNEL(slice);
+DH_CPU_KERNEL(pad);
+DH_CPU_KERNEL(squeeze);
+DH_CPU_KERNEL(unsqueeze);
+DH_CPU_KERNEL(reducesum);
+DH_CPU_KERNEL(reducemean);
+DH_CPU_KERNEL(reducemax);
+DH_CPU_KERNEL(reducemin);
+DH_CPU_KERNEL(reducel2);
+DH_CPU_KERNEL(convtranspose);
+DH_CPU_KERNEL(pow);
+DH_CPU_KERNEL(prelu);
+DH_CPU_KERNEL(sum);
+DH_CPU_KERNEL(mean);
+DH_CPU_KERNEL(max);
+DH_CPU_KERNEL(min);
+DH_CPU_KERNEL(clip);
+DH_CPU_KERNEL(gather);
+DH_CPU_KERNEL(expand);
+DH_CPU_KERNEL(tile);
+DH_CPU_KERNEL(resize);
+DH_CPU_KERNEL(rnn);
+DH_CPU_KERNEL(gru);
+DH_CPU_KERNEL(lstm);
+
+#endif

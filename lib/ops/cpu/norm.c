@@ -1,0 +1,341 @@
+/* norm.c - BatchNormalization (ONNX opset 15), forward and backward.
+ *
+ * Inputs X [N, C, ...], scale, B, input_mean, input_var [C].  Inference
+ * (training_mode = 0) normalises with input_mean and input_var.  Training
+ * normalises with the batch's mean and biased variance and, when the
+ * running_mean and running_var outputs are present, writes
+ *   running = input * momentum + batch * (1 - momentum)
+ * as ONNX specifies.  Backward recomputes the batch statistics from X
+ * instead of keeping them, so the op holds no state between passes.  One
+ * thread per channel; sums in double. */
+#include "config.h"
+
+#include <math.h>
+
+#include "ops/cpu/cpu.h"
+
+typedef struct bn_dims {
+	int64_t n, c, hw; /* samples, channels, spatial size */
+} bn_dims;
+
+static bn_dims bn_dims_of(const dh_tensor *x)
+{
+	bn_dims d = {x->shape[0], x->shape[1], 1};
+	for (int i = 2; i < x->ndim; i++)
+		d.hw *= x->shape[i];
+	return d;
+}
+
+/* Mean and biased variance of channel ch (two passes, for accuracy). */
+static void channel_stats(const float *x, bn_dims d, int64_t ch, double *mean,
+			  double *var)
+{
+	double s = 0.0, m = (double)(d.n * d.hw);
+	for (int64_t i = 0; i < d.n; i++) {
+		const float *p = x + (i * d.c + ch) * d.hw;
+		for (int64_t j = 0; j < d.hw; j++)
+			s += p[j];
+	}
+	double mu = m > 0 ? s / m : 0.0, q = 0.0;
+	for (int64_t i = 0; i < d.n; i++) {
+		const float *p = x + (i * d.c + ch) * d.hw;
+		for (int64_t j = 0; j < d.hw; j++)
+			q += (p[j] - mu) * (p[j] - mu);
+	}
+	*mean = mu;
+	*var = m > 0 ? q / m : 0.0;
+}
+
+dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				   int nin, const dh_tensor *const *in,
+				   int nout, dh_tensor *const *out, dh_err *e)
+{
+	const float *x = dh_tensor_f32(in[0]), *scale = dh_tensor_f32(in[1]);
+	const float *bias = dh_tensor_f32(in[2]), *imean = dh_tensor_f32(in[3]);
+	const float *ivar = dh_tensor_f32(in[4]);
+	float *y = dh_tensor_f32(out[0]);
+	float *rmean = nout > 1 ? dh_tensor_f32(out[1]) : NULL;
+	float *rvar = nout > 2 ? dh_tensor_f32(out[2]) : NULL;
+	bn_dims d = bn_dims_of(in[0]);
+	if (a->training_mode && d.n * d.hw == 0)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_BATCHNORM, ctx->node,
+				  "an empty batch has no statistics");
+	double mom = a->momentum;
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t ch = 0; ch < d.c; ch++) {
+		double mu, var;
+		if (a->training_mode) {
+			channel_stats(x, d, ch, &mu, &var);
+			if (rmean)
+				rmean[ch] = (float)(imean[ch] * mom +
+						    mu * (1.0 - mom));
+			if (rvar)
+				rvar[ch] = (float)(ivar[ch] * mom +
+						   var * (1.0 - mom));
+		} else {
+			mu = imean[ch];
+			var = ivar[ch];
+		}
+		double k = scale[ch] / sqrt(var + a->epsilon);
+		double b = bias[ch] - mu * k;
+		for (int64_t i = 0; i < d.n; i++) {
+			const float *p = x + (i * d.c + ch) * d.hw;
+			float *q = y + (i * d.c + ch) * d.hw;
+			for (int64_t j = 0; j < d.hw; j++)
+				q[j] = (float)(p[j] * k + b);
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				    int nin, const dh_tensor *const *in,
+				    int nout, const dh_tensor *const *out,
+				    const dh_tensor *const *dout,
+				    dh_tensor *const *din, dh_err *e)
+{
+	const float *x = dh_tensor_f32(in[0]), *scale = dh_tensor_f32(in[1]);
+	const float *imean = dh_tensor_f32(in[3]), *ivar = dh_tensor_f32(in[4]);
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dscale = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *dbias = din[2] ? dh_tensor_f32(din[2]) : NULL;
+	/* input_mean and input_var are statistics, not parameters */
+	if (din[3])
+		dh_tensor_fill(din[3], 0.0);
+	if (din[4])
+		dh_tensor_fill(din[4], 0.0);
+	bn_dims d = bn_dims_of(in[0]);
+	double m = (double)(d.n * d.hw);
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t ch = 0; ch < d.c; ch++) {
+		double mu, var;
+		if (a->training_mode)
+			channel_stats(x, d, ch, &mu, &var);
+		else
+			mu = imean[ch], var = ivar[ch];
+		double inv = 1.0 / sqrt(var + a->epsilon);
+		double sdy = 0.0, sdyx = 0.0;
+		for (int64_t i = 0; i < d.n; i++) {
+			const float *p = x + (i * d.c + ch) * d.hw;
+			const float *g = dy + (i * d.c + ch) * d.hw;
+			for (int64_t j = 0; j < d.hw; j++) {
+				sdy += g[j];
+				sdyx += g[j] * (p[j] - mu) * inv;
+			}
+		}
+		if (dscale)
+			dscale[ch] = (float)sdyx;
+		if (dbias)
+			dbias[ch] = (float)sdy;
+		if (!dx)
+			continue;
+		double k = scale[ch] * inv;
+		for (int64_t i = 0; i < d.n; i++) {
+			const float *p = x + (i * d.c + ch) * d.hw;
+			const float *g = dy + (i * d.c + ch) * d.hw;
+			float *q = dx + (i * d.c + ch) * d.hw;
+			for (int64_t j = 0; j < d.hw; j++) {
+				if (!a->training_mode) {
+					q[j] = (float)(g[j] * k);
+					continue;
+				}
+				/* the batch statistics depend on x too */
+				double xh = (p[j] - mu) * inv;
+				q[j] = (float)(k * (g[j] - sdy / m -
+						    xh * sdyx / m));
+			}
+		}
+	}
+	return DH_OK;
+}
+
+/* ---- LayerNormalization (opset 17) and InstanceNormalization ------------
+ *
+ * Both normalise rows: LayerNormalization the trailing block of X from axis
+ * on (rows = the leading elements), InstanceNormalization each (sample,
+ * channel) plane.  They share the row statistics and the row backward:
+ * with xh = (x - mu) inv and g = dy * scale,
+ *   dx = inv (g - mean(g) - xh mean(g xh)). */
+
+static void row_stats(const float *x, int64_t d, double *mu, double *inv,
+		      double eps)
+{
+	double s = 0.0, q = 0.0;
+	for (int64_t j = 0; j < d; j++)
+		s += x[j];
+	double m = d ? s / (double)d : 0.0;
+	for (int64_t j = 0; j < d; j++)
+		q += (x[j] - m) * (x[j] - m);
+	*mu = m;
+	*inv = 1.0 / sqrt((d ? q / (double)d : 0.0) + eps);
+}
+
+/* dx for one row; scale is per element (LayerNorm, stride 1) or one value
+ * (InstanceNorm, stride 0). */
+static void row_backward(const float *x, const float *dy, const float *scale,
+			 int64_t sstride, int64_t d, double mu, double inv,
+			 float *dx)
+{
+	double sg = 0.0, sgx = 0.0;
+	for (int64_t j = 0; j < d; j++) {
+		double g = (double)dy[j] * scale[j * sstride];
+		sg += g;
+		sgx += g * (x[j] - mu) * inv;
+	}
+	double mg = sg / (double)d, mgx = sgx / (double)d;
+	for (int64_t j = 0; j < d; j++) {
+		double g = (double)dy[j] * scale[j * sstride];
+		double xh = (x[j] - mu) * inv;
+		dx[j] = (float)(inv * (g - mg - xh * mgx));
+	}
+}
+
+static void layernorm_split(const dh_op_attrs *a, const dh_tensor *x,
+			    int64_t *rows, int64_t *d)
+{
+	int64_t ax = a->axis < 0 ? a->axis + x->ndim : a->axis;
+	*rows = *d = 1;
+	for (int i = 0; i < x->ndim; i++)
+		*(i < ax ? rows : d) *= x->shape[i];
+}
+
+dh_status dh_cpu_layernorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				   int nin, const dh_tensor *const *in,
+				   int nout, dh_tensor *const *out, dh_err *e)
+{
+	int64_t rows, d;
+	layernorm_split(a, in[0], &rows, &d);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *b = nin > 2 ? dh_tensor_f32(in[2]) : NULL;
+	float *y = dh_tensor_f32(out[0]);
+	float *om = nout > 1 ? dh_tensor_f32(out[1]) : NULL;
+	float *oi = nout > 2 ? dh_tensor_f32(out[2]) : NULL;
+	DH_OMP_FOR(ctx, rows * d)
+	for (int64_t r = 0; r < rows; r++) {
+		double mu, inv;
+		row_stats(x + r * d, d, &mu, &inv, a->epsilon);
+		const float *xr = x + r * d;
+		float *yr = y + r * d;
+		for (int64_t j = 0; j < d; j++)
+			yr[j] = (float)((xr[j] - mu) * inv * sc[j] +
+					(b ? b[j] : 0.0f));
+		if (om)
+			om[r] = (float)mu;
+		if (oi)
+			oi[r] = (float)inv;
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_layernorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				    int nin, const dh_tensor *const *in,
+				    int nout, const dh_tensor *const *out,
+				    const dh_tensor *const *dout,
+				    dh_tensor *const *din, dh_err *e)
+{
+	int64_t rows, d;
+	layernorm_split(a, in[0], &rows, &d);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dsc = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *db = nin > 2 && din[2] ? dh_tensor_f32(din[2]) : NULL;
+	/* the row statistics, kept for the column sums below */
+	size_t bytes;
+	if (dh_size_mul((size_t)rows, 2 * sizeof(double), &bytes))
+		return dh_op_fail(e, DH_ENOMEM, DH_OP_LAYERNORM, ctx->node,
+				  "too many rows");
+	if (!ctx->ws)
+		return dh_op_fail(e, DH_EINVAL, DH_OP_LAYERNORM, ctx->node,
+				  "backward needs a workspace");
+	double *st = dh_workspace_get(ctx->ws, bytes, e);
+	if (!st)
+		return e ? e->status : DH_ENOMEM;
+	DH_OMP_FOR(ctx, rows * d)
+	for (int64_t r = 0; r < rows; r++) {
+		row_stats(x + r * d, d, &st[2 * r], &st[2 * r + 1], a->epsilon);
+		if (dx)
+			row_backward(x + r * d, dy + r * d, sc, 1, d,
+				     st[2 * r], st[2 * r + 1], dx + r * d);
+	}
+	if (dsc || db) {
+		/* column sums over rows, each column by one thread */
+		DH_OMP_FOR(ctx, rows * d)
+		for (int64_t j = 0; j < d; j++) {
+			double s1 = 0.0, s2 = 0.0;
+			for (int64_t r = 0; r < rows; r++) {
+				double g = dy[r * d + j];
+				s1 += g;
+				s2 += g * (x[r * d + j] - st[2 * r]) *
+				      st[2 * r + 1];
+			}
+			if (dsc)
+				dsc[j] = (float)s2;
+			if (db)
+				db[j] = (float)s1;
+		}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_instancenorm_forward(const dh_op_ctx *ctx,
+				      const dh_op_attrs *a, int nin,
+				      const dh_tensor *const *in, int nout,
+				      dh_tensor *const *out, dh_err *e)
+{
+	bn_dims d = bn_dims_of(in[0]);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *b = dh_tensor_f32(in[2]);
+	float *y = dh_tensor_f32(out[0]);
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t p = 0; p < d.n * d.c; p++) {
+		int64_t ch = p % d.c;
+		double mu, inv;
+		row_stats(x + p * d.hw, d.hw, &mu, &inv, a->epsilon);
+		for (int64_t j = 0; j < d.hw; j++)
+			y[p * d.hw + j] = (float)((x[p * d.hw + j] - mu) * inv *
+							  sc[ch] +
+						  b[ch]);
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_instancenorm_backward(const dh_op_ctx *ctx,
+				       const dh_op_attrs *a, int nin,
+				       const dh_tensor *const *in, int nout,
+				       const dh_tensor *const *out,
+				       const dh_tensor *const *dout,
+				       dh_tensor *const *din, dh_err *e)
+{
+	bn_dims d = bn_dims_of(in[0]);
+	const float *x = dh_tensor_f32(in[0]), *sc = dh_tensor_f32(in[1]);
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	float *dsc = din[1] ? dh_tensor_f32(din[1]) : NULL;
+	float *db = din[2] ? dh_tensor_f32(din[2]) : NULL;
+	/* one thread per channel: it owns dscale[c], dB[c] and its planes */
+	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
+	for (int64_t ch = 0; ch < d.c; ch++) {
+		double s1 = 0.0, s2 = 0.0;
+		for (int64_t i = 0; i < d.n; i++) {
+			int64_t p = i * d.c + ch;
+			double mu, inv;
+			row_stats(x + p * d.hw, d.hw, &mu, &inv, a->epsilon);
+			for (int64_t j = 0; j < d.hw; j++) {
+				double g = dy[p * d.hw + j];
+				s1 += g;
+				s2 += g * (x[p * d.hw + j] - mu) * inv;
+			}
+			if (dx)
+				row_backward(x + p * d.hw, dy + p * d.hw,
+					     sc + ch, 0, d.hw, mu, inv,
+					     dx + p * d.hw);
+		}
+		if (dsc)
+			dsc[ch] = (float)s2;
+		if (db)
+			db[ch] = (float)s1;
+	}
+	return DH_OK;
+}

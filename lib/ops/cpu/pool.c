@@ -1,0 +1,335 @@
+/* pool.c - MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool over
+ * 1 to 3 spatial axes, forward and backward.
+ *
+ * Windows skip positions in the padding: MaxPool never picks them and
+ * AveragePool divides by the taps inside the input unless
+ * count_include_pad, when it divides by the taps inside the padded input
+ * (the whole kernel, except for a ceil_mode window past the end).  Backward routes
+ * MaxPool's gradient to the first maximum in scan order, found again from
+ * X rather than stored, so the forward pass needs no index buffer.  Every
+ * (sample, channel) plane belongs to one thread. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ops/cpu/cpu.h"
+#include "ops/op_private.h"
+
+static dh_status pool_geometry(const dh_op_ctx *ctx, dh_op_type op,
+			       const dh_op_attrs *a, const dh_tensor *x,
+			       dh_spatial *g, dh_err *e)
+{
+	return dh_spatial_resolve(a, op, ctx->node, x->ndim - 2, x->shape + 2,
+				  a->kernel_shape, g, e);
+}
+
+static int64_t planes(const dh_tensor *x)
+{
+	return x->shape[0] * x->shape[1];
+}
+
+/* Offset in the plane of the first maximum of window o, or -1 if the
+ * window holds no input position. */
+static int64_t window_argmax(const dh_spatial *g, const float *xp,
+			     int64_t od, int64_t oh, int64_t ow)
+{
+	int64_t best = -1;
+	float bv = 0.0f;
+	for (int64_t kd = 0; kd < g->k[0]; kd++) {
+		int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+		if (id < 0 || id >= g->in[0])
+			continue;
+		for (int64_t kh = 0; kh < g->k[1]; kh++) {
+			int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+			if (ih < 0 || ih >= g->in[1])
+				continue;
+			for (int64_t kw = 0; kw < g->k[2]; kw++) {
+				int64_t iw = ow * g->s[2] - g->pb[2] +
+					     kw * g->d[2];
+				if (iw < 0 || iw >= g->in[2])
+					continue;
+				int64_t at = (id * g->in[1] + ih) * g->in[2] +
+					     iw;
+				/* NaN wins so that it propagates */
+				if (best < 0 || xp[at] > bv || isnan(xp[at])) {
+					best = at;
+					bv = xp[at];
+					if (isnan(bv))
+						return best;
+				}
+			}
+		}
+	}
+	return best;
+}
+
+dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				 int nin, const dh_tensor *const *in, int nout,
+				 dh_tensor *const *out, dh_err *e)
+{
+	dh_spatial g;
+	dh_status st = pool_geometry(ctx, DH_OP_MAXPOOL, a, in[0], &g, e);
+	if (st)
+		return st;
+	const float *x = dh_tensor_f32(in[0]);
+	float *y = dh_tensor_f32(out[0]);
+	/* Indices: flat positions in X, (n, c) included, row-major */
+	int64_t *ix = nout > 1 ? (int64_t *)out[1]->data : NULL;
+	int64_t np = planes(in[0]);
+	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
+	for (int64_t p = 0; p < np; p++) {
+		const float *xp = x + p * g.in_size;
+		float *yp = y + p * g.out_size;
+		int64_t *ip = ix ? ix + p * g.out_size : NULL;
+		for (int64_t od = 0; od < g.out[0]; od++)
+			for (int64_t oh = 0; oh < g.out[1]; oh++)
+				for (int64_t ow = 0; ow < g.out[2]; ow++) {
+					/* dh_op_infer refused empty windows */
+					int64_t at = window_argmax(&g, xp, od,
+								   oh, ow);
+					*yp++ = xp[at];
+					if (ip)
+						*ip++ = p * g.in_size + at;
+				}
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+				  int nin, const dh_tensor *const *in, int nout,
+				  const dh_tensor *const *out,
+				  const dh_tensor *const *dout,
+				  dh_tensor *const *din, dh_err *e)
+{
+	if (!din[0])
+		return DH_OK;
+	dh_spatial g;
+	dh_status st = pool_geometry(ctx, DH_OP_MAXPOOL, a, in[0], &g, e);
+	if (st)
+		return st;
+	const float *x = dh_tensor_f32(in[0]), *dy = dh_tensor_f32(dout[0]);
+	float *dx = dh_tensor_f32(din[0]);
+	int64_t np = planes(in[0]);
+	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
+	for (int64_t p = 0; p < np; p++) {
+		const float *xp = x + p * g.in_size;
+		const float *dyp = dy + p * g.out_size;
+		float *dxp = dx + p * g.in_size;
+		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
+		for (int64_t od = 0; od < g.out[0]; od++)
+			for (int64_t oh = 0; oh < g.out[1]; oh++)
+				for (int64_t ow = 0; ow < g.out[2]; ow++)
+					dxp[window_argmax(&g, xp, od, oh,
+							  ow)] += *dyp++;
+	}
+	return DH_OK;
+}
+
+/* AveragePool's divisor for window o: its taps inside the input, or with
+ * count_include_pad inside the padded input (all of them unless ceil_mode
+ * lets the last window hang past the end padding, as in PyTorch). */
+static int64_t window_taps(const dh_spatial *g, int include_pad, int64_t od,
+			   int64_t oh, int64_t ow)
+{
+	int64_t o[3] = {od, oh, ow}, n = 1;
+	for (int j = 0; j < 3; j++) {
+		int64_t c = 0, lo = include_pad ? -g->pb[j] : 0;
+		int64_t hi = g->in[j] + (include_pad ? g->pe[j] : 0);
+		for (int64_t t = 0; t < g->k[j]; t++) {
+			int64_t i = o[j] * g->s[j] - g->pb[j] + t * g->d[j];
+			c += i >= lo && i < hi;
+		}
+		n *= c;
+	}
+	return n;
+}
+
+/* Forward (dx == NULL: y[o] = mean of the window) or backward (dx: every
+ * tap of window o gets dy[o] / divisor) of one plane. */
+static void avgpool_plane(const dh_spatial *g, int include_pad,
+			  const float *xp, float *yp, const float *dyp,
+			  float *dxp)
+{
+	for (int64_t od = 0; od < g->out[0]; od++)
+		for (int64_t oh = 0; oh < g->out[1]; oh++)
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t div = window_taps(g, include_pad, od,
+							  oh, ow);
+				float gval = dxp ? *dyp++ / (float)div : 0.0f;
+				double acc = 0.0;
+				for (int64_t kd = 0; kd < g->k[0]; kd++) {
+					int64_t id = od * g->s[0] - g->pb[0] +
+						     kd * g->d[0];
+					if (id < 0 || id >= g->in[0])
+						continue;
+					for (int64_t kh = 0; kh < g->k[1];
+					     kh++) {
+						int64_t ih = oh * g->s[1] -
+							     g->pb[1] +
+							     kh * g->d[1];
+						if (ih < 0 || ih >= g->in[1])
+							continue;
+						int64_t base =
+							(id * g->in[1] + ih) *
+							g->in[2];
+						for (int64_t kw = 0;
+						     kw < g->k[2]; kw++) {
+							int64_t iw =
+								ow * g->s[2] -
+								g->pb[2] +
+								kw * g->d[2];
+							if (iw < 0 ||
+							    iw >= g->in[2])
+								continue;
+							if (dxp)
+								dxp[base + iw] +=
+									gval;
+							else
+								acc += xp[base +
+									  iw];
+						}
+					}
+				}
+				if (!dxp)
+					*yp++ = (float)(acc / (double)div);
+			}
+}
+
+dh_status dh_cpu_averagepool_forward(const dh_op_ctx *ctx,
+				     const dh_op_attrs *a, int nin,
+				     const dh_tensor *const *in, int nout,
+				     dh_tensor *const *out, dh_err *e)
+{
+	dh_spatial g;
+	dh_status st = pool_geometry(ctx, DH_OP_AVERAGEPOOL, a, in[0], &g, e);
+	if (st)
+		return st;
+	const float *x = dh_tensor_f32(in[0]);
+	float *y = dh_tensor_f32(out[0]);
+	int64_t np = planes(in[0]);
+	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
+	for (int64_t p = 0; p < np; p++)
+		avgpool_plane(&g, a->count_include_pad, x + p * g.in_size,
+			      y + p * g.out_size, NULL, NULL);
+	return DH_OK;
+}
+
+dh_status dh_cpu_averagepool_backward(const dh_op_ctx *ctx,
+				      const dh_op_attrs *a, int nin,
+				      const dh_tensor *const *in, int nout,
+				      const dh_tensor *const *out,
+				      const dh_tensor *const *dout,
+				      dh_tensor *const *din, dh_err *e)
+{
+	if (!din[0])
+		return DH_OK;
+	dh_spatial g;
+	dh_status st = pool_geometry(ctx, DH_OP_AVERAGEPOOL, a, in[0], &g, e);
+	if (st)
+		return st;
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = dh_tensor_f32(din[0]);
+	int64_t np = planes(in[0]);
+	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
+	for (int64_t p = 0; p < np; p++) {
+		float *dxp = dx + p * g.in_size;
+		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
+		avgpool_plane(&g, a->count_include_pad, NULL, NULL,
+			      dy + p * g.out_size, dxp);
+	}
+	return DH_OK;
+}
+
+static int64_t plane_size(const dh_tensor *x)
+{
+	int64_t n = 1;
+	for (int i = 2; i < x->ndim; i++)
+		n *= x->shape[i];
+	return n;
+}
+
+dh_status dh_cpu_globalaveragepool_forward(const dh_op_ctx *ctx,
+					   const dh_op_attrs *a, int nin,
+					   const dh_tensor *const *in,
+					   int nout, dh_tensor *const *out,
+					   dh_err *e)
+{
+	const float *x = dh_tensor_f32(in[0]);
+	float *y = dh_tensor_f32(out[0]);
+	int64_t np = planes(in[0]), ps = plane_size(in[0]);
+	DH_OMP_FOR(ctx, np * ps)
+	for (int64_t p = 0; p < np; p++) {
+		double acc = 0.0;
+		for (int64_t i = 0; i < ps; i++)
+			acc += x[p * ps + i];
+		y[p] = ps ? (float)(acc / (double)ps) : 0.0f;
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_globalaveragepool_backward(
+	const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,
+	const dh_tensor *const *in, int nout, const dh_tensor *const *out,
+	const dh_tensor *const *dout, dh_tensor *const *din, dh_err *e)
+{
+	if (!din[0])
+		return DH_OK;
+	const float *dy = dh_tensor_f32(dout[0]);
+	float *dx = dh_tensor_f32(din[0]);
+	int64_t np = planes(in[0]), ps = plane_size(in[0]);
+	DH_OMP_FOR(ctx, np * ps)
+	for (int64_t p = 0; p < np; p++) {
+		float v = dy[p] / (float)ps;
+		for (int64_t i = 0; i < ps; i++)
+			dx[p * ps + i] = v;
+	}
+	return DH_OK;
+}
+
+static int64_t plane_argmax(const float *xp, int64_t ps)
+{
+	int64_t best = 0;
+	for (int64_t i = 1; i < ps && !isnan(xp[best]); i++)
+		if (xp[i] > xp[best] || isnan(xp[i]))
+			best = i;
+	return best;
+}
+
+dh_status dh_cpu_globalmaxpool_forward(const dh_op_ctx *ctx,
+				       const dh_op_attrs *a, int nin,
+				       const dh_tensor *const *in, int nout,
+				       dh_tensor *const *out, dh_err *e)
+{
+	const float *x = dh_tensor_f32(in[0]);
+	float *y = dh_tensor_f32(out[0]);
+	int64_t np = planes(in[0]), ps = plane_size(in[0]);
+	if (ps == 0 && np > 0)
+		return dh_op_fail(e, DH_ESHAPE, DH_OP_GLOBALMAXPOOL, ctx->node,
+				  "empty spatial extent has no maximum");
+	DH_OMP_FOR(ctx, np * ps)
+	for (int64_t p = 0; p < np; p++)
+		y[p] = x[p * ps + plane_argmax(x + p * ps, ps)];
+	return DH_OK;
+}
+
+dh_status dh_cpu_globalmaxpool_backward(const dh_op_ctx *ctx,
+					const dh_op_attrs *a, int nin,
+					const dh_tensor *const *in, int nout,
+					const dh_tensor *const *out,
+					const dh_tensor *const *dout,
+					dh_tensor *const *din, dh_err *e)
+{
+	if (!din[0])
+		return DH_OK;
+	const float *x = dh_tensor_f32(in[0]), *dy = dh_tensor_f32(dout[0]);
+	float *dx = dh_tensor_f32(din[0]);
+	int64_t np = planes(in[0]), ps = plane_size(in[0]);
+	memset(dx, 0, dh_tensor_nbytes(din[0]));
+	if (ps == 0)
+		return DH_OK;
+	DH_OMP_FOR(ctx, np * ps)
+	for (int64_t p = 0; p < np; p++)
+		dx[p * ps + plane_argmax(x + p * ps, ps)] = dy[p];
+	return DH_OK;
+}

@@ -1,0 +1,521 @@
+/* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0;
+ * RNN with Tanh, Relu or Sigmoid, GRU and LSTM with their default
+ * activations Sigmoid/Tanh and Sigmoid/Tanh/Tanh), forward,
+ * reverse and bidirectional, with sequence lengths, initial states, biases
+ * and LSTM peepholes; forward and backward (through time).
+ *
+ * Per direction, the input projections of every step come from one sgemm
+ * (X W^T, biases added); each step then adds H_prev R^T (one sgemm over the
+ * batch) and applies the gates.  A batch row whose sequence has ended keeps
+ * its state and writes zeros to Y.  The backward pass runs the forward
+ * again keeping every step's gates and states in the workspace, walks the
+ * steps backwards, and finishes with sgemms for dX, dW and dR.  Sums run in
+ * a fixed order: the result does not depend on the thread count.
+ *
+ * Gate blocks in W, R and B: LSTM i, o, f, c; GRU z, r, h. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ops/cpu/cpu.h"
+#include "ops/op_private.h"
+
+typedef struct rnn_dims {
+	dh_op_type op;
+	int64_t S, B, I, H, G, D, GH;
+	int lbr; /* GRU linear_before_reset */
+	dh_rnn_activation act; /* RNN */
+} rnn_dims;
+
+/* Per-direction scratch, carved from the workspace. */
+typedef struct rnn_ws {
+	float *xw;  /* [S B, G H] input projections + biases, by time */
+	float *act; /* [S B, G H] gate activations, by time */
+	float *hs;  /* [(S + 1) B, H] state before processing step k */
+	float *cs;  /* [(S + 1) B, H] LSTM cell before step k */
+	float *hrh; /* [S B, H] GRU (lbr): H_prev Rh^T + Rbh, by time */
+	float *hr;  /* [B, G H] this step's H_prev R^T */
+	float *dgx; /* [S B, G H] gradients of the input projections */
+	float *dgr; /* [B, G H] gradients of this step's recurrent terms */
+	float *dh, *dc, *t1, *t2; /* [B, H] */
+} rnn_ws;
+
+static float sigm(float x)
+{
+	if (x >= 0.0f)
+		return 1.0f / (1.0f + expf(-x));
+	float z = expf(x);
+	return z / (1.0f + z);
+}
+
+static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
+			   const dh_op_attrs *a, const dh_tensor *const *in,
+			   int nin, rnn_dims *d, rnn_ws *w, int64_t **lens_out,
+			   dh_err *e)
+{
+	d->op = op;
+	d->S = in[0]->shape[0], d->B = in[0]->shape[1], d->I = in[0]->shape[2];
+	d->G = dh_rnn_gates(op);
+	d->H = in[1]->shape[1] / d->G;
+	d->GH = d->G * d->H;
+	d->D = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
+	d->lbr = op == DH_OP_GRU && a->linear_before_reset;
+	d->act = a->rnn_activation;
+	size_t sb = (size_t)(d->S * d->B), gh = (size_t)d->GH;
+	size_t h = (size_t)d->H, nb = (size_t)d->B;
+	/* the sequence lengths (int64) take two floats' room each */
+	size_t parts[] = {sb * gh, sb * gh, (sb + nb) * h, (sb + nb) * h,
+			  sb * h,  nb * gh, sb * gh,       nb * gh,
+			  nb * h,  nb * h,  nb * h,        nb * h, 2 * nb};
+	size_t total = 0;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (dh_size_add(total, parts[i], &total))
+			return dh_op_fail(e, DH_ENOMEM, op, ctx->node,
+					  "scratch size overflows");
+	if (!ctx->ws)
+		return dh_op_fail(e, DH_EINVAL, op, ctx->node,
+				  "needs a workspace");
+	/* 64-byte aligned block; every part but the last is floats, and the
+	 * lengths go first so that they stay 8-byte aligned */
+	float *p = dh_workspace_get(ctx->ws, (total ? total : 1) * sizeof(float),
+				    e);
+	if (!p)
+		return e ? e->status : DH_ENOMEM;
+	int64_t *lens = (int64_t *)(void *)p;
+	p += 2 * nb;
+	float **slots[] = {&w->xw, &w->act, &w->hs, &w->cs, &w->hrh, &w->hr,
+			   &w->dgx, &w->dgr, &w->dh, &w->dc, &w->t1, &w->t2};
+	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+		*slots[i] = p;
+		p += parts[i];
+	}
+	*lens_out = lens;
+	const dh_tensor *sl = nin > 4 ? in[4] : NULL;
+	for (int64_t b = 0; b < d->B; b++) {
+		int64_t v = d->S;
+		if (sl) {
+			v = (int64_t)dh_dtype_get(sl->dtype, sl->data,
+						  (size_t)b);
+			if (v < 0 || v > d->S)
+				return dh_op_fail(e, DH_ERANGE, op, ctx->node,
+						  "sequence_lens[%lld] = %lld "
+						  "is outside [0, %lld]",
+						  (long long)b, (long long)v,
+						  (long long)d->S);
+		}
+		lens[b] = v;
+	}
+	return DH_OK;
+}
+
+static int reversed(const dh_op_attrs *a, int64_t dir)
+{
+	return a->direction == DH_RNN_REVERSE ||
+	       (a->direction == DH_RNN_BIDIRECTIONAL && dir == 1);
+}
+
+/* Optional input i, or NULL. */
+static const float *opt_in(const dh_tensor *const *in, int nin, int i)
+{
+	return nin > i && in[i] ? dh_tensor_f32(in[i]) : NULL;
+}
+
+/* Run direction dir forward, filling w->xw, act, hs, cs, hrh; write Y, Y_h,
+ * Y_c when given. */
+static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
+		    const dh_tensor *const *in, int nin, const int64_t *lens,
+		    rnn_ws *w, float *y, float *yh, float *yc)
+{
+	int64_t S = d->S, B = d->B, H = d->H, GH = d->GH;
+	const float *x = dh_tensor_f32(in[0]);
+	const float *W = dh_tensor_f32(in[1]) + dir * GH * d->I;
+	const float *R = dh_tensor_f32(in[2]) + dir * GH * H;
+	const float *bias = opt_in(in, nin, 3);
+	const float *h0 = opt_in(in, nin, 5);
+	const float *c0 = d->op == DH_OP_LSTM ? opt_in(in, nin, 6) : NULL;
+	const float *P = d->op == DH_OP_LSTM ? opt_in(in, nin, 7) : NULL;
+	if (bias)
+		bias += dir * 2 * GH;
+	if (P)
+		P += dir * 3 * H;
+	/* input projections with both biases, except GRU's Rbh under
+	 * linear_before_reset, which goes inside r * (...) */
+	dh_cpu_sgemm(0, 1, S * B, GH, d->I, 1.0f, x, d->I, W, d->I, 0.0f,
+		     w->xw, GH);
+	if (bias)
+		for (int64_t r = 0; r < S * B; r++)
+			for (int64_t j = 0; j < GH; j++) {
+				int skip_rb = d->lbr && j >= 2 * H;
+				w->xw[r * GH + j] +=
+					bias[j] + (skip_rb ? 0.0f : bias[GH + j]);
+			}
+	if (h0)
+		memcpy(w->hs, h0 + dir * B * H, (size_t)(B * H) * sizeof(float));
+	else
+		memset(w->hs, 0, (size_t)(B * H) * sizeof(float));
+	if (c0)
+		memcpy(w->cs, c0 + dir * B * H, (size_t)(B * H) * sizeof(float));
+	else
+		memset(w->cs, 0, (size_t)(B * H) * sizeof(float));
+	int rev = reversed(a, dir);
+	for (int64_t k = 0; k < S; k++) {
+		int64_t t = rev ? S - 1 - k : k;
+		const float *hp = w->hs + k * B * H, *cp = w->cs + k * B * H;
+		float *hn = w->hs + (k + 1) * B * H, *cn = w->cs + (k + 1) * B * H;
+		float *act = w->act + t * B * GH;
+		/* recurrent terms; GRU's h block waits for r unless lbr */
+		int64_t plain = d->op == DH_OP_GRU && !d->lbr ? 2 * H : GH;
+		dh_cpu_sgemm(0, 1, B, plain, H, 1.0f, hp, H, R, H, 0.0f, w->hr,
+			     GH);
+		for (int64_t b = 0; b < B; b++) {
+			const float *xr = w->xw + (t * B + b) * GH;
+			const float *hr = w->hr + b * GH;
+			const float *hpb = hp + b * H, *cpb = cp + b * H;
+			float *ab = act + b * GH, *hb = hn + b * H;
+			float *cb = cn + b * H;
+			if (t >= lens[b]) {
+				memcpy(hb, hpb, (size_t)H * sizeof(float));
+				memcpy(cb, cpb, (size_t)H * sizeof(float));
+				memset(ab, 0, (size_t)GH * sizeof(float));
+				continue;
+			}
+			for (int64_t u = 0; u < H; u++) {
+				if (d->op == DH_OP_RNN) {
+					float v = xr[u] + hr[u];
+					ab[u] = d->act == DH_RNN_RELU
+							? (v > 0.0f ? v : 0.0f)
+						: d->act == DH_RNN_SIGMOID
+							? sigm(v)
+							: tanhf(v);
+					hb[u] = ab[u];
+				} else if (d->op == DH_OP_LSTM) {
+					float pi = P ? P[u] : 0.0f;
+					float po = P ? P[H + u] : 0.0f;
+					float pf = P ? P[2 * H + u] : 0.0f;
+					float ig = sigm(xr[u] + hr[u] +
+							pi * cpb[u]);
+					float fg = sigm(xr[2 * H + u] +
+							hr[2 * H + u] +
+							pf * cpb[u]);
+					float cg = tanhf(xr[3 * H + u] +
+							 hr[3 * H + u]);
+					float c = fg * cpb[u] + ig * cg;
+					float og = sigm(xr[H + u] + hr[H + u] +
+							po * c);
+					ab[u] = ig, ab[H + u] = og;
+					ab[2 * H + u] = fg, ab[3 * H + u] = cg;
+					cb[u] = c;
+					hb[u] = og * tanhf(c);
+				} else {
+					ab[u] = sigm(xr[u] + hr[u]);
+					ab[H + u] = sigm(xr[H + u] + hr[H + u]);
+				}
+			}
+			if (d->op != DH_OP_LSTM)
+				memcpy(cb, cpb, (size_t)H * sizeof(float));
+		}
+		if (d->op == DH_OP_GRU) {
+			/* h block: lbr: r * (H_prev Rh^T + Rbh); else
+			 * (r * H_prev) Rh^T (Rbh is in xw) */
+			const float *Rh = R + 2 * H * H;
+			if (d->lbr) {
+				float *hrh = w->hrh + t * B * H;
+				dh_cpu_sgemm(0, 1, B, H, H, 1.0f, hp, H, Rh, H,
+					     0.0f, hrh, H);
+				for (int64_t b = 0; b < B; b++)
+					for (int64_t u = 0; u < H; u++)
+						hrh[b * H + u] +=
+							bias ? bias[GH + 2 * H + u]
+							     : 0.0f;
+			} else {
+				for (int64_t b = 0; b < B; b++)
+					for (int64_t u = 0; u < H; u++)
+						w->t1[b * H + u] =
+							act[b * GH + H + u] *
+							hp[b * H + u];
+				dh_cpu_sgemm(0, 1, B, H, H, 1.0f, w->t1, H, Rh,
+					     H, 0.0f, w->hr + 2 * H, GH);
+			}
+			for (int64_t b = 0; b < B; b++) {
+				if (t >= lens[b])
+					continue;
+				const float *xr = w->xw + (t * B + b) * GH;
+				float *ab = act + b * GH, *hb = hn + b * H;
+				const float *hpb = hp + b * H;
+				for (int64_t u = 0; u < H; u++) {
+					float rec =
+						d->lbr ? ab[H + u] *
+								 w->hrh[(t * B + b) *
+									H + u]
+						       : w->hr[b * GH + 2 * H + u];
+					float hh = tanhf(xr[2 * H + u] + rec);
+					ab[2 * H + u] = hh;
+					hb[u] = (1.0f - ab[u]) * hh +
+						ab[u] * hpb[u];
+				}
+			}
+		}
+		if (y)
+			for (int64_t b = 0; b < B; b++) {
+				float *yr = y + ((t * d->D + dir) * B + b) * H;
+				if (t < lens[b])
+					memcpy(yr, hn + b * H,
+					       (size_t)H * sizeof(float));
+				else
+					memset(yr, 0, (size_t)H * sizeof(float));
+			}
+	}
+	if (yh)
+		memcpy(yh + dir * B * H, w->hs + S * B * H,
+		       (size_t)(B * H) * sizeof(float));
+	if (yc)
+		memcpy(yc + dir * B * H, w->cs + S * B * H,
+		       (size_t)(B * H) * sizeof(float));
+}
+
+static dh_status rnn_forward(dh_op_type op, const dh_op_ctx *ctx,
+			     const dh_op_attrs *a, int nin,
+			     const dh_tensor *const *in, int nout,
+			     dh_tensor *const *out, dh_err *e)
+{
+	rnn_dims d;
+	rnn_ws w;
+	int64_t *lens;
+	dh_status st = rnn_setup(ctx, op, a, in, nin, &d, &w, &lens, e);
+	if (st)
+		return st;
+	for (int64_t dir = 0; dir < d.D; dir++)
+		rnn_run(&d, a, dir, in, nin, lens, &w, dh_tensor_f32(out[0]),
+			nout > 1 ? dh_tensor_f32(out[1]) : NULL,
+			nout > 2 ? dh_tensor_f32(out[2]) : NULL);
+	return DH_OK;
+}
+
+/* Backward of one step for the rows still running: from dh (and dY) fill
+ * dgx (by time), dgr, the elementwise part of dH_prev (t1) and dC_prev
+ * (dc, LSTM). */
+static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
+			  const int64_t *lens, const float *dy, int64_t dir,
+			  const float *P, const float *R, rnn_ws *w,
+			  float *dP)
+{
+	int64_t B = d->B, H = d->H, GH = d->GH;
+	const float *hp = w->hs + k * B * H, *cp = w->cs + k * B * H;
+	const float *cn = w->cs + (k + 1) * B * H;
+	const float *act = w->act + t * B * GH;
+	float *dgx = w->dgx + t * B * GH;
+	memset(w->dgr, 0, (size_t)(B * GH) * sizeof(float));
+	memset(dgx, 0, (size_t)(B * GH) * sizeof(float));
+	for (int64_t b = 0; b < B; b++) {
+		if (t >= lens[b])
+			continue;
+		const float *ab = act + b * GH;
+		float *gx = dgx + b * GH, *gr = w->dgr + b * GH;
+		for (int64_t u = 0; u < H; u++) {
+			float dH = w->dh[b * H + u] +
+				   (dy ? dy[((t * d->D + dir) * B + b) * H + u]
+				       : 0.0f);
+			if (d->op == DH_OP_RNN) {
+				float y = ab[u];
+				float df = d->act == DH_RNN_RELU
+						   ? (y > 0.0f ? 1.0f : 0.0f)
+					   : d->act == DH_RNN_SIGMOID
+						   ? y * (1.0f - y)
+						   : 1.0f - y * y;
+				gx[u] = gr[u] = dH * df;
+				w->t1[b * H + u] = 0.0f;
+			} else if (d->op == DH_OP_LSTM) {
+				float ig = ab[u], og = ab[H + u];
+				float fg = ab[2 * H + u], cg = ab[3 * H + u];
+				float c = cn[b * H + u], tc = tanhf(c);
+				float cprev = cp[b * H + u];
+				float pi = P ? P[u] : 0.0f;
+				float po = P ? P[H + u] : 0.0f;
+				float pf = P ? P[2 * H + u] : 0.0f;
+				float dgo = dH * tc * og * (1.0f - og);
+				float dC = w->dc[b * H + u] +
+					   dH * og * (1.0f - tc * tc) + dgo * po;
+				float dgi = dC * cg * ig * (1.0f - ig);
+				float dgf = dC * cprev * fg * (1.0f - fg);
+				float dgc = dC * ig * (1.0f - cg * cg);
+				gx[u] = gr[u] = dgi;
+				gx[H + u] = gr[H + u] = dgo;
+				gx[2 * H + u] = gr[2 * H + u] = dgf;
+				gx[3 * H + u] = gr[3 * H + u] = dgc;
+				w->dc[b * H + u] = dC * fg + dgi * pi + dgf * pf;
+				w->t1[b * H + u] = 0.0f;
+				if (dP) {
+					dP[u] += dgi * cprev;
+					dP[H + u] += dgo * c;
+					dP[2 * H + u] += dgf * cprev;
+				}
+			} else {
+				float z = ab[u], r = ab[H + u], hh = ab[2 * H + u];
+				float hprev = hp[b * H + u];
+				float dz = dH * (hprev - hh);
+				float dgh = dH * (1.0f - z) * (1.0f - hh * hh);
+				gx[u] = gr[u] = dz * z * (1.0f - z);
+				gx[2 * H + u] = dgh;
+				if (d->lbr) {
+					float hrh = w->hrh[(t * B + b) * H + u];
+					float dgr = dgh * hrh * r * (1.0f - r);
+					gx[H + u] = gr[H + u] = dgr;
+					gr[2 * H + u] = dgh * r;
+				} else {
+					/* r's gradient needs dGh Rh first */
+					gr[2 * H + u] = dgh;
+				}
+				w->t1[b * H + u] = dH * z;
+			}
+		}
+	}
+	if (d->op == DH_OP_GRU && !d->lbr) {
+		/* d(r H_prev) = dGh Rh, then r's gate and H_prev's share */
+		dh_cpu_sgemm(0, 0, B, H, H, 1.0f, w->dgr + 2 * H, GH,
+			     R + 2 * H * H, H, 0.0f, w->t2, H);
+		for (int64_t b = 0; b < B; b++) {
+			if (t >= lens[b])
+				continue;
+			for (int64_t u = 0; u < H; u++) {
+				float r = act[b * GH + H + u];
+				float drh = w->t2[b * H + u];
+				float dgr = drh * hp[b * H + u] * r * (1.0f - r);
+				dgx[b * GH + H + u] = w->dgr[b * GH + H + u] =
+					dgr;
+				w->t1[b * H + u] += drh * r;
+			}
+		}
+	}
+}
+
+static dh_status rnn_backward(dh_op_type op, const dh_op_ctx *ctx,
+			      const dh_op_attrs *a, int nin,
+			      const dh_tensor *const *in, int nout,
+			      const dh_tensor *const *dout,
+			      dh_tensor *const *din, dh_err *e)
+{
+	rnn_dims d;
+	rnn_ws w;
+	int64_t *lens;
+	dh_status st = rnn_setup(ctx, op, a, in, nin, &d, &w, &lens, e);
+	if (st)
+		return st;
+	int64_t S = d.S, B = d.B, H = d.H, GH = d.GH, I = d.I;
+	const float *x = dh_tensor_f32(in[0]);
+	const float *dy = dout[0] ? dh_tensor_f32(dout[0]) : NULL;
+	const float *dyh = nout > 1 && dout[1] ? dh_tensor_f32(dout[1]) : NULL;
+	const float *dyc = nout > 2 && dout[2] ? dh_tensor_f32(dout[2]) : NULL;
+	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
+	for (int i = 1; i < nin; i++)
+		if (din[i])
+			memset(din[i]->data, 0, dh_tensor_nbytes(din[i]));
+	for (int64_t dir = 0; dir < d.D; dir++) {
+		const float *W = dh_tensor_f32(in[1]) + dir * GH * I;
+		const float *R = dh_tensor_f32(in[2]) + dir * GH * H;
+		const float *P = op == DH_OP_LSTM ? opt_in(in, nin, 7) : NULL;
+		if (P)
+			P += dir * 3 * H;
+		float *dP = op == DH_OP_LSTM && nin > 7 && din[7]
+				    ? dh_tensor_f32(din[7]) + dir * 3 * H
+				    : NULL;
+		float *dR = din[2] ? dh_tensor_f32(din[2]) + dir * GH * H : NULL;
+		rnn_run(&d, a, dir, in, nin, lens, &w, NULL, NULL, NULL);
+		if (dyh)
+			memcpy(w.dh, dyh + dir * B * H,
+			       (size_t)(B * H) * sizeof(float));
+		else
+			memset(w.dh, 0, (size_t)(B * H) * sizeof(float));
+		if (dyc)
+			memcpy(w.dc, dyc + dir * B * H,
+			       (size_t)(B * H) * sizeof(float));
+		else
+			memset(w.dc, 0, (size_t)(B * H) * sizeof(float));
+		float *db = nin > 3 && din[3] ? dh_tensor_f32(din[3]) +
+							dir * 2 * GH
+					      : NULL;
+		int rev = reversed(a, dir);
+		for (int64_t k = S - 1; k >= 0; k--) {
+			int64_t t = rev ? S - 1 - k : k;
+			const float *hp = w.hs + k * B * H;
+			step_backward(&d, t, k, lens, dy, dir, P, R, &w, dP);
+			/* dR: gates against the state they read; GRU's h
+			 * block read r * H_prev unless lbr */
+			if (dR) {
+				int64_t plain = op == DH_OP_GRU && !d.lbr
+							? 2 * H
+							: GH;
+				dh_cpu_sgemm(1, 0, plain, H, B, 1.0f, w.dgr,
+					     GH, hp, H, 1.0f, dR, H);
+				if (plain < GH) {
+					const float *act = w.act + t * B * GH;
+					for (int64_t i = 0; i < B * H; i++)
+						w.t2[i] = act[(i / H) * GH + H +
+							      i % H] *
+							  hp[i];
+					dh_cpu_sgemm(1, 0, H, H, B, 1.0f,
+						     w.dgr + 2 * H, GH, w.t2, H,
+						     1.0f, dR + 2 * H * H, H);
+				}
+			}
+			if (db)
+				for (int64_t b = 0; b < B; b++)
+					for (int64_t j = 0; j < GH; j++)
+						db[GH + j] += w.dgr[b * GH + j];
+			/* dH_prev = elementwise part + dgr R (GRU's h block
+			 * already went through Rh unless lbr) */
+			int64_t plain = op == DH_OP_GRU && !d.lbr ? 2 * H : GH;
+			dh_cpu_sgemm(0, 0, B, H, plain, 1.0f, w.dgr, GH, R, H,
+				     0.0f, w.t2, H);
+			for (int64_t b = 0; b < B; b++) {
+				if (t >= lens[b])
+					continue;
+				for (int64_t u = 0; u < H; u++)
+					w.dh[b * H + u] = w.t1[b * H + u] +
+							  w.t2[b * H + u];
+			}
+		}
+		/* the input side, all steps at once */
+		if (dx)
+			dh_cpu_sgemm(0, 0, S * B, I, GH, 1.0f, w.dgx, GH, W, I,
+				     dir ? 1.0f : 0.0f, dx, I);
+		if (din[1])
+			dh_cpu_sgemm(1, 0, GH, I, S * B, 1.0f, w.dgx, GH, x, I,
+				     0.0f, dh_tensor_f32(din[1]) + dir * GH * I,
+				     I);
+		if (db)
+			for (int64_t r = 0; r < S * B; r++)
+				for (int64_t j = 0; j < GH; j++)
+					db[j] += w.dgx[r * GH + j];
+		if (nin > 5 && din[5])
+			memcpy(dh_tensor_f32(din[5]) + dir * B * H, w.dh,
+			       (size_t)(B * H) * sizeof(float));
+		if (op == DH_OP_LSTM && nin > 6 && din[6])
+			memcpy(dh_tensor_f32(din[6]) + dir * B * H, w.dc,
+			       (size_t)(B * H) * sizeof(float));
+	}
+	if (dx && S * B == 0)
+		memset(dx, 0, dh_tensor_nbytes(din[0]));
+	return DH_OK;
+}
+
+#define RECURRENT(name, OP)                                                  \
+	dh_status dh_cpu_##name##_forward(                                   \
+		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
+		const dh_tensor *const *in, int nout, dh_tensor *const *out, \
+		dh_err *e)                                                   \
+	{                                                                    \
+		return rnn_forward(OP, ctx, a, nin, in, nout, out, e);       \
+	}                                                                    \
+	dh_status dh_cpu_##name##_backward(                                  \
+		const dh_op_ctx *ctx, const dh_op_attrs *a, int nin,         \
+		const dh_tensor *const *in, int nout,                        \
+		const dh_tensor *const *out, const dh_tensor *const *dout,   \
+		dh_tensor *const *din, dh_err *e)                            \
+	{                                                                    \
+		return rnn_backward(OP, ctx, a, nin, in, nout, dout, din, e); \
+	}
+
+RECURRENT(rnn, DH_OP_RNN)
+RECURRENT(gru, DH_OP_GRU)
+RECURRENT(lstm, DH_OP_LSTM)

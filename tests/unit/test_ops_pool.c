@@ -1,0 +1,181 @@
+/* test_ops_pool.c - MaxPool, AveragePool (count_include_pad), global pools:
+ * forward against NumPy loops (tests/ref), backward against finite
+ * differences. */
+#include "gradcheck.h"
+#include "ref_ops.h"
+
+static void pool_attrs(dh_op_attrs *a, dh_op_type op, int nsp,
+		       const int64_t *k, const int64_t *s, const int64_t *p,
+		       const int64_t *d)
+{
+	dh_op_attrs_init(a, op);
+	a->kernel_ndim = nsp;
+	for (int i = 0; i < nsp; i++) {
+		a->kernel_shape[i] = k[i];
+		a->strides[i] = s[i];
+		a->dilations[i] = d ? d[i] : 1;
+		a->pads[i] = p[i];
+		a->pads[nsp + i] = p[nsp + i];
+	}
+}
+
+/* Forward against want; backward by finite differences on distinct
+ * inputs, so that no maximum ties. */
+static void check_pool(test_env *t, const char *what, dh_op_type op,
+		       const dh_op_attrs *a, dh_tensor *x, const float *want,
+		       int64_t nwant)
+{
+	dh_tensor *out[1];
+	if (run_forward(&t->ctx, op, a, 1, &x, 1, out)) {
+		CHECK_INT(dh_tensor_numel(out[0]), nwant);
+		if (dh_tensor_numel(out[0]) == nwant)
+			CHECK_CLOSE(what, dh_tensor_f32(out[0]), want, nwant,
+				    1e-6, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	dh_tensor *xd = t_like(x);
+	t_rand_distinct(xd, &t->rng, -2, 2, 0.03f);
+	GC_OP(what, &t->ctx, op, a, 1, &xd, 1, .eps = 5e-3);
+	dh_tensor_free(xd);
+}
+
+TEST(maxpool_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(pool_x);
+	dh_op_attrs a;
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){3, 2}, (int64_t[]){2, 3},
+		   (int64_t[]){1, 1, 1, 0}, (int64_t[]){1, 2});
+	check_pool(&t, "maxpool 3x2 s2x3 dil 1x2", DH_OP_MAXPOOL, &a, x,
+		   maxpool_y, NUMEL(maxpool_y));
+	/* the Indices output: flat positions in X */
+	dh_tensor *out[2];
+	if (run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+		CHECK_INT(out[1]->dtype, DH_I64);
+		const int64_t *ix = out[1]->data;
+		int bad = 0;
+		for (int64_t i = 0; i < NUMEL(maxpool_y); i++)
+			bad += ix[i] != maxpool_idx[i];
+		CHECK_INT(bad, 0);
+		GC_OP("maxpool with Indices", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x,
+		      2, .eps = 1e-3);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 3}, (int64_t[]){2, 2},
+		   (int64_t[]){0, 0, 0, 0}, NULL);
+	a.ceil_mode = 1;
+	check_pool(&t, "maxpool ceil_mode", DH_OP_MAXPOOL, &a, x,
+		   maxpoolceil_y, NUMEL(maxpoolceil_y));
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(averagepool_matches_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(pool_x);
+	dh_op_attrs a;
+	pool_attrs(&a, DH_OP_AVERAGEPOOL, 2, (int64_t[]){3, 3},
+		   (int64_t[]){2, 2}, (int64_t[]){1, 2, 1, 0}, NULL);
+	check_pool(&t, "averagepool pads excluded", DH_OP_AVERAGEPOOL, &a, x,
+		   avgpool_y, NUMEL(avgpool_y));
+	a.count_include_pad = 1;
+	check_pool(&t, "averagepool count_include_pad", DH_OP_AVERAGEPOOL, &a,
+		   x, avgpoolpad_y, NUMEL(avgpoolpad_y));
+	pool_attrs(&a, DH_OP_AVERAGEPOOL, 2, (int64_t[]){3, 3},
+		   (int64_t[]){2, 3}, (int64_t[]){1, 0, 0, 1}, NULL);
+	a.ceil_mode = 1;
+	a.count_include_pad = 1;
+	check_pool(&t, "averagepool ceil_mode count_include_pad",
+		   DH_OP_AVERAGEPOOL, &a, x, avgpoolceil_y,
+		   NUMEL(avgpoolceil_y));
+	a.count_include_pad = 0;
+	check_pool(&t, "averagepool ceil_mode", DH_OP_AVERAGEPOOL, &a, x,
+		   avgpoolceilx_y, NUMEL(avgpoolceilx_y));
+	dh_tensor_free(x);
+	dh_tensor *x1 = T(pool1d_x);
+	pool_attrs(&a, DH_OP_AVERAGEPOOL, 1, (int64_t[]){4}, (int64_t[]){3},
+		   (int64_t[]){2, 1}, NULL);
+	check_pool(&t, "averagepool 1d", DH_OP_AVERAGEPOOL, &a, x1,
+		   avgpool1d_y, NUMEL(avgpool1d_y));
+	dh_tensor_free(x1);
+	env_release(&t);
+}
+
+TEST(global_pools_match_numpy)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_tensor *x = T(pool_x);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_GLOBALAVERAGEPOOL);
+	check_pool(&t, "globalaveragepool", DH_OP_GLOBALAVERAGEPOOL, &a, x,
+		   gavgpool_y, NUMEL(gavgpool_y));
+	dh_op_attrs_init(&a, DH_OP_GLOBALMAXPOOL);
+	check_pool(&t, "globalmaxpool", DH_OP_GLOBALMAXPOOL, &a, x,
+		   gmaxpool_y, NUMEL(gmaxpool_y));
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TEST(pool_3d_and_edge_shapes_gradients)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	int64_t s3[5] = {1, 2, 3, 4, 5};
+	dh_tensor *x = t_new(5, s3);
+	t_rand_distinct(x, &t.rng, -2, 2, 0.01f);
+	pool_attrs(&a, DH_OP_MAXPOOL, 3, (int64_t[]){2, 2, 3},
+		   (int64_t[]){1, 2, 2}, (int64_t[]){1, 0, 1, 0, 1, 1}, NULL);
+	GC_OP("maxpool 3d", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 1, .eps = 2e-3);
+	pool_attrs(&a, DH_OP_AVERAGEPOOL, 3, (int64_t[]){2, 2, 3},
+		   (int64_t[]){1, 2, 2}, (int64_t[]){1, 0, 1, 0, 1, 1}, NULL);
+	GC_OP("averagepool 3d", &t.ctx, DH_OP_AVERAGEPOOL, &a, 1, &x, 1);
+	dh_tensor_free(x);
+	/* size-1 spatial dims, stride larger than the kernel */
+	int64_t s2[4] = {2, 3, 1, 7};
+	x = t_new(4, s2);
+	t_rand_distinct(x, &t.rng, -2, 2, 0.03f);
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){1, 2}, (int64_t[]){1, 3},
+		   (int64_t[]){0, 0, 0, 0}, NULL);
+	GC_OP("maxpool stride > kernel", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 1,
+	      .eps = 5e-3);
+	/* padding larger than the kernel: only count_include_pad can average
+	 * a window of padding alone (to 0) */
+	pool_attrs(&a, DH_OP_AVERAGEPOOL, 2, (int64_t[]){1, 2},
+		   (int64_t[]){1, 1}, (int64_t[]){0, 3, 0, 3}, NULL);
+	a.count_include_pad = 1;
+	dh_tensor *out[1];
+	if (run_forward(&t.ctx, DH_OP_AVERAGEPOOL, &a, 1, &x, 1, out)) {
+		CHECK_INT(out[0]->shape[3], 12);
+		CHECK_NEAR(dh_tensor_f32(out[0])[0], 0.0, 0);
+		dh_tensor_free(out[0]);
+	}
+	GC_OP("averagepool pad > kernel", &t.ctx, DH_OP_AVERAGEPOOL, &a, 1,
+	      &x, 1);
+	dh_shape s, o;
+	dh_shape_of(&s, x);
+	dh_err e;
+	a.count_include_pad = 0;
+	CHECK_INT(dh_op_infer(DH_OP_AVERAGEPOOL, &a, "p", 1, &s, 1, &o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "pools padding only");
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){1, 2}, (int64_t[]){1, 1},
+		   (int64_t[]){0, 3, 0, 3}, NULL);
+	CHECK_INT(dh_op_infer(DH_OP_MAXPOOL, &a, "mp", 1, &s, 1, &o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "MaxPool node 'mp'");
+	a.kernel_ndim = 1;
+	CHECK_INT(dh_op_infer(DH_OP_MAXPOOL, &a, "mp", 1, &s, 1, &o, &e),
+		  DH_EINVAL);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
+TAP_MAIN(TAP_CASE(maxpool_matches_numpy), TAP_CASE(averagepool_matches_numpy),
+	 TAP_CASE(global_pools_match_numpy),
+	 TAP_CASE(pool_3d_and_edge_shapes_gradients))

@@ -1,0 +1,187 @@
+/* test_ops_rnn.c - RNN, GRU (both linear_before_reset settings) and LSTM
+ * (peepholes), forward, reverse and bidirectional with sequence lengths:
+ * outputs against NumPy's step-by-step transcription of ONNX's equations
+ * (tests/ref), gradients of every float input against finite differences
+ * through time. */
+#include "gradcheck.h"
+#include "ref_ops.h"
+
+typedef struct rnn_case {
+	const char *name;
+	dh_op_type op;
+	dh_rnn_direction dir;
+	int lbr;
+	dh_tensor *in[8];
+	int nin;
+	const float *y, *yh, *yc;
+	int64_t ny, nh;
+} rnn_case;
+
+static void run_case(rnn_case *c)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, c->op);
+	a.direction = c->dir;
+	a.linear_before_reset = c->lbr;
+	int nout = c->op == DH_OP_LSTM ? 3 : 2;
+	dh_tensor *out[3];
+	if (run_forward(&t.ctx, c->op, &a, c->nin, c->in, nout, out)) {
+		CHECK_INT(dh_tensor_numel(out[0]), c->ny);
+		CHECK_CLOSE(c->name, dh_tensor_f32(out[0]), c->y, c->ny, 1e-6,
+			    1e-5);
+		CHECK_CLOSE(c->name, dh_tensor_f32(out[1]), c->yh, c->nh, 1e-6,
+			    1e-5);
+		if (c->yc)
+			CHECK_CLOSE(c->name, dh_tensor_f32(out[2]), c->yc,
+				    c->nh, 1e-6, 1e-5);
+		for (int k = 0; k < nout; k++)
+			dh_tensor_free(out[k]);
+	}
+	/* every float input, with Y, Y_h (and Y_c) all in the loss; then
+	 * Y_h alone (gradients enter at the last step only) */
+	unsigned wrt = 0;
+	for (int i = 0; i < c->nin; i++)
+		if (i != 4 && c->in[i])
+			wrt |= 1u << i;
+	GC_OP(c->name, &t.ctx, c->op, &a, c->nin, c->in, nout, .eps = 5e-3,
+	      .wrt = wrt, .outs = (1u << nout) - 1);
+	GC_OP(c->name, &t.ctx, c->op, &a, c->nin, c->in, nout, .eps = 5e-3,
+	      .wrt = wrt, .outs = 2);
+	/* without the optional inputs */
+	dh_tensor *bare[3] = {c->in[0], c->in[1], c->in[2]};
+	GC_OP(c->name, &t.ctx, c->op, &a, 3, bare, 1, .eps = 5e-3);
+	for (int i = 0; i < c->nin; i++)
+		dh_tensor_free(c->in[i]);
+	env_release(&t);
+}
+
+#define LENS(name)                                                           \
+	dh_tensor_wrap(DH_I64, 1, (int64_t[]){3}, (void *)name##_lens, NULL)
+
+TEST(rnn_bidirectional)
+{
+	rnn_case c = {"RNN bidirectional", DH_OP_RNN, DH_RNN_BIDIRECTIONAL, 0,
+		      {T(rnn_bid0_x), T(rnn_bid0_w), T(rnn_bid0_r),
+		       T(rnn_bid0_b), LENS(rnn_bid0), T(rnn_bid0_h0)},
+		      6, rnn_bid0_y, rnn_bid0_yh, NULL, NUMEL(rnn_bid0_y),
+		      NUMEL(rnn_bid0_yh)};
+	run_case(&c);
+}
+
+TEST(rnn_relu_reverse)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_RNN);
+	a.direction = DH_RNN_REVERSE;
+	a.rnn_activation = DH_RNN_RELU;
+	dh_tensor *in[6] = {T(rnnrelu_x), T(rnnrelu_w), T(rnnrelu_r),
+			    T(rnnrelu_b), NULL, T(rnnrelu_h0)};
+	dh_tensor *out[2];
+	if (run_forward(&t.ctx, DH_OP_RNN, &a, 6, in, 2, out)) {
+		CHECK_CLOSE("RNN relu", dh_tensor_f32(out[0]), rnnrelu_y,
+			    NUMEL(rnnrelu_y), 1e-6, 1e-5);
+		CHECK_CLOSE("RNN relu Y_h", dh_tensor_f32(out[1]), rnnrelu_yh,
+			    NUMEL(rnnrelu_yh), 1e-6, 1e-5);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	GC_OP("RNN relu", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 1e-3,
+	      .wrt = 0x2f, .outs = 3);
+	a.rnn_activation = DH_RNN_SIGMOID;
+	GC_OP("RNN sigmoid", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 5e-3,
+	      .wrt = 0x2f, .outs = 3);
+	dh_op_attrs_init(&a, DH_OP_GRU);
+	a.rnn_activation = DH_RNN_RELU;
+	dh_shape s[3] = {{3, {4, 3, 3}}, {3, {1, 6, 3}}, {3, {1, 6, 2}}}, o[2];
+	CHECK_INT(dh_op_infer(DH_OP_GRU, &a, "g", 3, s, 2, o, NULL),
+		  DH_EUNSUPPORTED);
+	for (int i = 0; i < 6; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
+TEST(gru_forward_and_reverse)
+{
+	rnn_case c = {"GRU forward", DH_OP_GRU, DH_RNN_FORWARD, 0,
+		      {T(gru_for0_x), T(gru_for0_w), T(gru_for0_r),
+		       T(gru_for0_b), LENS(gru_for0), T(gru_for0_h0)},
+		      6, gru_for0_y, gru_for0_yh, NULL, NUMEL(gru_for0_y),
+		      NUMEL(gru_for0_yh)};
+	run_case(&c);
+	rnn_case r = {"GRU reverse, linear_before_reset", DH_OP_GRU,
+		      DH_RNN_REVERSE, 1,
+		      {T(gru_rev1_x), T(gru_rev1_w), T(gru_rev1_r),
+		       T(gru_rev1_b), LENS(gru_rev1), T(gru_rev1_h0)},
+		      6, gru_rev1_y, gru_rev1_yh, NULL, NUMEL(gru_rev1_y),
+		      NUMEL(gru_rev1_yh)};
+	run_case(&r);
+}
+
+TEST(lstm_bidirectional_with_peepholes)
+{
+	rnn_case c = {"LSTM bidirectional", DH_OP_LSTM, DH_RNN_BIDIRECTIONAL,
+		      0,
+		      {T(lstm_bid0_x), T(lstm_bid0_w), T(lstm_bid0_r),
+		       T(lstm_bid0_b), LENS(lstm_bid0), T(lstm_bid0_h0),
+		       T(lstm_bid0_c0), T(lstm_bid0_p)},
+		      8, lstm_bid0_y, lstm_bid0_yh, lstm_bid0_yc,
+		      NUMEL(lstm_bid0_y), NUMEL(lstm_bid0_yh)};
+	run_case(&c);
+}
+
+TEST(recurrent_shape_errors)
+{
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_LSTM);
+	dh_shape s[8] = {{3, {4, 3, 5}}, {3, {1, 8, 5}}, {3, {1, 8, 2}}};
+	dh_shape o[3];
+	dh_err e;
+	CHECK_INT(dh_op_infer(DH_OP_LSTM, &a, "enc", 3, s, 3, o, &e), DH_OK);
+	CHECK_INT(o[0].ndim, 4);
+	CHECK_INT(o[0].d[3], 2);
+	a.hidden_size = 3;
+	CHECK_INT(dh_op_infer(DH_OP_LSTM, &a, "enc", 3, s, 3, o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "LSTM node 'enc': hidden_size 3");
+	a.hidden_size = 0;
+	a.direction = DH_RNN_BIDIRECTIONAL; /* W has one direction */
+	CHECK_INT(dh_op_infer(DH_OP_LSTM, &a, "enc", 3, s, 3, o, &e),
+		  DH_ESHAPE);
+	a.direction = DH_RNN_FORWARD;
+	s[3] = (dh_shape){-1, {0}};
+	s[4] = (dh_shape){1, {4}};
+	CHECK_INT(dh_op_infer(DH_OP_LSTM, &a, "enc", 5, s, 3, o, &e),
+		  DH_ESHAPE);
+	CHECK_HAS(e.msg, "sequence_lens [4] must be [3]");
+	/* a length beyond the sequence: found when running */
+	test_env t;
+	env_init(&t, 1);
+	int64_t sx[3] = {2, 1, 1}, sw[3] = {1, 1, 1}, sl = 5;
+	dh_tensor *in[5] = {t_new(3, sx), t_new(3, sw), t_new(3, sw), NULL,
+			    dh_tensor_wrap(DH_I64, 1, (int64_t[]){1}, &sl,
+					   NULL)};
+	dh_tensor *out[1];
+	dh_op_attrs_init(&a, DH_OP_RNN);
+	if (gc_alloc_outputs(DH_OP_RNN, &a, 5, in, 1, out)) {
+		CHECK_INT(dh_op_forward(&t.ctx, DH_OP_RNN, &a, 5,
+					(const dh_tensor *const *)in, 1, out,
+					&e),
+			  DH_ERANGE);
+		CHECK_HAS(e.msg, "sequence_lens[0] = 5");
+		dh_tensor_free(out[0]);
+	}
+	dh_tensor_free(in[0]);
+	dh_tensor_free(in[1]);
+	dh_tensor_free(in[2]);
+	dh_tensor_free(in[4]);
+	env_release(&t);
+}
+
+TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
+	 TAP_CASE(gru_forward_and_reverse),
+	 TAP_CASE(lstm_bidirectional_with_peepholes),
+	 TAP_CASE(recurrent_shape_errors))
