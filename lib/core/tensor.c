@@ -159,6 +159,24 @@ dh_tensor *dh_tensor_adopt(dh_dtype dt, int ndim, const int64_t *shape,
 	return t;
 }
 
+dh_status dh_tensor_rebind(dh_tensor *t, void *data, int ndim,
+			   const int64_t *shape, dh_err *e)
+{
+	int64_t numel;
+	dh_status s = check_shape(t->dtype, ndim, shape, &numel, e);
+	if (s)
+		return s;
+	if (t->buf->kind != DH_BUF_BORROWED || t->buf->refs != 1)
+		return dh_err_set(e, DH_EINVAL,
+				  "only a borrowed, unshared tensor can be "
+				  "rebound");
+	t->buf->data = data;
+	t->buf->size = (size_t)numel * dh_dtype_size(t->dtype);
+	t->data = data;
+	set_shape(t, ndim, shape);
+	return DH_OK;
+}
+
 dh_tensor *dh_tensor_view(const dh_tensor *src, int ndim, const int64_t *shape,
 			  int64_t offset, dh_err *e)
 {

@@ -56,6 +56,10 @@ dh_tensor *dh_tensor_wrap(dh_dtype t, int ndim, const int64_t *shape,
  * least the shape's size; on failure the block is freed. */
 dh_tensor *dh_tensor_adopt(dh_dtype t, int ndim, const int64_t *shape,
 			   void *data, dh_err *e);
+/* Point a borrowed tensor (from dh_tensor_wrap) at other memory with
+ * another shape, without allocating: how planned arenas hand out space. */
+dh_status dh_tensor_rebind(dh_tensor *t, void *data, int ndim,
+			   const int64_t *shape, dh_err *e);
 /* A view sharing t's buffer: `ndim/shape` starting `offset` elements past
  * t->data; fails if it would reach outside the buffer. */
 dh_tensor *dh_tensor_view(const dh_tensor *t, int ndim, const int64_t *shape,

@@ -401,10 +401,15 @@ static void build_unet(zoo *z, const dh_zoo_opts *o)
 
 static void build_lstm(zoo *z, const dh_zoo_opts *o)
 {
-	/* input [N, T, F] (layout 1: batch first); the last hidden state feeds
-	 * a linear classifier */
+	/* input [N, T, F]; the LSTM runs sequence-first (layout 0, which
+	 * every ONNX runtime supports) between transposes, and its last
+	 * hidden state feeds a linear classifier */
 	int64_t hidden = o->width ? o->width : 128, f = o->input[1];
 	double bound = 1.0 / sqrt((double)hidden);
+	static const int64_t perm[] = {1, 0, 2};
+	const char *xin[] = {z->cur};
+	Onnx__NodeProto *t = node(z, "Transpose", "to_seq_first", 1, xin);
+	dh_ob_attr_ints(&z->b, t, "perm", 3, perm);
 	int64_t ws[] = {1, 4 * hidden, f}, rs[] = {1, 4 * hidden, hidden}, bs[] = {1, 8 * hidden};
 	param(z, "lstm", "W", 3, ws, DH_INIT_UNIFORM, -bound, bound, 0, 0);
 	param(z, "lstm", "R", 3, rs, DH_INIT_UNIFORM, -bound, bound, 0, 0);
@@ -413,9 +418,12 @@ static void build_lstm(zoo *z, const dh_zoo_opts *o)
 	const char *out[] = {"", "lstm.Y_h"};
 	Onnx__NodeProto *n = dh_ob_node(&z->b, "LSTM", "lstm", 4, in, 2, out);
 	dh_ob_attr_int(&z->b, n, "hidden_size", hidden);
-	dh_ob_attr_int(&z->b, n, "layout", 1);
 	set_cur(z, "lstm.Y_h");
-	z->c = hidden; /* Y_h: [N, 1, hidden] */
+	/* Y_h [1, N, hidden] -> [N, 1, hidden] -> [N, hidden] */
+	const char *hin[] = {z->cur};
+	t = node(z, "Transpose", "to_batch_first", 1, hin);
+	dh_ob_attr_ints(&z->b, t, "perm", 3, perm);
+	z->c = hidden;
 	z->h = z->w = 1;
 	const char *fin[] = {z->cur};
 	Onnx__NodeProto *fl = node(z, "Flatten", "flatten", 1, fin);
