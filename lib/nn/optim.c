@@ -211,6 +211,19 @@ int64_t dh_optim_steps(const dh_optim *o)
 	return o->steps;
 }
 
+float *dh_optim_state(dh_optim *o, int i, int slot)
+{
+	if (i < 0 || i >= o->n || slot < 0 || slot > 1)
+		return NULL;
+	float **s = slot ? o->v : o->m;
+	return s ? s[i] : NULL;
+}
+
+void dh_optim_set_steps(dh_optim *o, int64_t steps)
+{
+	o->steps = steps < 0 ? 0 : steps;
+}
+
 static void sgd_update(const dh_optim_opts *c, int first, float *p,
 		       const float *g, float *buf, int64_t k)
 {
