@@ -867,14 +867,16 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 				  "supported");
 	if (x->ndim != 3)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
-				  "X %s must be [seq_length, batch, input]",
+				  "X %s must be [seq_length, batch, input] "
+				  "(or [batch, seq_length, input], layout 1)",
 				  fmt_shape(s0, sizeof s0, x));
+	int lay = a->rnn_layout != 0;
 	if (w->ndim != 3 || w->d[0] != d || w->d[1] % g || w->d[2] != x->d[2])
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "W %s must be [%lld, %lld * hidden, %lld]",
 				  fmt_shape(s0, sizeof s0, w), (long long)d,
 				  (long long)g, (long long)x->d[2]);
-	int64_t h = w->d[1] / g, s = x->d[0], b = x->d[1];
+	int64_t h = w->d[1] / g, s = x->d[lay], b = x->d[1 - lay];
 	if (a->hidden_size && a->hidden_size != h)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "hidden_size %lld, but W %s gives %lld",
@@ -887,8 +889,8 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 		{3, {d, g * h, h}},
 		{2, {d, 2 * g * h}},
 		{1, {b}},
-		{3, {d, b, h}},
-		{3, {d, b, h}},
+		{3, {lay ? b : d, lay ? d : b, h}},
+		{3, {lay ? b : d, lay ? d : b, h}},
 		{2, {d, 3 * h}},
 	};
 	static const char *const names[8] = {"X", "W", "R", "B",
@@ -906,9 +908,9 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 					  fmt_shape(s1, sizeof s1, &want[i]));
 		}
 	}
-	out[0] = (dh_shape){4, {s, d, b, h}};
+	out[0] = lay ? (dh_shape){4, {b, s, d, h}} : (dh_shape){4, {s, d, b, h}};
 	for (int k = 1; k < nout; k++)
-		out[k] = (dh_shape){3, {d, b, h}};
+		out[k] = lay ? (dh_shape){3, {b, d, h}} : (dh_shape){3, {d, b, h}};
 	return DH_OK;
 }
 

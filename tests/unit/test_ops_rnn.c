@@ -11,6 +11,7 @@ typedef struct rnn_case {
 	dh_op_type op;
 	dh_rnn_direction dir;
 	int lbr;
+	int layout;
 	dh_tensor *in[8];
 	int nin;
 	const float *y, *yh, *yc;
@@ -25,6 +26,7 @@ static void run_case(rnn_case *c)
 	dh_op_attrs_init(&a, c->op);
 	a.direction = c->dir;
 	a.linear_before_reset = c->lbr;
+	a.rnn_layout = c->layout;
 	int nout = c->op == DH_OP_LSTM ? 3 : 2;
 	dh_tensor *out[3];
 	if (run_forward(&t.ctx, c->op, &a, c->nin, c->in, nout, out)) {
@@ -51,7 +53,8 @@ static void run_case(rnn_case *c)
 	      .wrt = wrt, .outs = 2);
 	/* without the optional inputs */
 	dh_tensor *bare[3] = {c->in[0], c->in[1], c->in[2]};
-	GC_OP(c->name, &t.ctx, c->op, &a, 3, bare, 1, .eps = 5e-3);
+	GC_OP(c->name, &t.ctx, c->op, &a, 3, bare, nout, .eps = 5e-3,
+	      .outs = (1u << nout) - 1);
 	for (int i = 0; i < c->nin; i++)
 		dh_tensor_free(c->in[i]);
 	env_release(&t);
@@ -62,7 +65,7 @@ static void run_case(rnn_case *c)
 
 TEST(rnn_bidirectional)
 {
-	rnn_case c = {"RNN bidirectional", DH_OP_RNN, DH_RNN_BIDIRECTIONAL, 0,
+	rnn_case c = {"RNN bidirectional", DH_OP_RNN, DH_RNN_BIDIRECTIONAL, 0, 0,
 		      {T(rnn_bid0_x), T(rnn_bid0_w), T(rnn_bid0_r),
 		       T(rnn_bid0_b), LENS(rnn_bid0), T(rnn_bid0_h0)},
 		      6, rnn_bid0_y, rnn_bid0_yh, NULL, NUMEL(rnn_bid0_y),
@@ -106,14 +109,14 @@ TEST(rnn_relu_reverse)
 
 TEST(gru_forward_and_reverse)
 {
-	rnn_case c = {"GRU forward", DH_OP_GRU, DH_RNN_FORWARD, 0,
+	rnn_case c = {"GRU forward", DH_OP_GRU, DH_RNN_FORWARD, 0, 0,
 		      {T(gru_for0_x), T(gru_for0_w), T(gru_for0_r),
 		       T(gru_for0_b), LENS(gru_for0), T(gru_for0_h0)},
 		      6, gru_for0_y, gru_for0_yh, NULL, NUMEL(gru_for0_y),
 		      NUMEL(gru_for0_yh)};
 	run_case(&c);
 	rnn_case r = {"GRU reverse, linear_before_reset", DH_OP_GRU,
-		      DH_RNN_REVERSE, 1,
+		      DH_RNN_REVERSE, 1, 0,
 		      {T(gru_rev1_x), T(gru_rev1_w), T(gru_rev1_r),
 		       T(gru_rev1_b), LENS(gru_rev1), T(gru_rev1_h0)},
 		      6, gru_rev1_y, gru_rev1_yh, NULL, NUMEL(gru_rev1_y),
@@ -124,12 +127,22 @@ TEST(gru_forward_and_reverse)
 TEST(lstm_bidirectional_with_peepholes)
 {
 	rnn_case c = {"LSTM bidirectional", DH_OP_LSTM, DH_RNN_BIDIRECTIONAL,
-		      0,
+		      0, 0,
 		      {T(lstm_bid0_x), T(lstm_bid0_w), T(lstm_bid0_r),
 		       T(lstm_bid0_b), LENS(lstm_bid0), T(lstm_bid0_h0),
 		       T(lstm_bid0_c0), T(lstm_bid0_p)},
 		      8, lstm_bid0_y, lstm_bid0_yh, lstm_bid0_yc,
 		      NUMEL(lstm_bid0_y), NUMEL(lstm_bid0_yh)};
+	run_case(&c);
+}
+
+TEST(lstm_batch_first_layout)
+{
+	rnn_case c = {"LSTM layout 1", DH_OP_LSTM, DH_RNN_BIDIRECTIONAL, 0, 1,
+		      {T(lstml1_x), T(lstml1_w), T(lstml1_r), T(lstml1_b),
+		       LENS(lstml1), T(lstml1_h0), T(lstml1_c0), T(lstml1_p)},
+		      8, lstml1_y, lstml1_yh, lstml1_yc, NUMEL(lstml1_y),
+		      NUMEL(lstml1_yh)};
 	run_case(&c);
 }
 
@@ -184,4 +197,5 @@ TEST(recurrent_shape_errors)
 TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
 	 TAP_CASE(gru_forward_and_reverse),
 	 TAP_CASE(lstm_bidirectional_with_peepholes),
+	 TAP_CASE(lstm_batch_first_layout),
 	 TAP_CASE(recurrent_shape_errors))

@@ -26,6 +26,7 @@ typedef struct rnn_dims {
 	int64_t S, B, I, H, G, D, GH;
 	int lbr; /* GRU linear_before_reset */
 	dh_rnn_activation act; /* RNN */
+	int layout;            /* 1: batch first (X [B, S, I]) */
 } rnn_dims;
 
 /* Per-direction scratch, carved from the workspace. */
@@ -39,6 +40,10 @@ typedef struct rnn_ws {
 	float *dgx; /* [S B, G H] gradients of the input projections */
 	float *dgr; /* [B, G H] gradients of this step's recurrent terms */
 	float *dh, *dc, *t1, *t2; /* [B, H] */
+	/* layout 1: sequence-first copies of the batch-first X, Y (or dY),
+	 * initial_h, initial_c, Y_h, Y_c (or their gradients), and of the
+	 * gradients of X, initial_h and initial_c */
+	float *lx, *ly, *lh, *lc, *lyh, *lyc, *ldx, *ldh, *ldc;
 } rnn_ws;
 
 static float sigm(float x)
@@ -55,7 +60,10 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 			   dh_err *e)
 {
 	d->op = op;
-	d->S = in[0]->shape[0], d->B = in[0]->shape[1], d->I = in[0]->shape[2];
+	d->layout = a->rnn_layout;
+	d->S = in[0]->shape[d->layout ? 1 : 0];
+	d->B = in[0]->shape[d->layout ? 0 : 1];
+	d->I = in[0]->shape[2];
 	d->G = dh_rnn_gates(op);
 	d->H = in[1]->shape[1] / d->G;
 	d->GH = d->G * d->H;
@@ -63,11 +71,17 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	d->lbr = op == DH_OP_GRU && a->linear_before_reset;
 	d->act = a->rnn_activation;
 	size_t sb = (size_t)(d->S * d->B), gh = (size_t)d->GH;
-	size_t h = (size_t)d->H, nb = (size_t)d->B;
+	size_t h = (size_t)d->H, nb = (size_t)d->B, nd = (size_t)d->D;
+	size_t lay = d->layout ? 1 : 0;
 	/* the sequence lengths (int64) take two floats' room each */
 	size_t parts[] = {sb * gh, sb * gh, (sb + nb) * h, (sb + nb) * h,
 			  sb * h,  nb * gh, sb * gh,       nb * gh,
-			  nb * h,  nb * h,  nb * h,        nb * h, 2 * nb};
+			  nb * h,  nb * h,  nb * h,        nb * h,
+			  lay * sb * (size_t)d->I, lay * sb * nd * h,
+			  lay * nd * nb * h, lay * nd * nb * h,
+			  lay * nd * nb * h, lay * nd * nb * h,
+			  lay * sb * (size_t)d->I, lay * nd * nb * h,
+			  lay * nd * nb * h, 2 * nb};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		if (dh_size_add(total, parts[i], &total))
@@ -85,7 +99,9 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	int64_t *lens = (int64_t *)(void *)p;
 	p += 2 * nb;
 	float **slots[] = {&w->xw, &w->act, &w->hs, &w->cs, &w->hrh, &w->hr,
-			   &w->dgx, &w->dgr, &w->dh, &w->dc, &w->t1, &w->t2};
+			   &w->dgx, &w->dgr, &w->dh, &w->dc, &w->t1, &w->t2,
+			   &w->lx, &w->ly, &w->lh, &w->lc, &w->lyh, &w->lyc,
+			   &w->ldx, &w->ldh, &w->ldc};
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
 		*slots[i] = p;
 		p += parts[i];
@@ -274,6 +290,53 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 		       (size_t)(B * H) * sizeof(float));
 }
 
+/* dst[j, i, :] = src[i, j, :] for src [a, b, c]: batch-first tensors to
+ * the sequence-first order the kernels use, and back. */
+static void swap01(const float *src, int64_t a, int64_t b, int64_t c,
+		   float *dst)
+{
+	for (int64_t i = 0; i < a; i++)
+		for (int64_t j = 0; j < b; j++)
+			memcpy(dst + (j * a + i) * c, src + (i * b + j) * c,
+			       (size_t)c * sizeof(float));
+}
+
+/* A tensor struct over scratch memory, on the caller's stack (no
+ * allocation): enough for the kernels, which read shape and data. */
+static void view(dh_tensor *t, float *data, int ndim, int64_t d0, int64_t d1,
+		 int64_t d2, int64_t d3)
+{
+	memset(t, 0, sizeof *t);
+	t->dtype = DH_F32;
+	t->ndim = ndim;
+	int64_t s[4] = {d0, d1, d2, d3};
+	for (int i = 0; i < ndim; i++)
+		t->shape[i] = s[i];
+	t->data = data;
+}
+
+/* Layout 1: point in2[] at sequence-first copies of X, initial_h and
+ * initial_c (the others are the same in both layouts). */
+static void layout_inputs(const rnn_dims *d, rnn_ws *w, int nin,
+			  const dh_tensor *const *in, const dh_tensor **in2,
+			  dh_tensor *tmp)
+{
+	for (int i = 0; i < nin; i++)
+		in2[i] = in[i];
+	swap01(dh_tensor_f32(in[0]), d->B, d->S, d->I, w->lx);
+	view(&tmp[0], w->lx, 3, d->S, d->B, d->I, 0);
+	in2[0] = &tmp[0];
+	float *bufs[2] = {w->lh, w->lc};
+	for (int k = 0; k < 2; k++) {
+		int i = 5 + k;
+		if (nin <= i || !in[i])
+			continue;
+		swap01(dh_tensor_f32(in[i]), d->B, d->D, d->H, bufs[k]);
+		view(&tmp[1 + k], bufs[k], 3, d->D, d->B, d->H, 0);
+		in2[i] = &tmp[1 + k];
+	}
+}
+
 static dh_status rnn_forward(dh_op_type op, const dh_op_ctx *ctx,
 			     const dh_op_attrs *a, int nin,
 			     const dh_tensor *const *in, int nout,
@@ -285,10 +348,28 @@ static dh_status rnn_forward(dh_op_type op, const dh_op_ctx *ctx,
 	dh_status st = rnn_setup(ctx, op, a, in, nin, &d, &w, &lens, e);
 	if (st)
 		return st;
+	const dh_tensor *in2[8];
+	dh_tensor tmp[3];
+	float *y = dh_tensor_f32(out[0]);
+	float *yh = nout > 1 ? dh_tensor_f32(out[1]) : NULL;
+	float *yc = nout > 2 ? dh_tensor_f32(out[2]) : NULL;
+	if (d.layout) {
+		layout_inputs(&d, &w, nin, in, in2, tmp);
+		in = in2;
+		y = w.ly;
+		yh = yh ? w.lyh : NULL;
+		yc = yc ? w.lyc : NULL;
+	}
 	for (int64_t dir = 0; dir < d.D; dir++)
-		rnn_run(&d, a, dir, in, nin, lens, &w, dh_tensor_f32(out[0]),
-			nout > 1 ? dh_tensor_f32(out[1]) : NULL,
-			nout > 2 ? dh_tensor_f32(out[2]) : NULL);
+		rnn_run(&d, a, dir, in, nin, lens, &w, y, yh, yc);
+	if (d.layout) {
+		/* [S, D, B, H] -> [B, S, D, H]; [D, B, H] -> [B, D, H] */
+		swap01(w.ly, d.S * d.D, d.B, d.H, dh_tensor_f32(out[0]));
+		if (yh)
+			swap01(w.lyh, d.D, d.B, d.H, dh_tensor_f32(out[1]));
+		if (yc)
+			swap01(w.lyc, d.D, d.B, d.H, dh_tensor_f32(out[2]));
+	}
 	return DH_OK;
 }
 
@@ -389,18 +470,16 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 	}
 }
 
-static dh_status rnn_backward(dh_op_type op, const dh_op_ctx *ctx,
-			      const dh_op_attrs *a, int nin,
+/* Backward through time on sequence-first tensors (layout 0). */
+static void rnn_backward_core(dh_op_type op, const dh_op_attrs *a,
+			      const rnn_dims *dims, rnn_ws *ws,
+			      const int64_t *lens, int nin,
 			      const dh_tensor *const *in, int nout,
 			      const dh_tensor *const *dout,
-			      dh_tensor *const *din, dh_err *e)
+			      dh_tensor *const *din)
 {
-	rnn_dims d;
-	rnn_ws w;
-	int64_t *lens;
-	dh_status st = rnn_setup(ctx, op, a, in, nin, &d, &w, &lens, e);
-	if (st)
-		return st;
+	rnn_dims d = *dims;
+	rnn_ws w = *ws;
 	int64_t S = d.S, B = d.B, H = d.H, GH = d.GH, I = d.I;
 	const float *x = dh_tensor_f32(in[0]);
 	const float *dy = dout[0] ? dh_tensor_f32(dout[0]) : NULL;
@@ -496,6 +575,61 @@ static dh_status rnn_backward(dh_op_type op, const dh_op_ctx *ctx,
 	}
 	if (dx && S * B == 0)
 		memset(dx, 0, dh_tensor_nbytes(din[0]));
+}
+
+static dh_status rnn_backward(dh_op_type op, const dh_op_ctx *ctx,
+			      const dh_op_attrs *a, int nin,
+			      const dh_tensor *const *in, int nout,
+			      const dh_tensor *const *dout,
+			      dh_tensor *const *din, dh_err *e)
+{
+	rnn_dims d;
+	rnn_ws w;
+	int64_t *lens;
+	dh_status st = rnn_setup(ctx, op, a, in, nin, &d, &w, &lens, e);
+	if (st)
+		return st;
+	if (!d.layout) {
+		rnn_backward_core(op, a, &d, &w, lens, nin, in, nout, dout,
+				  din);
+		return DH_OK;
+	}
+	/* layout 1: sequence-first copies in, gradients out */
+	const dh_tensor *in2[8], *dout2[3] = {NULL, NULL, NULL};
+	dh_tensor tmp[3], dtmp[3], gtmp[3];
+	dh_tensor *din2[8];
+	layout_inputs(&d, &w, nin, in, in2, tmp);
+	if (dout[0]) {
+		swap01(dh_tensor_f32(dout[0]), d.B, d.S * d.D, d.H, w.ly);
+		view(&dtmp[0], w.ly, 4, d.S, d.D, d.B, d.H);
+		dout2[0] = &dtmp[0];
+	}
+	float *db[2] = {w.lyh, w.lyc};
+	for (int k = 1; k < nout && k < 3; k++) {
+		if (!dout[k])
+			continue;
+		swap01(dh_tensor_f32(dout[k]), d.B, d.D, d.H, db[k - 1]);
+		view(&dtmp[k], db[k - 1], 3, d.D, d.B, d.H, 0);
+		dout2[k] = &dtmp[k];
+	}
+	for (int i = 0; i < nin; i++)
+		din2[i] = din[i];
+	if (din[0]) {
+		view(&gtmp[0], w.ldx, 3, d.S, d.B, d.I, 0);
+		din2[0] = &gtmp[0];
+	}
+	float *gb[2] = {w.ldh, w.ldc};
+	for (int k = 0; k < 2; k++)
+		if (nin > 5 + k && din[5 + k]) {
+			view(&gtmp[1 + k], gb[k], 3, d.D, d.B, d.H, 0);
+			din2[5 + k] = &gtmp[1 + k];
+		}
+	rnn_backward_core(op, a, &d, &w, lens, nin, in2, nout, dout2, din2);
+	if (din[0])
+		swap01(w.ldx, d.S, d.B, d.I, dh_tensor_f32(din[0]));
+	for (int k = 0; k < 2; k++)
+		if (nin > 5 + k && din[5 + k])
+			swap01(gb[k], d.D, d.B, d.H, dh_tensor_f32(din[5 + k]));
 	return DH_OK;
 }
 
