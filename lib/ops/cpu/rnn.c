@@ -1,6 +1,7 @@
-/* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0;
- * RNN with Tanh, Relu or Sigmoid, GRU and LSTM with their default
- * activations Sigmoid/Tanh and Sigmoid/Tanh/Tanh), forward,
+/* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0 or
+ * 1 (batch first, through sequence-first copies); RNN with Tanh, Relu or
+ * Sigmoid, GRU and LSTM with their default activations Sigmoid/Tanh and
+ * Sigmoid/Tanh/Tanh; no clip, no input_forget), forward,
  * reverse and bidirectional, with sequence lengths, initial states, biases
  * and LSTM peepholes; forward and backward (through time).
  *
@@ -472,7 +473,7 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 
 /* Backward through time on sequence-first tensors (layout 0). */
 static void rnn_backward_core(dh_op_type op, const dh_op_attrs *a,
-			      const rnn_dims *dims, rnn_ws *ws,
+			      const rnn_dims *dims, const rnn_ws *ws,
 			      const int64_t *lens, int nin,
 			      const dh_tensor *const *in, int nout,
 			      const dh_tensor *const *dout,
