@@ -861,6 +861,10 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 	int64_t d = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
 	if ((unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
 		return dh_op_fail(e, DH_EINVAL, op, node, "unknown direction");
+	if (!(a->rnn_clip >= 0.0f))
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "clip %g must be positive (0: none)",
+				  (double)a->rnn_clip);
 	if (op != DH_OP_RNN && a->rnn_activation != DH_RNN_TANH)
 		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
 				  "only the default activations are "

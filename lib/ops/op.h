@@ -227,7 +227,7 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
-	/* RNN, GRU, LSTM (no clip; LSTM without input_forget;
+	/* RNN, GRU, LSTM (LSTM without input_forget;
 	 * GRU and LSTM with their default activations).  hidden_size 0:
 	 * from W. */
 	int64_t hidden_size;
@@ -236,6 +236,7 @@ typedef struct dh_op_attrs {
 	dh_rnn_activation rnn_activation;  /* RNN, both directions */
 	int rnn_layout; /* 1: batch first: X [B, S, I], Y [B, S, D, H],
 			 * states [B, D, H] */
+	float rnn_clip; /* > 0: every gate's input clipped to [-clip, clip] */
 } dh_op_attrs;
 
 /* ndim -1 marks an optional input that is absent (dh_op_infer). */

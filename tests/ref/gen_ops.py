@@ -386,7 +386,9 @@ def sg(v):
     return 1 / (1 + np.exp(-v))
 
 
-def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh):
+def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0):
+    def cl(v):
+        return np.clip(v, -clip, clip) if clip else v
     S, Bn, _ = X.shape
     D = 2 if direction == "bidirectional" else 1
     G = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
@@ -404,23 +406,23 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
             for t in steps:
                 x = X[t, b]
                 if kind == "rnn":
-                    h = act(Wd @ x + Rd @ h + Wb + Rb)
+                    h = act(cl(Wd @ x + Rd @ h + Wb + Rb))
                 elif kind == "gru":
-                    z = sg(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H])
-                    r = sg(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H])
+                    z = sg(cl(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H]))
+                    r = sg(cl(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H]))
                     if lbr:
-                        hh = np.tanh(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:])
+                        hh = np.tanh(cl(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:]))
                     else:
-                        hh = np.tanh(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:])
+                        hh = np.tanh(cl(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:]))
                     h = (1 - z) * hh + z * h
                 else:
                     Pd = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                     pre = Wd @ x + Rd @ h + Wb + Rb
-                    i = sg(pre[:H] + Pd[:H] * c)
-                    f = sg(pre[2*H:3*H] + Pd[2*H:] * c)
-                    cc = np.tanh(pre[3*H:])
+                    i = sg(cl(pre[:H] + Pd[:H] * c))
+                    f = sg(cl(pre[2*H:3*H] + Pd[2*H:] * c))
+                    cc = np.tanh(cl(pre[3*H:]))
                     c = f * c + i * cc
-                    o = sg(pre[H:2*H] + Pd[H:2*H] * c)
+                    o = sg(cl(pre[H:2*H] + Pd[H:2*H] * c))
                     h = o * np.tanh(c)
                 Y[t, d, b] = h
             Yh[d, b] = h; Yc[d, b] = c
@@ -472,6 +474,23 @@ Y, Yh, Yc = recurrent_ref("lstm", X.transpose(1, 0, 2), W, R, B, [4, 2, 3],
                           h0.transpose(1, 0, 2), c0.transpose(1, 0, 2), P, "bidirectional")
 emit("lstml1_y", Y.transpose(2, 0, 1, 3)); emit("lstml1_yh", Yh.transpose(1, 0, 2))
 emit("lstml1_yc", Yc.transpose(1, 0, 2))
+
+# clip 0.5 on every gate's input: GRU (linear_before_reset) and LSTM
+for kind, G in (("gru", 3), ("lstm", 4)):
+    S, Bn, I, H = 4, 3, 3, 2
+    X = rand(S, Bn, I) * 2; W = rand(1, G * H, I); R = rand(1, G * H, H)
+    B = rand(1, 2 * G * H); h0 = rand(1, Bn, H)
+    c0 = rand(1, Bn, H) if kind == "lstm" else None
+    P = rand(1, 3 * H) if kind == "lstm" else None
+    name = kind + "clip"
+    for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
+        emit(name + "_" + n_, v_)
+    if kind == "lstm":
+        emit(name + "_c0", c0); emit(name + "_p", P)
+    Y, Yh, Yc = recurrent_ref(kind, X, W, R, B, [4, 4, 4], h0, c0, P, "forward", lbr=1, clip=0.5)
+    emit(name + "_y", Y); emit(name + "_yh", Yh)
+    if kind == "lstm":
+        emit(name + "_yc", Yc)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
 with open(path, "w") as f:

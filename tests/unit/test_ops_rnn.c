@@ -146,6 +146,50 @@ TEST(lstm_batch_first_layout)
 	run_case(&c);
 }
 
+/* Gate inputs clipped to [-0.5, 0.5]: forward against NumPy; gradients
+ * (zero through clipped gates) by finite differences with a small step, so
+ * that no input crosses the clip during the check. */
+static void check_clip(dh_op_type op, dh_tensor **in, int nin,
+		       const float *y, int64_t ny)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, op);
+	a.rnn_clip = 0.5f;
+	a.linear_before_reset = 1;
+	int nout = op == DH_OP_LSTM ? 3 : 2;
+	dh_tensor *out[3];
+	if (run_forward(&t.ctx, op, &a, nin, in, nout, out)) {
+		CHECK_CLOSE(dh_op_name(op), dh_tensor_f32(out[0]), y, ny, 1e-6,
+			    1e-5);
+		for (int k = 0; k < nout; k++)
+			dh_tensor_free(out[k]);
+	}
+	GC_OP("clip", &t.ctx, op, &a, nin, in, nout, .eps = 1e-3,
+	      .wrt = op == DH_OP_LSTM ? 0xef : 0x2f, .outs = 1);
+	a.rnn_clip = -1.0f;
+	dh_shape s[3];
+	for (int i = 0; i < 3; i++)
+		dh_shape_of(&s[i], in[i]);
+	dh_shape o[3];
+	CHECK_INT(dh_op_infer(op, &a, "r", 3, s, 1, o, NULL), DH_EINVAL);
+	for (int i = 0; i < nin; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
+TEST(recurrent_clip)
+{
+	dh_tensor *g[6] = {T(gruclip_x), T(gruclip_w), T(gruclip_r),
+			   T(gruclip_b), NULL, T(gruclip_h0)};
+	check_clip(DH_OP_GRU, g, 6, gruclip_y, NUMEL(gruclip_y));
+	dh_tensor *l[8] = {T(lstmclip_x), T(lstmclip_w), T(lstmclip_r),
+			   T(lstmclip_b), NULL, T(lstmclip_h0),
+			   T(lstmclip_c0), T(lstmclip_p)};
+	check_clip(DH_OP_LSTM, l, 8, lstmclip_y, NUMEL(lstmclip_y));
+}
+
 TEST(recurrent_shape_errors)
 {
 	dh_op_attrs a;
@@ -197,5 +241,5 @@ TEST(recurrent_shape_errors)
 TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
 	 TAP_CASE(gru_forward_and_reverse),
 	 TAP_CASE(lstm_bidirectional_with_peepholes),
-	 TAP_CASE(lstm_batch_first_layout),
+	 TAP_CASE(lstm_batch_first_layout), TAP_CASE(recurrent_clip),
 	 TAP_CASE(recurrent_shape_errors))

@@ -1,7 +1,7 @@
 /* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0 or
  * 1 (batch first, through sequence-first copies); RNN with Tanh, Relu or
  * Sigmoid, GRU and LSTM with their default activations Sigmoid/Tanh and
- * Sigmoid/Tanh/Tanh; no clip, no input_forget), forward,
+ * Sigmoid/Tanh/Tanh; clip; no input_forget), forward,
  * reverse and bidirectional, with sequence lengths, initial states, biases
  * and LSTM peepholes; forward and backward (through time).
  *
@@ -28,6 +28,7 @@ typedef struct rnn_dims {
 	int lbr; /* GRU linear_before_reset */
 	dh_rnn_activation act; /* RNN */
 	int layout;            /* 1: batch first (X [B, S, I]) */
+	float clip;            /* > 0: gate inputs clipped to [-clip, clip] */
 } rnn_dims;
 
 /* Per-direction scratch, carved from the workspace. */
@@ -45,6 +46,9 @@ typedef struct rnn_ws {
 	 * initial_h, initial_c, Y_h, Y_c (or their gradients), and of the
 	 * gradients of X, initial_h and initial_c */
 	float *lx, *ly, *lh, *lc, *lyh, *lyc, *ldx, *ldh, *ldc;
+	/* clip: 1 where a gate's input was inside [-clip, clip], else 0
+	 * ([S B, G H] by time; NULL without clip) */
+	float *clipm;
 } rnn_ws;
 
 static float sigm(float x)
@@ -55,6 +59,24 @@ static float sigm(float x)
 	return z / (1.0f + z);
 }
 
+/* A gate's input, clipped when clip > 0; *m (when m) records whether it
+ * passed unclipped, for the backward pass. */
+static inline float gate_in(float v, float clip, float *m)
+{
+	if (!m)
+		return v;
+	if (v > clip) {
+		*m = 0.0f;
+		return clip;
+	}
+	if (v < -clip) {
+		*m = 0.0f;
+		return -clip;
+	}
+	*m = 1.0f;
+	return v;
+}
+
 static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 			   const dh_op_attrs *a, const dh_tensor *const *in,
 			   int nin, rnn_dims *d, rnn_ws *w, int64_t **lens_out,
@@ -62,6 +84,7 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 {
 	d->op = op;
 	d->layout = a->rnn_layout;
+	d->clip = a->rnn_clip;
 	d->S = in[0]->shape[d->layout ? 1 : 0];
 	d->B = in[0]->shape[d->layout ? 0 : 1];
 	d->I = in[0]->shape[2];
@@ -82,7 +105,7 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 			  lay * nd * nb * h, lay * nd * nb * h,
 			  lay * nd * nb * h, lay * nd * nb * h,
 			  lay * sb * (size_t)d->I, lay * nd * nb * h,
-			  lay * nd * nb * h, 2 * nb};
+			  lay * nd * nb * h, (d->clip > 0.0f) * sb * gh, 2 * nb};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		if (dh_size_add(total, parts[i], &total))
@@ -102,12 +125,14 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	float **slots[] = {&w->xw, &w->act, &w->hs, &w->cs, &w->hrh, &w->hr,
 			   &w->dgx, &w->dgr, &w->dh, &w->dc, &w->t1, &w->t2,
 			   &w->lx, &w->ly, &w->lh, &w->lc, &w->lyh, &w->lyc,
-			   &w->ldx, &w->ldh, &w->ldc};
+			   &w->ldx, &w->ldh, &w->ldc, &w->clipm};
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
 		*slots[i] = p;
 		p += parts[i];
 	}
 	*lens_out = lens;
+	if (!(d->clip > 0.0f))
+		w->clipm = NULL;
 	const dh_tensor *sl = nin > 4 ? in[4] : NULL;
 	for (int64_t b = 0; b < d->B; b++) {
 		int64_t v = d->S;
@@ -197,9 +222,14 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 				memset(ab, 0, (size_t)GH * sizeof(float));
 				continue;
 			}
+			float *mb = w->clipm ? w->clipm + (t * B + b) * GH
+					     : NULL;
+			float cl = d->clip;
+#define M(j) (mb ? mb + (j) : NULL)
 			for (int64_t u = 0; u < H; u++) {
 				if (d->op == DH_OP_RNN) {
-					float v = xr[u] + hr[u];
+					float v = gate_in(xr[u] + hr[u], cl,
+							  M(u));
 					ab[u] = d->act == DH_RNN_RELU
 							? (v > 0.0f ? v : 0.0f)
 						: d->act == DH_RNN_SIGMOID
@@ -210,25 +240,33 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 					float pi = P ? P[u] : 0.0f;
 					float po = P ? P[H + u] : 0.0f;
 					float pf = P ? P[2 * H + u] : 0.0f;
-					float ig = sigm(xr[u] + hr[u] +
-							pi * cpb[u]);
-					float fg = sigm(xr[2 * H + u] +
-							hr[2 * H + u] +
-							pf * cpb[u]);
-					float cg = tanhf(xr[3 * H + u] +
-							 hr[3 * H + u]);
+					float ig = sigm(gate_in(
+						xr[u] + hr[u] + pi * cpb[u], cl,
+						M(u)));
+					float fg = sigm(gate_in(
+						xr[2 * H + u] + hr[2 * H + u] +
+							pf * cpb[u],
+						cl, M(2 * H + u)));
+					float cg = tanhf(gate_in(
+						xr[3 * H + u] + hr[3 * H + u],
+						cl, M(3 * H + u)));
 					float c = fg * cpb[u] + ig * cg;
-					float og = sigm(xr[H + u] + hr[H + u] +
-							po * c);
+					float og = sigm(gate_in(
+						xr[H + u] + hr[H + u] + po * c,
+						cl, M(H + u)));
 					ab[u] = ig, ab[H + u] = og;
 					ab[2 * H + u] = fg, ab[3 * H + u] = cg;
 					cb[u] = c;
 					hb[u] = og * tanhf(c);
 				} else {
-					ab[u] = sigm(xr[u] + hr[u]);
-					ab[H + u] = sigm(xr[H + u] + hr[H + u]);
+					ab[u] = sigm(gate_in(xr[u] + hr[u], cl,
+							     M(u)));
+					ab[H + u] = sigm(gate_in(
+						xr[H + u] + hr[H + u], cl,
+						M(H + u)));
 				}
 			}
+#undef M
 			if (d->op != DH_OP_LSTM)
 				memcpy(cb, cpb, (size_t)H * sizeof(float));
 		}
@@ -266,7 +304,14 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 								 w->hrh[(t * B + b) *
 									H + u]
 						       : w->hr[b * GH + 2 * H + u];
-					float hh = tanhf(xr[2 * H + u] + rec);
+					float *m = w->clipm
+							   ? w->clipm +
+								     (t * B + b) *
+									     GH +
+								     2 * H + u
+							   : NULL;
+					float hh = tanhf(gate_in(
+						xr[2 * H + u] + rec, d->clip, m));
 					ab[2 * H + u] = hh;
 					hb[u] = (1.0f - ab[u]) * hh +
 						ab[u] * hpb[u];
@@ -394,6 +439,9 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 			continue;
 		const float *ab = act + b * GH;
 		float *gx = dgx + b * GH, *gr = w->dgr + b * GH;
+		/* a clipped gate input passes no gradient */
+		const float *mb = w->clipm ? w->clipm + (t * B + b) * GH : NULL;
+#define MK(j) (mb ? mb[j] : 1.0f)
 		for (int64_t u = 0; u < H; u++) {
 			float dH = w->dh[b * H + u] +
 				   (dy ? dy[((t * d->D + dir) * B + b) * H + u]
@@ -405,7 +453,7 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 					   : d->act == DH_RNN_SIGMOID
 						   ? y * (1.0f - y)
 						   : 1.0f - y * y;
-				gx[u] = gr[u] = dH * df;
+				gx[u] = gr[u] = dH * df * MK(u);
 				w->t1[b * H + u] = 0.0f;
 			} else if (d->op == DH_OP_LSTM) {
 				float ig = ab[u], og = ab[H + u];
@@ -415,12 +463,15 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				float pi = P ? P[u] : 0.0f;
 				float po = P ? P[H + u] : 0.0f;
 				float pf = P ? P[2 * H + u] : 0.0f;
-				float dgo = dH * tc * og * (1.0f - og);
+				float dgo = dH * tc * og * (1.0f - og) *
+					    MK(H + u);
 				float dC = w->dc[b * H + u] +
 					   dH * og * (1.0f - tc * tc) + dgo * po;
-				float dgi = dC * cg * ig * (1.0f - ig);
-				float dgf = dC * cprev * fg * (1.0f - fg);
-				float dgc = dC * ig * (1.0f - cg * cg);
+				float dgi = dC * cg * ig * (1.0f - ig) * MK(u);
+				float dgf = dC * cprev * fg * (1.0f - fg) *
+					    MK(2 * H + u);
+				float dgc = dC * ig * (1.0f - cg * cg) *
+					    MK(3 * H + u);
 				gx[u] = gr[u] = dgi;
 				gx[H + u] = gr[H + u] = dgo;
 				gx[2 * H + u] = gr[2 * H + u] = dgf;
@@ -436,12 +487,14 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				float z = ab[u], r = ab[H + u], hh = ab[2 * H + u];
 				float hprev = hp[b * H + u];
 				float dz = dH * (hprev - hh);
-				float dgh = dH * (1.0f - z) * (1.0f - hh * hh);
-				gx[u] = gr[u] = dz * z * (1.0f - z);
+				float dgh = dH * (1.0f - z) * (1.0f - hh * hh) *
+					    MK(2 * H + u);
+				gx[u] = gr[u] = dz * z * (1.0f - z) * MK(u);
 				gx[2 * H + u] = dgh;
 				if (d->lbr) {
 					float hrh = w->hrh[(t * B + b) * H + u];
-					float dgr = dgh * hrh * r * (1.0f - r);
+					float dgr = dgh * hrh * r * (1.0f - r) *
+						    MK(H + u);
 					gx[H + u] = gr[H + u] = dgr;
 					gr[2 * H + u] = dgh * r;
 				} else {
@@ -452,6 +505,7 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 			}
 		}
 	}
+#undef MK
 	if (d->op == DH_OP_GRU && !d->lbr) {
 		/* d(r H_prev) = dGh Rh, then r's gate and H_prev's share */
 		dh_cpu_sgemm(0, 0, B, H, H, 1.0f, w->dgr + 2 * H, GH,
@@ -462,7 +516,11 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 			for (int64_t u = 0; u < H; u++) {
 				float r = act[b * GH + H + u];
 				float drh = w->t2[b * H + u];
-				float dgr = drh * hp[b * H + u] * r * (1.0f - r);
+				float mr = w->clipm ? w->clipm[(t * B + b) * GH +
+							       H + u]
+						    : 1.0f;
+				float dgr = drh * hp[b * H + u] * r * (1.0f - r) *
+					    mr;
 				dgx[b * GH + H + u] = w->dgr[b * GH + H + u] =
 					dgr;
 				w->t1[b * H + u] += drh * r;
