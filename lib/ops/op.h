@@ -227,9 +227,8 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
-	/* RNN, GRU, LSTM (LSTM without input_forget;
-	 * GRU and LSTM with their default activations).  hidden_size 0:
-	 * from W. */
+	/* RNN, GRU, LSTM (GRU and LSTM with their default activations).
+	 * hidden_size 0: from W. */
 	int64_t hidden_size;
 	dh_rnn_direction direction;
 	int linear_before_reset;           /* GRU */
@@ -237,6 +236,7 @@ typedef struct dh_op_attrs {
 	int rnn_layout; /* 1: batch first: X [B, S, I], Y [B, S, D, H],
 			 * states [B, D, H] */
 	float rnn_clip; /* > 0: every gate's input clipped to [-clip, clip] */
+	int input_forget; /* LSTM: forget gate = 1 - input gate */
 } dh_op_attrs;
 
 /* ndim -1 marks an optional input that is absent (dh_op_infer). */

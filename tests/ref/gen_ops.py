@@ -386,7 +386,7 @@ def sg(v):
     return 1 / (1 + np.exp(-v))
 
 
-def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0):
+def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0, couple=0):
     def cl(v):
         return np.clip(v, -clip, clip) if clip else v
     S, Bn, _ = X.shape
@@ -419,7 +419,7 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
                     Pd = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                     pre = Wd @ x + Rd @ h + Wb + Rb
                     i = sg(cl(pre[:H] + Pd[:H] * c))
-                    f = sg(cl(pre[2*H:3*H] + Pd[2*H:] * c))
+                    f = 1 - i if couple else sg(cl(pre[2*H:3*H] + Pd[2*H:] * c))
                     cc = np.tanh(cl(pre[3*H:]))
                     c = f * c + i * cc
                     o = sg(cl(pre[H:2*H] + Pd[H:2*H] * c))
@@ -491,6 +491,15 @@ for kind, G in (("gru", 3), ("lstm", 4)):
     emit(name + "_y", Y); emit(name + "_yh", Yh)
     if kind == "lstm":
         emit(name + "_yc", Yc)
+
+# LSTM with input_forget (f = 1 - i)
+S, Bn, I, H = 3, 2, 3, 2
+X = rand(S, Bn, I); W = rand(1, 8, I); R = rand(1, 8, H); B = rand(1, 16)
+h0 = rand(1, Bn, H); c0 = rand(1, Bn, H); P = rand(1, 6)
+for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0), ("c0", c0), ("p", P)):
+    emit("lstmif_" + n_, v_)
+Y, Yh, Yc = recurrent_ref("lstm", X, W, R, B, [3, 3], h0, c0, P, couple=1)
+emit("lstmif_y", Y); emit("lstmif_yh", Yh); emit("lstmif_yc", Yc)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
 with open(path, "w") as f:

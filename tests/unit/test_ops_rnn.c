@@ -190,6 +190,32 @@ TEST(recurrent_clip)
 	check_clip(DH_OP_LSTM, l, 8, lstmclip_y, NUMEL(lstmclip_y));
 }
 
+TEST(lstm_input_forget)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_LSTM);
+	a.input_forget = 1;
+	dh_tensor *in[8] = {T(lstmif_x), T(lstmif_w),  T(lstmif_r),
+			    T(lstmif_b), NULL,         T(lstmif_h0),
+			    T(lstmif_c0), T(lstmif_p)};
+	dh_tensor *out[3];
+	if (run_forward(&t.ctx, DH_OP_LSTM, &a, 8, in, 3, out)) {
+		CHECK_CLOSE("LSTM input_forget", dh_tensor_f32(out[0]),
+			    lstmif_y, NUMEL(lstmif_y), 1e-6, 1e-5);
+		CHECK_CLOSE("LSTM input_forget Y_c", dh_tensor_f32(out[2]),
+			    lstmif_yc, NUMEL(lstmif_yc), 1e-6, 1e-5);
+		for (int k = 0; k < 3; k++)
+			dh_tensor_free(out[k]);
+	}
+	GC_OP("LSTM input_forget", &t.ctx, DH_OP_LSTM, &a, 8, in, 3,
+	      .eps = 5e-3, .wrt = 0xef, .outs = 7);
+	for (int i = 0; i < 8; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
 TEST(recurrent_shape_errors)
 {
 	dh_op_attrs a;
@@ -242,4 +268,5 @@ TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
 	 TAP_CASE(gru_forward_and_reverse),
 	 TAP_CASE(lstm_bidirectional_with_peepholes),
 	 TAP_CASE(lstm_batch_first_layout), TAP_CASE(recurrent_clip),
+	 TAP_CASE(lstm_input_forget),
 	 TAP_CASE(recurrent_shape_errors))

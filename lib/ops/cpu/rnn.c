@@ -1,7 +1,7 @@
 /* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0 or
  * 1 (batch first, through sequence-first copies); RNN with Tanh, Relu or
  * Sigmoid, GRU and LSTM with their default activations Sigmoid/Tanh and
- * Sigmoid/Tanh/Tanh; clip; no input_forget), forward,
+ * Sigmoid/Tanh/Tanh; clip; LSTM's input_forget), forward,
  * reverse and bidirectional, with sequence lengths, initial states, biases
  * and LSTM peepholes; forward and backward (through time).
  *
@@ -29,6 +29,7 @@ typedef struct rnn_dims {
 	dh_rnn_activation act; /* RNN */
 	int layout;            /* 1: batch first (X [B, S, I]) */
 	float clip;            /* > 0: gate inputs clipped to [-clip, clip] */
+	int couple;            /* LSTM input_forget: f = 1 - i */
 } rnn_dims;
 
 /* Per-direction scratch, carved from the workspace. */
@@ -85,6 +86,7 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	d->op = op;
 	d->layout = a->rnn_layout;
 	d->clip = a->rnn_clip;
+	d->couple = op == DH_OP_LSTM && a->input_forget;
 	d->S = in[0]->shape[d->layout ? 1 : 0];
 	d->B = in[0]->shape[d->layout ? 0 : 1];
 	d->I = in[0]->shape[2];
@@ -243,10 +245,14 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 					float ig = sigm(gate_in(
 						xr[u] + hr[u] + pi * cpb[u], cl,
 						M(u)));
-					float fg = sigm(gate_in(
-						xr[2 * H + u] + hr[2 * H + u] +
-							pf * cpb[u],
-						cl, M(2 * H + u)));
+					float fg =
+						d->couple
+							? 1.0f - ig
+							: sigm(gate_in(
+								  xr[2 * H + u] +
+									  hr[2 * H + u] +
+									  pf * cpb[u],
+								  cl, M(2 * H + u)));
 					float cg = tanhf(gate_in(
 						xr[3 * H + u] + hr[3 * H + u],
 						cl, M(3 * H + u)));
@@ -467,9 +473,15 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 					    MK(H + u);
 				float dC = w->dc[b * H + u] +
 					   dH * og * (1.0f - tc * tc) + dgo * po;
-				float dgi = dC * cg * ig * (1.0f - ig) * MK(u);
-				float dgf = dC * cprev * fg * (1.0f - fg) *
-					    MK(2 * H + u);
+				/* input_forget: f = 1 - i, so i also gets
+				 * -dC * C_prev and f's own weights nothing */
+				float di = dC * cg -
+					   (d->couple ? dC * cprev : 0.0f);
+				float dgi = di * ig * (1.0f - ig) * MK(u);
+				float dgf = d->couple
+						    ? 0.0f
+						    : dC * cprev * fg * (1.0f - fg) *
+							      MK(2 * H + u);
 				float dgc = dC * ig * (1.0f - cg * cg) *
 					    MK(3 * H + u);
 				gx[u] = gr[u] = dgi;
