@@ -865,10 +865,7 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "clip %g must be positive (0: none)",
 				  (double)a->rnn_clip);
-	if (op != DH_OP_RNN && a->rnn_activation != DH_RNN_TANH)
-		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
-				  "only the default activations are "
-				  "supported");
+
 	if (x->ndim != 3)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "X %s must be [seq_length, batch, input] "
@@ -941,12 +938,15 @@ static dh_status infer_op(dh_op_type op, const dh_op_attrs *a,
 	    (unsigned)a->resize_mode > DH_RESIZE_LINEAR ||
 	    (unsigned)a->coord_mode > DH_COORD_ASYMMETRIC ||
 	    (unsigned)a->nearest_mode > DH_NEAREST_CEIL ||
-	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL ||
-	    (unsigned)a->rnn_activation > DH_RNN_SIGMOID)
+	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "an enumerated attribute (auto_pad, mode, "
 				  "coordinate mode, nearest mode or direction) "
 				  "is out of range");
+	for (int i = 0; i < 6; i++)
+		if ((unsigned)a->rnn_acts[i] >= DH_RACT_COUNT)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "activation %d is out of range", i);
 	int64_t ax = 0;
 	dh_status st;
 	switch (op) {

@@ -143,13 +143,26 @@ typedef enum dh_rnn_direction {
 	DH_RNN_BIDIRECTIONAL
 } dh_rnn_direction;
 
-/* The activation of the RNN op (PyTorch's nonlinearity 'tanh' or 'relu'
- * exports as Tanh or Relu). */
-typedef enum dh_rnn_activation {
-	DH_RNN_TANH = 0,
-	DH_RNN_RELU,
-	DH_RNN_SIGMOID
-} dh_rnn_activation;
+/* The activations of the recurrent ops (ONNX's `activations`), with
+ * alpha and beta as the ONNX op of that name uses them (Affine:
+ * alpha x + beta; ScaledTanh: alpha tanh(beta x); ...).  DEFAULT is the
+ * op's own for that slot: RNN Tanh; GRU Sigmoid, Tanh; LSTM Sigmoid, Tanh,
+ * Tanh. */
+typedef enum dh_rnn_act {
+	DH_RACT_DEFAULT = 0,
+	DH_RACT_SIGMOID,
+	DH_RACT_TANH,
+	DH_RACT_RELU,
+	DH_RACT_AFFINE,
+	DH_RACT_LEAKYRELU,
+	DH_RACT_THRESHOLDEDRELU,
+	DH_RACT_SCALEDTANH,
+	DH_RACT_HARDSIGMOID,
+	DH_RACT_ELU,
+	DH_RACT_SOFTSIGN,
+	DH_RACT_SOFTPLUS,
+	DH_RACT_COUNT
+} dh_rnn_act;
 
 typedef enum dh_pad_mode {
 	DH_PADMODE_CONSTANT = 0,
@@ -227,12 +240,14 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
-	/* RNN, GRU, LSTM (GRU and LSTM with their default activations).
-	 * hidden_size 0: from W. */
+	/* RNN, GRU, LSTM.  hidden_size 0: from W. */
 	int64_t hidden_size;
 	dh_rnn_direction direction;
 	int linear_before_reset;           /* GRU */
-	dh_rnn_activation rnn_activation;  /* RNN, both directions */
+	/* activations per direction: f (RNN); f, g (GRU); f, g, h (LSTM),
+	 * the reverse direction's after the forward one's */
+	dh_rnn_act rnn_acts[6];
+	float rnn_alpha[6], rnn_beta[6];
 	int rnn_layout; /* 1: batch first: X [B, S, I], Y [B, S, D, H],
 			 * states [B, D, H] */
 	float rnn_clip; /* > 0: every gate's input clipped to [-clip, clip] */

@@ -386,7 +386,7 @@ def sg(v):
     return 1 / (1 + np.exp(-v))
 
 
-def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0, couple=0):
+def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0, couple=0, acts=None):
     def cl(v):
         return np.clip(v, -clip, clip) if clip else v
     S, Bn, _ = X.shape
@@ -396,6 +396,7 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
     Y = np.zeros((S, D, Bn, H)); Yh = np.zeros((D, Bn, H)); Yc = np.zeros((D, Bn, H))
     X = X.astype(np.float64)
     for d in range(D):
+        f_, g_, h_ = acts[d] if acts else (act if kind == "rnn" else sg, np.tanh, np.tanh)
         rev = direction == "reverse" or d == 1
         Wd, Rd = W[d].astype(np.float64), R[d].astype(np.float64)
         Wb, Rb = B[d, :G * H].astype(np.float64), B[d, G * H:].astype(np.float64)
@@ -406,24 +407,24 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
             for t in steps:
                 x = X[t, b]
                 if kind == "rnn":
-                    h = act(cl(Wd @ x + Rd @ h + Wb + Rb))
+                    h = f_(cl(Wd @ x + Rd @ h + Wb + Rb))
                 elif kind == "gru":
-                    z = sg(cl(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H]))
-                    r = sg(cl(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H]))
+                    z = f_(cl(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H]))
+                    r = f_(cl(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H]))
                     if lbr:
-                        hh = np.tanh(cl(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:]))
+                        hh = g_(cl(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:]))
                     else:
-                        hh = np.tanh(cl(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:]))
+                        hh = g_(cl(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:]))
                     h = (1 - z) * hh + z * h
                 else:
                     Pd = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                     pre = Wd @ x + Rd @ h + Wb + Rb
-                    i = sg(cl(pre[:H] + Pd[:H] * c))
-                    f = 1 - i if couple else sg(cl(pre[2*H:3*H] + Pd[2*H:] * c))
-                    cc = np.tanh(cl(pre[3*H:]))
+                    i = f_(cl(pre[:H] + Pd[:H] * c))
+                    f = 1 - i if couple else f_(cl(pre[2*H:3*H] + Pd[2*H:] * c))
+                    cc = g_(cl(pre[3*H:]))
                     c = f * c + i * cc
-                    o = sg(cl(pre[H:2*H] + Pd[H:2*H] * c))
-                    h = o * np.tanh(c)
+                    o = f_(cl(pre[H:2*H] + Pd[H:2*H] * c))
+                    h = o * h_(c)
                 Y[t, d, b] = h
             Yh[d, b] = h; Yc[d, b] = c
     return Y, Yh, Yc
@@ -500,6 +501,44 @@ for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0), ("c0", c0), (
     emit("lstmif_" + n_, v_)
 Y, Yh, Yc = recurrent_ref("lstm", X, W, R, B, [3, 3], h0, c0, P, couple=1)
 emit("lstmif_y", Y); emit("lstmif_yh", Yh); emit("lstmif_yc", Yc)
+
+# ONNX activations other than the defaults
+A_ = {
+    "affine": lambda a, b: (lambda v: a * v + b),
+    "scaledtanh": lambda a, b: (lambda v: a * np.tanh(b * v)),
+    "softsign": lambda a, b: (lambda v: v / (1 + np.abs(v))),
+    "softplus": lambda a, b: (lambda v: np.log1p(np.exp(v))),
+    "elu": lambda a, b: (lambda v: np.where(v > 0, v, a * (np.exp(v) - 1))),
+    "hardsigmoid": lambda a, b: (lambda v: np.clip(a * v + b, 0, 1)),
+    "leakyrelu": lambda a, b: (lambda v: np.where(v >= 0, v, a * v)),
+    "thresholdedrelu": lambda a, b: (lambda v: np.where(v > a, v, 0)),
+    "sigmoid": lambda a, b: sg,
+}
+S, Bn, I, H = 3, 2, 3, 2
+acts_cases = [
+    # name, kind, direction, [(act, alpha, beta) per slot]
+    ("ractl", "lstm", "bidirectional", [("hardsigmoid", 0.2, 0.5), ("softsign", 0, 0), ("elu", 1.0, 0),
+                                        ("sigmoid", 0, 0), ("scaledtanh", 1.5, 0.7), ("softplus", 0, 0)]),
+    ("ractg", "gru", "forward", [("leakyrelu", 0.1, 0), ("affine", 0.5, 0.1)]),
+    ("ractr", "rnn", "forward", [("thresholdedrelu", 0.1, 0)]),
+]
+for name, kind, direction, spec in acts_cases:
+    G = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
+    D = 2 if direction == "bidirectional" else 1
+    X = rand(S, Bn, I); W = rand(D, G * H, I); R = rand(D, G * H, H)
+    B = rand(D, 2 * G * H); h0 = rand(D, Bn, H)
+    c0 = rand(D, Bn, H) if kind == "lstm" else None
+    n = len(spec) // D
+    fns = [A_[k](a, b) for k, a, b in spec]
+    acts = [tuple(fns[d * n:(d + 1) * n]) + (np.tanh,) * (3 - n) for d in range(D)]
+    if kind == "rnn":
+        acts = [(fns[d], None, None) for d in range(D)]
+    for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
+        emit(name + "_" + n_, v_)
+    if kind == "lstm":
+        emit(name + "_c0", c0)
+    Y, Yh, Yc = recurrent_ref(kind, X, W, R, B, [S] * Bn, h0, c0, None, direction, acts=acts)
+    emit(name + "_y", Y)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
 with open(path, "w") as f:

@@ -80,7 +80,7 @@ TEST(rnn_relu_reverse)
 	dh_op_attrs a;
 	dh_op_attrs_init(&a, DH_OP_RNN);
 	a.direction = DH_RNN_REVERSE;
-	a.rnn_activation = DH_RNN_RELU;
+	a.rnn_acts[0] = DH_RACT_RELU;
 	dh_tensor *in[6] = {T(rnnrelu_x), T(rnnrelu_w), T(rnnrelu_r),
 			    T(rnnrelu_b), NULL, T(rnnrelu_h0)};
 	dh_tensor *out[2];
@@ -94,14 +94,14 @@ TEST(rnn_relu_reverse)
 	}
 	GC_OP("RNN relu", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 1e-3,
 	      .wrt = 0x2f, .outs = 3);
-	a.rnn_activation = DH_RNN_SIGMOID;
+	a.rnn_acts[0] = DH_RACT_SIGMOID;
 	GC_OP("RNN sigmoid", &t.ctx, DH_OP_RNN, &a, 6, in, 2, .eps = 5e-3,
 	      .wrt = 0x2f, .outs = 3);
 	dh_op_attrs_init(&a, DH_OP_GRU);
-	a.rnn_activation = DH_RNN_RELU;
+	a.rnn_acts[1] = (dh_rnn_act)99;
 	dh_shape s[3] = {{3, {4, 3, 3}}, {3, {1, 6, 3}}, {3, {1, 6, 2}}}, o[2];
 	CHECK_INT(dh_op_infer(DH_OP_GRU, &a, "g", 3, s, 2, o, NULL),
-		  DH_EUNSUPPORTED);
+		  DH_EINVAL);
 	for (int i = 0; i < 6; i++)
 		dh_tensor_free(in[i]);
 	env_release(&t);
@@ -216,6 +216,58 @@ TEST(lstm_input_forget)
 	env_release(&t);
 }
 
+static void check_acts(const char *what, dh_op_type op, dh_rnn_direction dir,
+		       int nacts, const dh_rnn_act *k, const float *al,
+		       const float *be, dh_tensor **in, int nin,
+		       const float *y, int64_t ny)
+{
+	test_env t;
+	env_init(&t, 1);
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, op);
+	a.direction = dir;
+	for (int i = 0; i < nacts; i++)
+		a.rnn_acts[i] = k[i], a.rnn_alpha[i] = al[i],
+		a.rnn_beta[i] = be[i];
+	dh_tensor *out[1];
+	if (run_forward(&t.ctx, op, &a, nin, in, 1, out)) {
+		CHECK_CLOSE(what, dh_tensor_f32(out[0]), y, ny, 1e-6, 1e-5);
+		dh_tensor_free(out[0]);
+	}
+	/* a small step: HardSigmoid, LeakyRelu and ThresholdedRelu have
+	 * kinks */
+	GC_OP(what, &t.ctx, op, &a, nin, in, 1, .eps = 1e-3,
+	      .wrt = 0x2f | (nin > 6 ? 0x40 : 0));
+	for (int i = 0; i < nin; i++)
+		dh_tensor_free(in[i]);
+	env_release(&t);
+}
+
+TEST(recurrent_activations)
+{
+	static const dh_rnn_act kl[6] = {
+		DH_RACT_HARDSIGMOID, DH_RACT_SOFTSIGN, DH_RACT_ELU,
+		DH_RACT_SIGMOID, DH_RACT_SCALEDTANH, DH_RACT_SOFTPLUS};
+	static const float al[6] = {0.2f, 0, 1.0f, 0, 1.5f, 0};
+	static const float bl[6] = {0.5f, 0, 0, 0, 0.7f, 0};
+	dh_tensor *l[7] = {T(ractl_x), T(ractl_w), T(ractl_r), T(ractl_b),
+			   NULL, T(ractl_h0), T(ractl_c0)};
+	check_acts("LSTM activations", DH_OP_LSTM, DH_RNN_BIDIRECTIONAL, 6,
+		   kl, al, bl, l, 7, ractl_y, NUMEL(ractl_y));
+	static const dh_rnn_act kg[2] = {DH_RACT_LEAKYRELU, DH_RACT_AFFINE};
+	static const float ag[2] = {0.1f, 0.5f}, bg[2] = {0, 0.1f};
+	dh_tensor *g[6] = {T(ractg_x), T(ractg_w), T(ractg_r), T(ractg_b),
+			   NULL, T(ractg_h0)};
+	check_acts("GRU activations", DH_OP_GRU, DH_RNN_FORWARD, 2, kg, ag, bg,
+		   g, 6, ractg_y, NUMEL(ractg_y));
+	static const dh_rnn_act kr[1] = {DH_RACT_THRESHOLDEDRELU};
+	static const float ar[1] = {0.1f}, br[1] = {0};
+	dh_tensor *r[6] = {T(ractr_x), T(ractr_w), T(ractr_r), T(ractr_b),
+			   NULL, T(ractr_h0)};
+	check_acts("RNN ThresholdedRelu", DH_OP_RNN, DH_RNN_FORWARD, 1, kr, ar,
+		   br, r, 6, ractr_y, NUMEL(ractr_y));
+}
+
 TEST(recurrent_shape_errors)
 {
 	dh_op_attrs a;
@@ -268,5 +320,5 @@ TAP_MAIN(TAP_CASE(rnn_bidirectional), TAP_CASE(rnn_relu_reverse),
 	 TAP_CASE(gru_forward_and_reverse),
 	 TAP_CASE(lstm_bidirectional_with_peepholes),
 	 TAP_CASE(lstm_batch_first_layout), TAP_CASE(recurrent_clip),
-	 TAP_CASE(lstm_input_forget),
+	 TAP_CASE(lstm_input_forget), TAP_CASE(recurrent_activations),
 	 TAP_CASE(recurrent_shape_errors))

@@ -1,7 +1,7 @@
 /* rnn.c - the recurrent ops RNN, GRU and LSTM (ONNX opset 14, layout 0 or
- * 1 (batch first, through sequence-first copies); RNN with Tanh, Relu or
- * Sigmoid, GRU and LSTM with their default activations Sigmoid/Tanh and
- * Sigmoid/Tanh/Tanh; clip; LSTM's input_forget), forward,
+ * 1 (batch first, through sequence-first copies); every ONNX activation
+ * (defaults Tanh; Sigmoid/Tanh; Sigmoid/Tanh/Tanh); clip; LSTM's
+ * input_forget), forward,
  * reverse and bidirectional, with sequence lengths, initial states, biases
  * and LSTM peepholes; forward and backward (through time).
  *
@@ -26,7 +26,7 @@ typedef struct rnn_dims {
 	dh_op_type op;
 	int64_t S, B, I, H, G, D, GH;
 	int lbr; /* GRU linear_before_reset */
-	dh_rnn_activation act; /* RNN */
+	const dh_op_attrs *attrs; /* for the activations */
 	int layout;            /* 1: batch first (X [B, S, I]) */
 	float clip;            /* > 0: gate inputs clipped to [-clip, clip] */
 	int couple;            /* LSTM input_forget: f = 1 - i */
@@ -58,6 +58,77 @@ static float sigm(float x)
 		return 1.0f / (1.0f + expf(-x));
 	float z = expf(x);
 	return z / (1.0f + z);
+}
+
+/* An activation with its parameters, resolved for one direction. */
+typedef struct ract {
+	dh_rnn_act k;
+	float a, b;
+} ract;
+
+/* f, g, h of direction dir, the op's defaults filled in. */
+static void rnn_acts(const dh_op_attrs *at, dh_op_type op, int64_t dir,
+		     ract *r)
+{
+	static const dh_rnn_act def[3][3] = {
+		{DH_RACT_TANH},
+		{DH_RACT_SIGMOID, DH_RACT_TANH},
+		{DH_RACT_SIGMOID, DH_RACT_TANH, DH_RACT_TANH}};
+	int row = op == DH_OP_RNN ? 0 : op == DH_OP_GRU ? 1 : 2, n = row + 1;
+	for (int j = 0; j < 3; j++) {
+		int slot = (int)dir * n + j;
+		dh_rnn_act k = j < n ? at->rnn_acts[slot] : DH_RACT_DEFAULT;
+		r[j].k = k == DH_RACT_DEFAULT && j < n ? def[row][j] : k;
+		r[j].a = j < n ? at->rnn_alpha[slot] : 0.0f;
+		r[j].b = j < n ? at->rnn_beta[slot] : 0.0f;
+	}
+}
+
+static float ract_f(const ract *r, float x)
+{
+	switch (r->k) {
+	case DH_RACT_SIGMOID: return sigm(x);
+	case DH_RACT_RELU: return x > 0.0f ? x : 0.0f;
+	case DH_RACT_AFFINE: return r->a * x + r->b;
+	case DH_RACT_LEAKYRELU: return x >= 0.0f ? x : r->a * x;
+	case DH_RACT_THRESHOLDEDRELU: return x > r->a ? x : 0.0f;
+	case DH_RACT_SCALEDTANH: return r->a * tanhf(r->b * x);
+	case DH_RACT_HARDSIGMOID: {
+		float v = r->a * x + r->b;
+		return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+	}
+	case DH_RACT_ELU: return x > 0.0f ? x : r->a * expm1f(x);
+	case DH_RACT_SOFTSIGN: return x / (1.0f + fabsf(x));
+	case DH_RACT_SOFTPLUS:
+		return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
+	default: return tanhf(x);
+	}
+}
+
+/* The derivative from the output y = f(x): every activation here allows
+ * it, so the backward pass needs the stored outputs only. */
+static float ract_df(const ract *r, float y)
+{
+	switch (r->k) {
+	case DH_RACT_SIGMOID: return y * (1.0f - y);
+	case DH_RACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
+	case DH_RACT_AFFINE: return r->a;
+	case DH_RACT_LEAKYRELU: return y > 0.0f ? 1.0f : r->a;
+	case DH_RACT_THRESHOLDEDRELU: return y != 0.0f ? 1.0f : 0.0f;
+	case DH_RACT_SCALEDTANH: {
+		float t = r->a != 0.0f ? y / r->a : 0.0f;
+		return r->a * r->b * (1.0f - t * t);
+	}
+	case DH_RACT_HARDSIGMOID:
+		return y > 0.0f && y < 1.0f ? r->a : 0.0f;
+	case DH_RACT_ELU: return y > 0.0f ? 1.0f : y + r->a;
+	case DH_RACT_SOFTSIGN: {
+		float t = 1.0f - fabsf(y);
+		return t * t;
+	}
+	case DH_RACT_SOFTPLUS: return -expm1f(-y);
+	default: return 1.0f - y * y;
+	}
 }
 
 /* A gate's input, clipped when clip > 0; *m (when m) records whether it
@@ -95,7 +166,7 @@ static dh_status rnn_setup(const dh_op_ctx *ctx, dh_op_type op,
 	d->GH = d->G * d->H;
 	d->D = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
 	d->lbr = op == DH_OP_GRU && a->linear_before_reset;
-	d->act = a->rnn_activation;
+	d->attrs = a;
 	size_t sb = (size_t)(d->S * d->B), gh = (size_t)d->GH;
 	size_t h = (size_t)d->H, nb = (size_t)d->B, nd = (size_t)d->D;
 	size_t lay = d->layout ? 1 : 0;
@@ -183,6 +254,8 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 		bias += dir * 2 * GH;
 	if (P)
 		P += dir * 3 * H;
+	ract A[3];
+	rnn_acts(d->attrs, d->op, dir, A);
 	/* input projections with both biases, except GRU's Rbh under
 	 * linear_before_reset, which goes inside r * (...) */
 	dh_cpu_sgemm(0, 1, S * B, GH, d->I, 1.0f, x, d->I, W, d->I, 0.0f,
@@ -232,42 +305,39 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 				if (d->op == DH_OP_RNN) {
 					float v = gate_in(xr[u] + hr[u], cl,
 							  M(u));
-					ab[u] = d->act == DH_RNN_RELU
-							? (v > 0.0f ? v : 0.0f)
-						: d->act == DH_RNN_SIGMOID
-							? sigm(v)
-							: tanhf(v);
+					ab[u] = ract_f(&A[0], v);
 					hb[u] = ab[u];
 				} else if (d->op == DH_OP_LSTM) {
 					float pi = P ? P[u] : 0.0f;
 					float po = P ? P[H + u] : 0.0f;
 					float pf = P ? P[2 * H + u] : 0.0f;
-					float ig = sigm(gate_in(
+					float ig = ract_f(&A[0], gate_in(
 						xr[u] + hr[u] + pi * cpb[u], cl,
 						M(u)));
 					float fg =
 						d->couple
 							? 1.0f - ig
-							: sigm(gate_in(
+							: ract_f(&A[0], gate_in(
 								  xr[2 * H + u] +
 									  hr[2 * H + u] +
 									  pf * cpb[u],
 								  cl, M(2 * H + u)));
-					float cg = tanhf(gate_in(
+					float cg = ract_f(&A[1], gate_in(
 						xr[3 * H + u] + hr[3 * H + u],
 						cl, M(3 * H + u)));
 					float c = fg * cpb[u] + ig * cg;
-					float og = sigm(gate_in(
+					float og = ract_f(&A[0], gate_in(
 						xr[H + u] + hr[H + u] + po * c,
 						cl, M(H + u)));
 					ab[u] = ig, ab[H + u] = og;
 					ab[2 * H + u] = fg, ab[3 * H + u] = cg;
 					cb[u] = c;
-					hb[u] = og * tanhf(c);
+					hb[u] = og * ract_f(&A[2], c);
 				} else {
-					ab[u] = sigm(gate_in(xr[u] + hr[u], cl,
-							     M(u)));
-					ab[H + u] = sigm(gate_in(
+					ab[u] = ract_f(&A[0],
+						       gate_in(xr[u] + hr[u], cl,
+							       M(u)));
+					ab[H + u] = ract_f(&A[0], gate_in(
 						xr[H + u] + hr[H + u], cl,
 						M(H + u)));
 				}
@@ -316,7 +386,7 @@ static void rnn_run(const rnn_dims *d, const dh_op_attrs *a, int64_t dir,
 									     GH +
 								     2 * H + u
 							   : NULL;
-					float hh = tanhf(gate_in(
+					float hh = ract_f(&A[1], gate_in(
 						xr[2 * H + u] + rec, d->clip, m));
 					ab[2 * H + u] = hh;
 					hb[u] = (1.0f - ab[u]) * hh +
@@ -433,6 +503,8 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 			  const float *P, const float *R, rnn_ws *w,
 			  float *dP)
 {
+	ract A[3];
+	rnn_acts(d->attrs, d->op, dir, A);
 	int64_t B = d->B, H = d->H, GH = d->GH;
 	const float *hp = w->hs + k * B * H, *cp = w->cs + k * B * H;
 	const float *cn = w->cs + (k + 1) * B * H;
@@ -453,36 +525,33 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				   (dy ? dy[((t * d->D + dir) * B + b) * H + u]
 				       : 0.0f);
 			if (d->op == DH_OP_RNN) {
-				float y = ab[u];
-				float df = d->act == DH_RNN_RELU
-						   ? (y > 0.0f ? 1.0f : 0.0f)
-					   : d->act == DH_RNN_SIGMOID
-						   ? y * (1.0f - y)
-						   : 1.0f - y * y;
-				gx[u] = gr[u] = dH * df * MK(u);
+				gx[u] = gr[u] = dH * ract_df(&A[0], ab[u]) *
+						MK(u);
 				w->t1[b * H + u] = 0.0f;
 			} else if (d->op == DH_OP_LSTM) {
 				float ig = ab[u], og = ab[H + u];
 				float fg = ab[2 * H + u], cg = ab[3 * H + u];
-				float c = cn[b * H + u], tc = tanhf(c);
+				float c = cn[b * H + u], tc = ract_f(&A[2], c);
 				float cprev = cp[b * H + u];
 				float pi = P ? P[u] : 0.0f;
 				float po = P ? P[H + u] : 0.0f;
 				float pf = P ? P[2 * H + u] : 0.0f;
-				float dgo = dH * tc * og * (1.0f - og) *
+				float dgo = dH * tc * ract_df(&A[0], og) *
 					    MK(H + u);
 				float dC = w->dc[b * H + u] +
-					   dH * og * (1.0f - tc * tc) + dgo * po;
+					   dH * og * ract_df(&A[2], tc) +
+					   dgo * po;
 				/* input_forget: f = 1 - i, so i also gets
 				 * -dC * C_prev and f's own weights nothing */
 				float di = dC * cg -
 					   (d->couple ? dC * cprev : 0.0f);
-				float dgi = di * ig * (1.0f - ig) * MK(u);
+				float dgi = di * ract_df(&A[0], ig) * MK(u);
 				float dgf = d->couple
 						    ? 0.0f
-						    : dC * cprev * fg * (1.0f - fg) *
+						    : dC * cprev *
+							      ract_df(&A[0], fg) *
 							      MK(2 * H + u);
-				float dgc = dC * ig * (1.0f - cg * cg) *
+				float dgc = dC * ig * ract_df(&A[1], cg) *
 					    MK(3 * H + u);
 				gx[u] = gr[u] = dgi;
 				gx[H + u] = gr[H + u] = dgo;
@@ -499,13 +568,14 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				float z = ab[u], r = ab[H + u], hh = ab[2 * H + u];
 				float hprev = hp[b * H + u];
 				float dz = dH * (hprev - hh);
-				float dgh = dH * (1.0f - z) * (1.0f - hh * hh) *
-					    MK(2 * H + u);
-				gx[u] = gr[u] = dz * z * (1.0f - z) * MK(u);
+				float dgh = dH * (1.0f - z) *
+					    ract_df(&A[1], hh) * MK(2 * H + u);
+				gx[u] = gr[u] = dz * ract_df(&A[0], z) * MK(u);
 				gx[2 * H + u] = dgh;
 				if (d->lbr) {
 					float hrh = w->hrh[(t * B + b) * H + u];
-					float dgr = dgh * hrh * r * (1.0f - r) *
+					float dgr = dgh * hrh *
+						    ract_df(&A[0], r) *
 						    MK(H + u);
 					gx[H + u] = gr[H + u] = dgr;
 					gr[2 * H + u] = dgh * r;
@@ -531,8 +601,8 @@ static void step_backward(const rnn_dims *d, int64_t t, int64_t k,
 				float mr = w->clipm ? w->clipm[(t * B + b) * GH +
 							       H + u]
 						    : 1.0f;
-				float dgr = drh * hp[b * H + u] * r * (1.0f - r) *
-					    mr;
+				float dgr = drh * hp[b * H + u] *
+					    ract_df(&A[0], r) * mr;
 				dgx[b * GH + H + u] = w->dgr[b * GH + H + u] =
 					dgr;
 				w->t1[b * H + u] += drh * r;
