@@ -103,6 +103,7 @@ typedef enum dh_op_type {
 	DH_OP_RNN,
 	DH_OP_GRU,
 	DH_OP_LSTM,
+	DH_OP_ERF,
 	DH_OP_COUNT
 } dh_op_type;
 

@@ -187,6 +187,7 @@ emit("gelutanh_y", 0.5 * ud * (1 + np.tanh(math.sqrt(2 / math.pi) * (ud + 0.0447
 emit("abs_y", np.abs(ud))
 emit("neg_y", -ud)
 emit("exp_y", np.exp(ud))
+emit("erf_y", erf(ud))
 p = np.linspace(0.2, 4.0, 25)
 emit("pos_x", p)
 emit("log_y", np.log(p))

@@ -110,5 +110,6 @@ DH_CPU_KERNEL(resize);
 DH_CPU_KERNEL(rnn);
 DH_CPU_KERNEL(gru);
 DH_CPU_KERNEL(lstm);
+DH_CPU_KERNEL(erf);
 
 #endif
