@@ -275,8 +275,10 @@ void dh_workspace_release(dh_workspace *ws);
  * contents are undefined. */
 void *dh_workspace_get(dh_workspace *ws, size_t bytes, dh_err *e);
 
-/* What a kernel may use besides its tensors.  dev is required; ws is
- * required by ops that need scratch (Conv); rng by Dropout in training. */
+/* What a kernel may use besides its tensors.  dev is required; ws by the
+ * ops that need scratch (Conv, ConvTranspose, Gather, the recurrent ops,
+ * LayerNormalization's backward: give one always); rng by Dropout in
+ * training. */
 typedef struct dh_op_ctx {
 	const dh_device *dev;
 	const char *node; /* node name for messages; may be NULL */
@@ -332,7 +334,8 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
  * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B, the
  * recurrent ops' B, sequence_lens, initial_h, initial_c, P).  All tensors
  * are float32 except Gather's indices and the recurrent ops' sequence_lens
- * (any integer type) and Dropout's mask (bool). */
+ * (any integer type), Dropout's mask (bool) and MaxPool's Indices (int64):
+ * see dh_op_output_dtype. */
 dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
 			const dh_op_attrs *a, int nin,
 			const dh_tensor *const *in, int nout,
