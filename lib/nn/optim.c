@@ -9,11 +9,16 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "ops/device.h"
 
+/* Parallel only for large tensors, for the reason given in ops/device.h
+ * (DH_DEVICE_PARALLEL_MIN): OpenMP teams between OpenBLAS calls slow both
+ * down. */
 #ifdef _OPENMP
 #define DH_PRAGMA(x) _Pragma(#x)
 #define OMP_FOR(n, work)                                                     \
-	DH_PRAGMA(omp parallel for num_threads((work) < 32768 ? 1 : (n)))
+	DH_PRAGMA(omp parallel for num_threads(                              \
+		(work) < DH_DEVICE_PARALLEL_MIN ? 1 : (n)))
 #else
 #define OMP_FOR(n, work)
 #endif
