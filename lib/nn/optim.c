@@ -9,11 +9,16 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "ops/device.h"
 
+/* Parallel only for large tensors, for the reason given in ops/device.h
+ * (DH_DEVICE_PARALLEL_MIN): OpenMP teams between OpenBLAS calls slow both
+ * down. */
 #ifdef _OPENMP
 #define DH_PRAGMA(x) _Pragma(#x)
 #define OMP_FOR(n, work)                                                     \
-	DH_PRAGMA(omp parallel for num_threads((work) < 32768 ? 1 : (n)))
+	DH_PRAGMA(omp parallel for num_threads(                              \
+		(work) < DH_DEVICE_PARALLEL_MIN ? 1 : (n)))
 #else
 #define OMP_FOR(n, work)
 #endif
@@ -209,6 +214,19 @@ float dh_optim_lr(const dh_optim *o)
 int64_t dh_optim_steps(const dh_optim *o)
 {
 	return o->steps;
+}
+
+float *dh_optim_state(dh_optim *o, int i, int slot)
+{
+	if (i < 0 || i >= o->n || slot < 0 || slot > 1)
+		return NULL;
+	float **s = slot ? o->v : o->m;
+	return s ? s[i] : NULL;
+}
+
+void dh_optim_set_steps(dh_optim *o, int64_t steps)
+{
+	o->steps = steps < 0 ? 0 : steps;
 }
 
 static void sgd_update(const dh_optim_opts *c, int first, float *p,

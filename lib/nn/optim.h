@@ -67,6 +67,14 @@ float dh_optim_lr(const dh_optim *o);
 /* Steps taken so far. */
 int64_t dh_optim_steps(const dh_optim *o);
 
+/* Checkpoints: the state of parameter i, slot 0 (SGD/RMSprop momentum,
+ * Adam's first moment, Adadelta's delta average) or slot 1 (Adam's second
+ * moment, RMSprop's and Adadelta's squared average, Adagrad's sum), as
+ * numel(params[i]) floats owned by the optimizer; NULL where the kind keeps
+ * none.  Writing them and dh_optim_set_steps restore a saved state. */
+float *dh_optim_state(dh_optim *o, int i, int slot);
+void dh_optim_set_steps(dh_optim *o, int64_t steps);
+
 /* Scale the gradients together so that their global L2 norm is at most
  * max_norm (PyTorch's clip_grad_norm_: factor max_norm / (norm + 1e-6));
  * *norm_out (may be NULL) gets the norm before clipping.  A NaN or Inf

@@ -30,6 +30,7 @@ void dh_device_cpu(dh_device *d, int threads)
 	d->kind = DH_DEVICE_CPU;
 	d->index = 0;
 	d->threads = threads < 1 ? 1 : threads;
+	d->parallel_min = DH_DEVICE_PARALLEL_MIN;
 }
 
 dh_status dh_device_parse(const char *s, int default_threads, dh_device *d,

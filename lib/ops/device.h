@@ -17,10 +17,20 @@ typedef enum dh_device_kind {
 	DH_DEVICE_KIND_COUNT
 } dh_device_kind;
 
+/* Loops over fewer elements than this run on one thread.  High on
+ * purpose: OpenBLAS (pthreads build) and OpenMP keep separate thread pools,
+ * and an OpenMP team that ran between two sgemm calls spins on the cores
+ * OpenBLAS needs next; on 2 cores an MLP training step with every Relu and
+ * update parallel took 50-80 ms against 16 ms with them serial.  Loops
+ * this small are memory-bound anyway. */
+#define DH_DEVICE_PARALLEL_MIN ((long long)1 << 20)
+
 typedef struct dh_device {
 	dh_device_kind kind;
 	int index;   /* accelerator number; 0 for the CPU */
 	int threads; /* CPU threads for OpenMP loops (>= 1) */
+	long long parallel_min; /* elements below which a loop stays serial;
+				 * <= 0: DH_DEVICE_PARALLEL_MIN */
 } dh_device;
 
 struct dh_backend;

@@ -861,20 +861,23 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 	int64_t d = a->direction == DH_RNN_BIDIRECTIONAL ? 2 : 1;
 	if ((unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
 		return dh_op_fail(e, DH_EINVAL, op, node, "unknown direction");
-	if (op != DH_OP_RNN && a->rnn_activation != DH_RNN_TANH)
-		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
-				  "only the default activations are "
-				  "supported");
+	if (!(a->rnn_clip >= 0.0f))
+		return dh_op_fail(e, DH_EINVAL, op, node,
+				  "clip %g must be positive (0: none)",
+				  (double)a->rnn_clip);
+
 	if (x->ndim != 3)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
-				  "X %s must be [seq_length, batch, input]",
+				  "X %s must be [seq_length, batch, input] "
+				  "(or [batch, seq_length, input], layout 1)",
 				  fmt_shape(s0, sizeof s0, x));
+	int lay = a->rnn_layout != 0;
 	if (w->ndim != 3 || w->d[0] != d || w->d[1] % g || w->d[2] != x->d[2])
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "W %s must be [%lld, %lld * hidden, %lld]",
 				  fmt_shape(s0, sizeof s0, w), (long long)d,
 				  (long long)g, (long long)x->d[2]);
-	int64_t h = w->d[1] / g, s = x->d[0], b = x->d[1];
+	int64_t h = w->d[1] / g, s = x->d[lay], b = x->d[1 - lay];
 	if (a->hidden_size && a->hidden_size != h)
 		return dh_op_fail(e, DH_ESHAPE, op, node,
 				  "hidden_size %lld, but W %s gives %lld",
@@ -887,8 +890,8 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 		{3, {d, g * h, h}},
 		{2, {d, 2 * g * h}},
 		{1, {b}},
-		{3, {d, b, h}},
-		{3, {d, b, h}},
+		{3, {lay ? b : d, lay ? d : b, h}},
+		{3, {lay ? b : d, lay ? d : b, h}},
 		{2, {d, 3 * h}},
 	};
 	static const char *const names[8] = {"X", "W", "R", "B",
@@ -906,9 +909,9 @@ static dh_status infer_recurrent(dh_op_type op, const dh_op_attrs *a,
 					  fmt_shape(s1, sizeof s1, &want[i]));
 		}
 	}
-	out[0] = (dh_shape){4, {s, d, b, h}};
+	out[0] = lay ? (dh_shape){4, {b, s, d, h}} : (dh_shape){4, {s, d, b, h}};
 	for (int k = 1; k < nout; k++)
-		out[k] = (dh_shape){3, {d, b, h}};
+		out[k] = lay ? (dh_shape){3, {b, d, h}} : (dh_shape){3, {d, b, h}};
 	return DH_OK;
 }
 
@@ -935,12 +938,15 @@ static dh_status infer_op(dh_op_type op, const dh_op_attrs *a,
 	    (unsigned)a->resize_mode > DH_RESIZE_LINEAR ||
 	    (unsigned)a->coord_mode > DH_COORD_ASYMMETRIC ||
 	    (unsigned)a->nearest_mode > DH_NEAREST_CEIL ||
-	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL ||
-	    (unsigned)a->rnn_activation > DH_RNN_SIGMOID)
+	    (unsigned)a->direction > DH_RNN_BIDIRECTIONAL)
 		return dh_op_fail(e, DH_EINVAL, op, node,
 				  "an enumerated attribute (auto_pad, mode, "
 				  "coordinate mode, nearest mode or direction) "
 				  "is out of range");
+	for (int i = 0; i < 6; i++)
+		if ((unsigned)a->rnn_acts[i] >= DH_RACT_COUNT)
+			return dh_op_fail(e, DH_EINVAL, op, node,
+					  "activation %d is out of range", i);
 	int64_t ax = 0;
 	dh_status st;
 	switch (op) {

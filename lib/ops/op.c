@@ -78,6 +78,7 @@ static const char *const op_names[] = {
 	[DH_OP_RNN] = "RNN",
 	[DH_OP_GRU] = "GRU",
 	[DH_OP_LSTM] = "LSTM",
+	[DH_OP_ERF] = "Erf",
 };
 static_assert(sizeof op_names / sizeof op_names[0] == DH_OP_COUNT,
 	      "op_names must name every dh_op_type");

@@ -103,6 +103,7 @@ typedef enum dh_op_type {
 	DH_OP_RNN,
 	DH_OP_GRU,
 	DH_OP_LSTM,
+	DH_OP_ERF,
 	DH_OP_COUNT
 } dh_op_type;
 
@@ -143,13 +144,26 @@ typedef enum dh_rnn_direction {
 	DH_RNN_BIDIRECTIONAL
 } dh_rnn_direction;
 
-/* The activation of the RNN op (PyTorch's nonlinearity 'tanh' or 'relu'
- * exports as Tanh or Relu). */
-typedef enum dh_rnn_activation {
-	DH_RNN_TANH = 0,
-	DH_RNN_RELU,
-	DH_RNN_SIGMOID
-} dh_rnn_activation;
+/* The activations of the recurrent ops (ONNX's `activations`), with
+ * alpha and beta as the ONNX op of that name uses them (Affine:
+ * alpha x + beta; ScaledTanh: alpha tanh(beta x); ...).  DEFAULT is the
+ * op's own for that slot: RNN Tanh; GRU Sigmoid, Tanh; LSTM Sigmoid, Tanh,
+ * Tanh. */
+typedef enum dh_rnn_act {
+	DH_RACT_DEFAULT = 0,
+	DH_RACT_SIGMOID,
+	DH_RACT_TANH,
+	DH_RACT_RELU,
+	DH_RACT_AFFINE,
+	DH_RACT_LEAKYRELU,
+	DH_RACT_THRESHOLDEDRELU,
+	DH_RACT_SCALEDTANH,
+	DH_RACT_HARDSIGMOID,
+	DH_RACT_ELU,
+	DH_RACT_SOFTSIGN,
+	DH_RACT_SOFTPLUS,
+	DH_RACT_COUNT
+} dh_rnn_act;
 
 typedef enum dh_pad_mode {
 	DH_PADMODE_CONSTANT = 0,
@@ -227,13 +241,18 @@ typedef struct dh_op_attrs {
 	dh_nearest_mode nearest_mode;
 	int nscales;
 	float scales[DH_MAX_DIMS];
-	/* RNN, GRU, LSTM (layout 0, no clip; LSTM without input_forget;
-	 * GRU and LSTM with their default activations).  hidden_size 0:
-	 * from W. */
+	/* RNN, GRU, LSTM.  hidden_size 0: from W. */
 	int64_t hidden_size;
 	dh_rnn_direction direction;
 	int linear_before_reset;           /* GRU */
-	dh_rnn_activation rnn_activation;  /* RNN, both directions */
+	/* activations per direction: f (RNN); f, g (GRU); f, g, h (LSTM),
+	 * the reverse direction's after the forward one's */
+	dh_rnn_act rnn_acts[6];
+	float rnn_alpha[6], rnn_beta[6];
+	int rnn_layout; /* 1: batch first: X [B, S, I], Y [B, S, D, H],
+			 * states [B, D, H] */
+	float rnn_clip; /* > 0: every gate's input clipped to [-clip, clip] */
+	int input_forget; /* LSTM: forget gate = 1 - input gate */
 } dh_op_attrs;
 
 /* ndim -1 marks an optional input that is absent (dh_op_infer). */
@@ -256,8 +275,10 @@ void dh_workspace_release(dh_workspace *ws);
  * contents are undefined. */
 void *dh_workspace_get(dh_workspace *ws, size_t bytes, dh_err *e);
 
-/* What a kernel may use besides its tensors.  dev is required; ws is
- * required by ops that need scratch (Conv); rng by Dropout in training. */
+/* What a kernel may use besides its tensors.  dev is required; ws by the
+ * ops that need scratch (Conv, ConvTranspose, Gather, the recurrent ops,
+ * LayerNormalization's backward: give one always); rng by Dropout in
+ * training. */
 typedef struct dh_op_ctx {
 	const dh_device *dev;
 	const char *node; /* node name for messages; may be NULL */
@@ -293,6 +314,28 @@ const char *dh_op_name(dh_op_type op);
 int dh_op_parse(const char *name, dh_op_type *out);
 /* ONNX defaults for op (alpha 0.01 for LeakyRelu, 1.0 for Elu, ...). */
 void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op);
+/* ONNX attributes by name (attrs.c), after dh_op_attrs_init: INT and INTS
+ * through dh_op_set_ints, FLOAT(S) through dh_op_set_floats, STRING(S)
+ * through dh_op_set_strings.  An attribute dh does not know for op, or a
+ * value it does not handle (storage_order 1, Resize's antialias, an
+ * unknown mode), is DH_EUNSUPPORTED or DH_EINVAL naming the node. */
+dh_status dh_op_set_ints(dh_op_attrs *a, dh_op_type op, const char *node,
+			 const char *name, const int64_t *v, int n, dh_err *e);
+dh_status dh_op_set_floats(dh_op_attrs *a, dh_op_type op, const char *node,
+			   const char *name, const float *v, int n, dh_err *e);
+dh_status dh_op_set_strings(dh_op_attrs *a, dh_op_type op, const char *node,
+			    const char *name, const char *const *v, int n,
+			    dh_err *e);
+/* Fold the constant input `index` of an ONNX node into a (Reshape's and
+ * Expand's shape, Tile's repeats, Split's sizes, the axes of Reduce*,
+ * Squeeze and Unsqueeze, Slice's starts/ends/axes/steps, Pad's pads, value
+ * and axes (axes first: pads need them and data_rank), Clip's min and max,
+ * Dropout's ratio and training_mode, Resize's roi, scales and sizes).  The
+ * node then runs with its data inputs only. */
+dh_status dh_op_set_input(dh_op_attrs *a, dh_op_type op, const char *node,
+			  int index, const dh_tensor *value, int data_rank,
+			  dh_err *e);
+
 /* The dtype of output k: float32 except Dropout's mask (bool) and
  * MaxPool's Indices (int64). */
 dh_dtype dh_op_output_dtype(dh_op_type op, int k);
@@ -313,7 +356,8 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
  * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B, the
  * recurrent ops' B, sequence_lens, initial_h, initial_c, P).  All tensors
  * are float32 except Gather's indices and the recurrent ops' sequence_lens
- * (any integer type) and Dropout's mask (bool). */
+ * (any integer type), Dropout's mask (bool) and MaxPool's Indices (int64):
+ * see dh_op_output_dtype. */
 dh_status dh_op_forward(const dh_op_ctx *ctx, dh_op_type op,
 			const dh_op_attrs *a, int nin,
 			const dh_tensor *const *in, int nout,

@@ -187,6 +187,7 @@ emit("gelutanh_y", 0.5 * ud * (1 + np.tanh(math.sqrt(2 / math.pi) * (ud + 0.0447
 emit("abs_y", np.abs(ud))
 emit("neg_y", -ud)
 emit("exp_y", np.exp(ud))
+emit("erf_y", erf(ud))
 p = np.linspace(0.2, 4.0, 25)
 emit("pos_x", p)
 emit("log_y", np.log(p))
@@ -386,7 +387,9 @@ def sg(v):
     return 1 / (1 + np.exp(-v))
 
 
-def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh):
+def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forward", lbr=0, act=np.tanh, clip=0, couple=0, acts=None):
+    def cl(v):
+        return np.clip(v, -clip, clip) if clip else v
     S, Bn, _ = X.shape
     D = 2 if direction == "bidirectional" else 1
     G = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
@@ -394,6 +397,7 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
     Y = np.zeros((S, D, Bn, H)); Yh = np.zeros((D, Bn, H)); Yc = np.zeros((D, Bn, H))
     X = X.astype(np.float64)
     for d in range(D):
+        f_, g_, h_ = acts[d] if acts else (act if kind == "rnn" else sg, np.tanh, np.tanh)
         rev = direction == "reverse" or d == 1
         Wd, Rd = W[d].astype(np.float64), R[d].astype(np.float64)
         Wb, Rb = B[d, :G * H].astype(np.float64), B[d, G * H:].astype(np.float64)
@@ -404,24 +408,24 @@ def recurrent_ref(kind, X, W, R, B, lens, h0, c0=None, P=None, direction="forwar
             for t in steps:
                 x = X[t, b]
                 if kind == "rnn":
-                    h = act(Wd @ x + Rd @ h + Wb + Rb)
+                    h = f_(cl(Wd @ x + Rd @ h + Wb + Rb))
                 elif kind == "gru":
-                    z = sg(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H])
-                    r = sg(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H])
+                    z = f_(cl(Wd[:H] @ x + Rd[:H] @ h + Wb[:H] + Rb[:H]))
+                    r = f_(cl(Wd[H:2*H] @ x + Rd[H:2*H] @ h + Wb[H:2*H] + Rb[H:2*H]))
                     if lbr:
-                        hh = np.tanh(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:])
+                        hh = g_(cl(Wd[2*H:] @ x + r * (Rd[2*H:] @ h + Rb[2*H:]) + Wb[2*H:]))
                     else:
-                        hh = np.tanh(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:])
+                        hh = g_(cl(Wd[2*H:] @ x + Rd[2*H:] @ (r * h) + Rb[2*H:] + Wb[2*H:]))
                     h = (1 - z) * hh + z * h
                 else:
                     Pd = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                     pre = Wd @ x + Rd @ h + Wb + Rb
-                    i = sg(pre[:H] + Pd[:H] * c)
-                    f = sg(pre[2*H:3*H] + Pd[2*H:] * c)
-                    cc = np.tanh(pre[3*H:])
+                    i = f_(cl(pre[:H] + Pd[:H] * c))
+                    f = 1 - i if couple else f_(cl(pre[2*H:3*H] + Pd[2*H:] * c))
+                    cc = g_(cl(pre[3*H:]))
                     c = f * c + i * cc
-                    o = sg(pre[H:2*H] + Pd[H:2*H] * c)
-                    h = o * np.tanh(c)
+                    o = f_(cl(pre[H:2*H] + Pd[H:2*H] * c))
+                    h = o * h_(c)
                 Y[t, d, b] = h
             Yh[d, b] = h; Yc[d, b] = c
     return Y, Yh, Yc
@@ -459,6 +463,83 @@ for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
     emit("rnnrelu_" + n_, v_)
 Y, Yh, _ = recurrent_ref("rnn", X, W, R, B, [4, 4, 4], h0, direction="reverse", act=lambda v: np.maximum(v, 0))
 emit("rnnrelu_y", Y); emit("rnnrelu_yh", Yh)
+
+# LSTM bidirectional with layout 1 (batch first): X [B, S, I], states
+# [B, D, H], Y [B, S, D, H]
+S, Bn, I, H, D = 4, 3, 3, 2, 2
+X = rand(Bn, S, I); W = rand(D, 8, I); R = rand(D, 8, H); B = rand(D, 16)
+h0 = rand(Bn, D, H); c0 = rand(Bn, D, H); P = rand(D, 6)
+for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0), ("c0", c0), ("p", P)):
+    emit("lstml1_" + n_, v_)
+out.append("static const int64_t lstml1_lens[] = {4, 2, 3};")
+Y, Yh, Yc = recurrent_ref("lstm", X.transpose(1, 0, 2), W, R, B, [4, 2, 3],
+                          h0.transpose(1, 0, 2), c0.transpose(1, 0, 2), P, "bidirectional")
+emit("lstml1_y", Y.transpose(2, 0, 1, 3)); emit("lstml1_yh", Yh.transpose(1, 0, 2))
+emit("lstml1_yc", Yc.transpose(1, 0, 2))
+
+# clip 0.5 on every gate's input: GRU (linear_before_reset) and LSTM
+for kind, G in (("gru", 3), ("lstm", 4)):
+    S, Bn, I, H = 4, 3, 3, 2
+    X = rand(S, Bn, I) * 2; W = rand(1, G * H, I); R = rand(1, G * H, H)
+    B = rand(1, 2 * G * H); h0 = rand(1, Bn, H)
+    c0 = rand(1, Bn, H) if kind == "lstm" else None
+    P = rand(1, 3 * H) if kind == "lstm" else None
+    name = kind + "clip"
+    for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
+        emit(name + "_" + n_, v_)
+    if kind == "lstm":
+        emit(name + "_c0", c0); emit(name + "_p", P)
+    Y, Yh, Yc = recurrent_ref(kind, X, W, R, B, [4, 4, 4], h0, c0, P, "forward", lbr=1, clip=0.5)
+    emit(name + "_y", Y); emit(name + "_yh", Yh)
+    if kind == "lstm":
+        emit(name + "_yc", Yc)
+
+# LSTM with input_forget (f = 1 - i)
+S, Bn, I, H = 3, 2, 3, 2
+X = rand(S, Bn, I); W = rand(1, 8, I); R = rand(1, 8, H); B = rand(1, 16)
+h0 = rand(1, Bn, H); c0 = rand(1, Bn, H); P = rand(1, 6)
+for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0), ("c0", c0), ("p", P)):
+    emit("lstmif_" + n_, v_)
+Y, Yh, Yc = recurrent_ref("lstm", X, W, R, B, [3, 3], h0, c0, P, couple=1)
+emit("lstmif_y", Y); emit("lstmif_yh", Yh); emit("lstmif_yc", Yc)
+
+# ONNX activations other than the defaults
+A_ = {
+    "affine": lambda a, b: (lambda v: a * v + b),
+    "scaledtanh": lambda a, b: (lambda v: a * np.tanh(b * v)),
+    "softsign": lambda a, b: (lambda v: v / (1 + np.abs(v))),
+    "softplus": lambda a, b: (lambda v: np.log1p(np.exp(v))),
+    "elu": lambda a, b: (lambda v: np.where(v > 0, v, a * (np.exp(v) - 1))),
+    "hardsigmoid": lambda a, b: (lambda v: np.clip(a * v + b, 0, 1)),
+    "leakyrelu": lambda a, b: (lambda v: np.where(v >= 0, v, a * v)),
+    "thresholdedrelu": lambda a, b: (lambda v: np.where(v > a, v, 0)),
+    "sigmoid": lambda a, b: sg,
+}
+S, Bn, I, H = 3, 2, 3, 2
+acts_cases = [
+    # name, kind, direction, [(act, alpha, beta) per slot]
+    ("ractl", "lstm", "bidirectional", [("hardsigmoid", 0.2, 0.5), ("softsign", 0, 0), ("elu", 1.0, 0),
+                                        ("sigmoid", 0, 0), ("scaledtanh", 1.5, 0.7), ("softplus", 0, 0)]),
+    ("ractg", "gru", "forward", [("leakyrelu", 0.1, 0), ("affine", 0.5, 0.1)]),
+    ("ractr", "rnn", "forward", [("thresholdedrelu", 0.1, 0)]),
+]
+for name, kind, direction, spec in acts_cases:
+    G = {"rnn": 1, "gru": 3, "lstm": 4}[kind]
+    D = 2 if direction == "bidirectional" else 1
+    X = rand(S, Bn, I); W = rand(D, G * H, I); R = rand(D, G * H, H)
+    B = rand(D, 2 * G * H); h0 = rand(D, Bn, H)
+    c0 = rand(D, Bn, H) if kind == "lstm" else None
+    n = len(spec) // D
+    fns = [A_[k](a, b) for k, a, b in spec]
+    acts = [tuple(fns[d * n:(d + 1) * n]) + (np.tanh,) * (3 - n) for d in range(D)]
+    if kind == "rnn":
+        acts = [(fns[d], None, None) for d in range(D)]
+    for n_, v_ in (("x", X), ("w", W), ("r", R), ("b", B), ("h0", h0)):
+        emit(name + "_" + n_, v_)
+    if kind == "lstm":
+        emit(name + "_c0", c0)
+    Y, Yh, Yc = recurrent_ref(kind, X, W, R, B, [S] * Bn, h0, c0, None, direction, acts=acts)
+    emit(name + "_y", Y)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "ref_ops.h")
 with open(path, "w") as f:

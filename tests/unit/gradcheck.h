@@ -141,6 +141,8 @@ typedef struct test_env {
 static inline void env_init(test_env *t, int threads)
 {
 	dh_device_cpu(&t->dev, threads);
+	/* small tensors too take the parallel paths under test */
+	t->dev.parallel_min = 1;
 	dh_workspace_init(&t->ws);
 	dh_rng_seed(&t->rng, 7);
 	t->ctx = (dh_op_ctx){&t->dev, "test", &t->ws, &t->rng};

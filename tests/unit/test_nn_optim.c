@@ -132,6 +132,50 @@ TEST(gradient_clipping)
 	dh_tensor_free(g[1]);
 }
 
+/* Saving the state after step 2 and restoring it into a new optimizer
+ * gives the same parameters after step 3 as running on. */
+TEST(optimizer_state_round_trips)
+{
+	static const dh_optim_kind kinds[] = {DH_OPTIM_SGD, DH_OPTIM_ADAM,
+					      DH_OPTIM_RMSPROP,
+					      DH_OPTIM_ADADELTA};
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		dh_optim_opts o;
+		dh_optim_opts_init(&o, kinds[k]);
+		o.momentum = 0.9f;
+		dh_tensor *p1 = T(opt_p0), *p2 = T(opt_p0);
+		int64_t s7[1] = {7};
+		dh_tensor *g = t_new(1, s7);
+		const dh_tensor *cg = g;
+		dh_optim *a = dh_optim_new(&o, 1, &p1, NULL);
+		for (int st = 0; st < 2; st++) {
+			memcpy(g->data, opt_g + 7 * st, 7 * sizeof(float));
+			dh_optim_step(a, &cg, NULL);
+		}
+		/* the checkpoint: parameters, state, step count */
+		memcpy(p2->data, p1->data, 7 * sizeof(float));
+		dh_optim *b = dh_optim_new(&o, 1, &p2, NULL);
+		for (int slot = 0; slot < 2; slot++) {
+			float *sa = dh_optim_state(a, 0, slot);
+			float *sb = dh_optim_state(b, 0, slot);
+			CHECK((sa == NULL) == (sb == NULL));
+			if (sa && sb)
+				memcpy(sb, sa, 7 * sizeof(float));
+		}
+		dh_optim_set_steps(b, dh_optim_steps(a));
+		memcpy(g->data, opt_g + 14, 7 * sizeof(float));
+		dh_optim_step(a, &cg, NULL);
+		dh_optim_step(b, &cg, NULL);
+		CHECK(memcmp(p1->data, p2->data, 7 * sizeof(float)) == 0);
+		CHECK(dh_optim_state(a, 1, 0) == NULL);
+		dh_optim_free(a);
+		dh_optim_free(b);
+		dh_tensor_free(p1);
+		dh_tensor_free(p2);
+		dh_tensor_free(g);
+	}
+}
+
 typedef struct reg_u {
 	dh_regularizer r;
 } reg_u;
@@ -187,4 +231,5 @@ TAP_MAIN(TAP_CASE(sgd_matches_reference),
 	 TAP_CASE(adam_and_adamw_match_reference),
 	 TAP_CASE(optimizer_options_and_errors),
 	 TAP_CASE(rmsprop_adagrad_adadelta_match_reference),
-	 TAP_CASE(gradient_clipping), TAP_CASE(regularizers))
+	 TAP_CASE(gradient_clipping), TAP_CASE(regularizers),
+	 TAP_CASE(optimizer_state_round_trips))

@@ -32,6 +32,7 @@ TEST(unary_ops_match_numpy_and_finite_differences)
 		{DH_OP_ABS, abs_y, 0, 0, 0, {0}, 1},
 		{DH_OP_NEG, neg_y, 0, 0, 0, {0}, 0},
 		{DH_OP_EXP, exp_y, 0, 0, 0, {0}, 0},
+		{DH_OP_ERF, erf_y, 0, 0, 0, {0}, 0},
 		{DH_OP_LOG, log_y, 1, 0, 0, {0}, 0},
 		{DH_OP_SQRT, sqrt_y, 1, 0, 0, {0}, 0},
 		{DH_OP_RECIPROCAL, reciprocal_y, 1, 0, 0, {0}, 0},

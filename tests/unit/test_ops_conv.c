@@ -164,6 +164,146 @@ TEST(conv_grouped_pointwise_and_strided_1x1)
 	env_release(&t);
 }
 
+/* Direct loops for a 2D Conv with every attribute: forward, and the
+ * gradients of X and W (the adjoint written out), to compare the im2col
+ * kernels with on random configurations. */
+typedef struct conv2d_cfg {
+	int64_t n, c, h, w, m, kh, kw, sh, sw, dh, dw, g;
+	int64_t pt, pl, pb, pr;
+} conv2d_cfg;
+
+static int64_t out_dim(int64_t in, int64_t pa, int64_t pb, int64_t k,
+		       int64_t d, int64_t s)
+{
+	return (in + pa + pb - (k - 1) * d - 1) / s + 1;
+}
+
+static void conv2d_ref(const conv2d_cfg *q, const float *x, const float *w,
+		       const float *dy, float *y, float *dx, float *dw)
+{
+	int64_t oh = out_dim(q->h, q->pt, q->pb, q->kh, q->dh, q->sh);
+	int64_t ow = out_dim(q->w, q->pl, q->pr, q->kw, q->dw, q->sw);
+	int64_t cg = q->c / q->g, mg = q->m / q->g;
+	memset(dx, 0, (size_t)(q->n * q->c * q->h * q->w) * sizeof(float));
+	memset(dw, 0, (size_t)(q->m * cg * q->kh * q->kw) * sizeof(float));
+	for (int64_t i = 0; i < q->n; i++)
+		for (int64_t j = 0; j < q->m; j++)
+			for (int64_t u = 0; u < oh; u++)
+				for (int64_t v = 0; v < ow; v++) {
+					int64_t o = ((i * q->m + j) * oh + u) * ow + v;
+					double acc = 0;
+					for (int64_t cc = 0; cc < cg; cc++)
+						for (int64_t a = 0; a < q->kh; a++)
+							for (int64_t b = 0; b < q->kw; b++) {
+								int64_t iy = u * q->sh - q->pt + a * q->dh;
+								int64_t ix = v * q->sw - q->pl + b * q->dw;
+								if (iy < 0 || ix < 0 || iy >= q->h || ix >= q->w)
+									continue;
+								int64_t ci = (j / mg) * cg + cc;
+								int64_t xi = ((i * q->c + ci) * q->h + iy) * q->w + ix;
+								int64_t wi = ((j * cg + cc) * q->kh + a) * q->kw + b;
+								acc += (double)x[xi] * w[wi];
+								dx[xi] += w[wi] * dy[o];
+								dw[wi] += x[xi] * dy[o];
+							}
+					y[o] = (float)acc;
+				}
+}
+
+TEST(conv_random_configurations_match_direct_loops)
+{
+	test_env t;
+	env_init(&t, 2);
+	dh_rng r;
+	dh_rng_seed(&r, 2718);
+	int bad = 0;
+	for (int it = 0; it < 150 && !bad; it++) {
+		conv2d_cfg q;
+		q.g = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.c = q.g * (1 + (int64_t)dh_rng_below(&r, 3));
+		q.m = q.g * (1 + (int64_t)dh_rng_below(&r, 3));
+		q.n = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.h = 1 + (int64_t)dh_rng_below(&r, 9);
+		q.w = 1 + (int64_t)dh_rng_below(&r, 9);
+		q.kh = 1 + (int64_t)dh_rng_below(&r, 4);
+		q.kw = 1 + (int64_t)dh_rng_below(&r, 4);
+		q.sh = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.sw = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.dh = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.dw = 1 + (int64_t)dh_rng_below(&r, 3);
+		q.pt = (int64_t)dh_rng_below(&r, 4);
+		q.pl = (int64_t)dh_rng_below(&r, 4);
+		q.pb = (int64_t)dh_rng_below(&r, 4);
+		q.pr = (int64_t)dh_rng_below(&r, 4);
+		if (out_dim(q.h, q.pt, q.pb, q.kh, q.dh, q.sh) < 1 ||
+		    out_dim(q.w, q.pl, q.pr, q.kw, q.dw, q.sw) < 1 ||
+		    q.h + q.pt + q.pb < (q.kh - 1) * q.dh + 1 ||
+		    q.w + q.pl + q.pr < (q.kw - 1) * q.dw + 1)
+			continue;
+		int64_t sx[4] = {q.n, q.c, q.h, q.w};
+		int64_t sw[4] = {q.m, q.c / q.g, q.kh, q.kw};
+		dh_tensor *in[2] = {t_new(4, sx), t_new(4, sw)}, *out[1];
+		t_rand(in[0], &r, -1, 1);
+		t_rand(in[1], &r, -1, 1);
+		dh_op_attrs a;
+		dh_op_attrs_init(&a, DH_OP_CONV);
+		a.group = q.g;
+		a.strides[0] = q.sh, a.strides[1] = q.sw;
+		a.dilations[0] = q.dh, a.dilations[1] = q.dw;
+		a.pads[0] = q.pt, a.pads[1] = q.pl, a.pads[2] = q.pb,
+		a.pads[3] = q.pr;
+		if (!run_forward(&t.ctx, DH_OP_CONV, &a, 2, in, 1, out)) {
+			bad = 1;
+			break;
+		}
+		int64_t ny = dh_tensor_numel(out[0]);
+		dh_tensor *dy = t_like(out[0]), *dx = t_like(in[0]),
+			  *dw = t_like(in[1]);
+		t_rand(dy, &r, -1, 1);
+		float *ry = malloc((size_t)ny * sizeof(float));
+		float *rdx = malloc(dh_tensor_nbytes(in[0]));
+		float *rdw = malloc(dh_tensor_nbytes(in[1]));
+		conv2d_ref(&q, dh_tensor_f32(in[0]), dh_tensor_f32(in[1]),
+			   dh_tensor_f32(dy), ry, rdx, rdw);
+		const dh_tensor *co = out[0], *cdy = dy;
+		dh_tensor *din[2] = {dx, dw};
+		CHECK_INT(dh_op_backward(&t.ctx, DH_OP_CONV, &a, 2,
+					 (const dh_tensor *const *)in, 1, &co,
+					 &cdy, din, NULL),
+			  DH_OK);
+		int ok = CHECK_CLOSE("random conv Y", dh_tensor_f32(out[0]), ry,
+				     ny, 1e-5, 1e-5) &&
+			 CHECK_CLOSE("random conv dX", dh_tensor_f32(dx), rdx,
+				     dh_tensor_numel(dx), 1e-5, 1e-5) &&
+			 CHECK_CLOSE("random conv dW", dh_tensor_f32(dw), rdw,
+				     dh_tensor_numel(dw), 1e-4, 1e-5);
+		if (!ok) {
+			printf("# config %d: n%lld c%lld %lldx%lld m%lld k%lldx%lld "
+			       "s%lldx%lld d%lldx%lld g%lld pads %lld %lld %lld "
+			       "%lld\n",
+			       it, (long long)q.n, (long long)q.c,
+			       (long long)q.h, (long long)q.w, (long long)q.m,
+			       (long long)q.kh, (long long)q.kw,
+			       (long long)q.sh, (long long)q.sw,
+			       (long long)q.dh, (long long)q.dw,
+			       (long long)q.g, (long long)q.pt,
+			       (long long)q.pl, (long long)q.pb,
+			       (long long)q.pr);
+			bad = 1;
+		}
+		free(ry);
+		free(rdx);
+		free(rdw);
+		dh_tensor_free(dy);
+		dh_tensor_free(dx);
+		dh_tensor_free(dw);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(in[0]);
+		dh_tensor_free(in[1]);
+	}
+	env_release(&t);
+}
+
 TEST(conv_auto_pad_same_and_valid)
 {
 	test_env t;
@@ -396,6 +536,7 @@ TEST(convtranspose_matches_numpy_and_finite_differences)
 TAP_MAIN(TAP_CASE(conv_matches_numpy_and_finite_differences),
 	 TAP_CASE(conv_pointwise_and_odd_sizes_match_direct_loops),
 	 TAP_CASE(conv_grouped_pointwise_and_strided_1x1),
+	 TAP_CASE(conv_random_configurations_match_direct_loops),
 	 TAP_CASE(conv_auto_pad_same_and_valid),
 	 TAP_CASE(conv_workspace_settles_and_runs_are_identical),
 	 TAP_CASE(conv_bad_shapes_are_errors),

@@ -229,6 +229,131 @@ TEST(nan_and_inf_are_found_with_the_node)
 	env_release(&t);
 }
 
+TEST(onnx_attributes_by_name)
+{
+	dh_op_attrs a;
+	dh_err e;
+	dh_op_attrs_init(&a, DH_OP_CONV);
+	static const int64_t k[2] = {3, 3}, st[2] = {2, 2}, p[4] = {1, 1, 1, 1};
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_CONV, "c", "kernel_shape", k, 2, &e),
+		  DH_OK);
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_CONV, "c", "strides", st, 2, &e),
+		  DH_OK);
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_CONV, "c", "pads", p, 4, &e), DH_OK);
+	int64_t g = 4;
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_CONV, "c", "group", &g, 1, &e),
+		  DH_OK);
+	const char *same = "SAME_LOWER";
+	CHECK_INT(dh_op_set_strings(&a, DH_OP_CONV, "c", "auto_pad", &same, 1,
+				    &e),
+		  DH_OK);
+	CHECK_INT(a.kernel_ndim, 2);
+	CHECK_INT(a.strides[1], 2);
+	CHECK_INT(a.pads[3], 1);
+	CHECK_INT(a.group, 4);
+	CHECK_INT(a.auto_pad, DH_PAD_SAME_LOWER);
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_CONV, "c", "ceil_mode", &g, 1, &e),
+		  DH_EUNSUPPORTED);
+	CHECK_HAS(e.msg, "Conv node 'c': attribute 'ceil_mode'");
+	const char *bad = "SAME";
+	CHECK_INT(dh_op_set_strings(&a, DH_OP_CONV, "c", "auto_pad", &bad, 1,
+				    &e),
+		  DH_EINVAL);
+	dh_op_attrs_init(&a, DH_OP_GEMM);
+	float al = 0.5f;
+	int64_t one = 1;
+	CHECK_INT(dh_op_set_floats(&a, DH_OP_GEMM, "g", "alpha", &al, 1, &e),
+		  DH_OK);
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_GEMM, "g", "transB", &one, 1, &e),
+		  DH_OK);
+	CHECK_NEAR(a.alpha, 0.5, 0);
+	CHECK_INT(a.trans_b, 1);
+	CHECK_INT(a.trans_a, 0);
+	dh_op_attrs_init(&a, DH_OP_LSTM);
+	const char *acts[3] = {"HardSigmoid", "Tanh", "Softsign"};
+	CHECK_INT(dh_op_set_strings(&a, DH_OP_LSTM, "l", "activations", acts, 3,
+				    &e),
+		  DH_OK);
+	CHECK_INT(a.rnn_acts[0], DH_RACT_HARDSIGMOID);
+	CHECK_INT(a.rnn_acts[2], DH_RACT_SOFTSIGN);
+	float ab[2] = {0.2f, 0.5f};
+	CHECK_INT(dh_op_set_floats(&a, DH_OP_LSTM, "l", "activation_beta", ab,
+				   2, &e),
+		  DH_OK);
+	CHECK_NEAR(a.rnn_beta[1], 0.5, 0);
+	const char *dir = "bidirectional";
+	CHECK_INT(dh_op_set_strings(&a, DH_OP_LSTM, "l", "direction", &dir, 1,
+				    &e),
+		  DH_OK);
+	CHECK_INT(a.direction, DH_RNN_BIDIRECTIONAL);
+	const char *mish = "Mish";
+	CHECK_INT(dh_op_set_strings(&a, DH_OP_LSTM, "l", "activations", &mish,
+				    1, &e),
+		  DH_EUNSUPPORTED);
+	dh_op_attrs_init(&a, DH_OP_MAXPOOL);
+	CHECK_INT(dh_op_set_ints(&a, DH_OP_MAXPOOL, "m", "storage_order", &one,
+				 1, &e),
+		  DH_EINVAL);
+}
+
+TEST(onnx_constant_inputs)
+{
+	dh_op_attrs a;
+	dh_err e;
+	int64_t s1[1] = {3}, s2[1] = {2}, s4[1] = {4};
+	static const int64_t shape[3] = {0, -1, 4};
+	dh_tensor *t = dh_tensor_wrap(DH_I64, 1, s1, (void *)shape, NULL);
+	dh_op_attrs_init(&a, DH_OP_RESHAPE);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_RESHAPE, "r", 1, t, 3, &e), DH_OK);
+	CHECK_INT(a.shape_ndim, 3);
+	CHECK_INT(a.shape[1], -1);
+	dh_tensor_free(t);
+	/* Slice: starts and ends, axes defaulting to 0..n-1, then steps */
+	static const int64_t st[2] = {1, 0}, en[2] = {-1, 5}, sp[2] = {1, 2};
+	dh_tensor *ts = dh_tensor_wrap(DH_I64, 1, s2, (void *)st, NULL);
+	dh_tensor *te = dh_tensor_wrap(DH_I64, 1, s2, (void *)en, NULL);
+	dh_tensor *tp = dh_tensor_wrap(DH_I64, 1, s2, (void *)sp, NULL);
+	dh_op_attrs_init(&a, DH_OP_SLICE);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_SLICE, "s", 1, ts, 2, &e), DH_OK);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_SLICE, "s", 2, te, 2, &e), DH_OK);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_SLICE, "s", 4, tp, 2, &e), DH_OK);
+	CHECK_INT(a.naxes, 2);
+	CHECK_INT(a.axes[1], 1);
+	CHECK_INT(a.ends[0], -1);
+	CHECK_INT(a.steps[1], 2);
+	/* Pad with axes (opset 18): pads for axis -1 of a rank-3 tensor */
+	static const int64_t ax[1] = {-1}, pd[2] = {2, 3};
+	dh_tensor *tax = dh_tensor_wrap(DH_I64, 1, (int64_t[]){1}, (void *)ax,
+					NULL);
+	dh_tensor *tpd = dh_tensor_wrap(DH_I64, 1, s2, (void *)pd, NULL);
+	dh_op_attrs_init(&a, DH_OP_PAD);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_PAD, "p", 3, tax, 3, &e), DH_OK);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_PAD, "p", 1, tpd, 3, &e), DH_OK);
+	CHECK_INT(a.pad_amounts[2], 2);
+	CHECK_INT(a.pad_amounts[5], 3);
+	CHECK_INT(a.pad_amounts[0], 0);
+	/* Resize scales (floats) and Clip bounds */
+	static const float sc[4] = {1, 1, 2, 2};
+	dh_tensor *tsc = dh_tensor_wrap(DH_F32, 1, s4, (void *)sc, NULL);
+	dh_op_attrs_init(&a, DH_OP_RESIZE);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_RESIZE, "z", 2, tsc, 4, &e),
+		  DH_OK);
+	CHECK_INT(a.nscales, 4);
+	CHECK_NEAR(a.scales[3], 2.0, 0);
+	dh_op_attrs_init(&a, DH_OP_CLIP);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_CLIP, "c", 2, tsc, 1, &e), DH_OK);
+	CHECK_NEAR(a.clip_max, 1.0, 0);
+	/* integers wanted, floats given; an input that is data */
+	dh_op_attrs_init(&a, DH_OP_RESHAPE);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_RESHAPE, "r", 1, tsc, 4, &e),
+		  DH_EINVAL);
+	CHECK_INT(dh_op_set_input(&a, DH_OP_CONV, "c", 1, tsc, 4, &e),
+		  DH_EUNSUPPORTED);
+	dh_tensor *all[] = {ts, te, tp, tax, tpd, tsc};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		dh_tensor_free(all[i]);
+}
+
 /* The checker must notice a wrong gradient: y = x^2 with dx = x. */
 static dh_status sq_fwd(void *u, dh_tensor *const *in, dh_tensor *const *out,
 			dh_err *e)
@@ -278,4 +403,5 @@ TAP_MAIN(TAP_CASE(op_names_round_trip),
 	 TAP_CASE(shape_inference_names_the_node),
 	 TAP_CASE(workspace_grows_then_stays),
 	 TAP_CASE(nan_and_inf_are_found_with_the_node),
+	 TAP_CASE(onnx_attributes_by_name), TAP_CASE(onnx_constant_inputs),
 	 TAP_CASE(gradcheck_catches_a_wrong_gradient))

@@ -58,6 +58,7 @@ unary_f(dh_op_type op, const dh_op_attrs *a, float x)
 	case DH_OP_CLIP:
 		return x < a->clip_min ? a->clip_min
 		       : x > a->clip_max ? a->clip_max : x;
+	case DH_OP_ERF: return erff(x);
 	default: return x;
 	}
 }
@@ -103,6 +104,8 @@ unary_df(dh_op_type op, const dh_op_attrs *a, float x, float y)
 	case DH_OP_RECIPROCAL: return -y * y;
 	case DH_OP_CLIP:
 		return x >= a->clip_min && x <= a->clip_max ? 1.0f : 0.0f;
+	case DH_OP_ERF: /* 2 / sqrt(pi) exp(-x^2) */
+		return (float)(1.12837916709551257390 * exp(-(double)x * x));
 	default: return 1.0f;
 	}
 }
@@ -174,3 +177,4 @@ UNARY(log, DH_OP_LOG)
 UNARY(sqrt, DH_OP_SQRT)
 UNARY(reciprocal, DH_OP_RECIPROCAL)
 UNARY(clip, DH_OP_CLIP)
+UNARY(erf, DH_OP_ERF)

@@ -42,34 +42,53 @@ static int conv_is_pointwise(const dh_spatial *g)
  * the cores OpenBLAS's own threads need, which made a 2-thread convolution
  * several times slower than a serial im2col.  The sgemms carry the
  * parallelism. */
+/* The output positions o in [lo, hi) along an axis whose input position
+ * o * s + base falls inside [0, n): the rest reads padding. */
+static void valid_range(int64_t base, int64_t s, int64_t n, int64_t n_out,
+			int64_t *lo, int64_t *hi)
+{
+	int64_t l = base >= 0 ? 0 : (-base + s - 1) / s;
+	int64_t h = n - base > 0 ? (n - base + s - 1) / s : 0;
+	*lo = l < n_out ? l : n_out;
+	*hi = h < *lo ? *lo : h > n_out ? n_out : h;
+}
+
 static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *x, float *col, int64_t ld)
 {
-	int64_t rows = cg * g->k_size;
+	int64_t rows = cg * g->k_size, ow_n = g->out[2], sw = g->s[2];
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t c = r / g->k_size, kk = r % g->k_size;
 		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
 		int64_t kd = kk / (g->k[2] * g->k[1]);
 		const float *xc = x + c * g->in_size;
 		float *dst = col + r * ld;
+		/* along W the valid outputs are one run: zeros, copies,
+		 * zeros, with no test per element */
+		int64_t wbase = kw * g->d[2] - g->pb[2], lo, hi;
+		valid_range(wbase, sw, g->in[2], ow_n, &lo, &hi);
 		for (int64_t od = 0; od < g->out[0]; od++) {
 			int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
 			int dok = id >= 0 && id < g->in[0];
-			for (int64_t oh = 0; oh < g->out[1]; oh++) {
+			for (int64_t oh = 0; oh < g->out[1]; oh++, dst += ow_n) {
 				int64_t ih = oh * g->s[1] - g->pb[1] +
 					     kh * g->d[1];
-				int hok = dok && ih >= 0 && ih < g->in[1];
-				const float *row =
-					hok ? xc + (id * g->in[1] + ih) *
-							   g->in[2]
-					    : xc;
-				for (int64_t ow = 0; ow < g->out[2]; ow++) {
-					int64_t iw = ow * g->s[2] - g->pb[2] +
-						     kw * g->d[2];
-					*dst++ = hok && iw >= 0 && iw < g->in[2]
-							 ? row[iw]
-							 : 0.0f;
+				if (!dok || ih < 0 || ih >= g->in[1]) {
+					memset(dst, 0,
+					       (size_t)ow_n * sizeof(float));
+					continue;
 				}
+				const float *row =
+					xc + (id * g->in[1] + ih) * g->in[2];
+				memset(dst, 0, (size_t)lo * sizeof(float));
+				if (sw == 1 && hi > lo)
+					memcpy(dst + lo, row + lo + wbase,
+					       (size_t)(hi - lo) * sizeof(float));
+				else
+					for (int64_t ow = lo; ow < hi; ow++)
+						dst[ow] = row[ow * sw + wbase];
+				memset(dst + hi, 0,
+				       (size_t)(ow_n - hi) * sizeof(float));
 			}
 		}
 	}
@@ -80,6 +99,7 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *col, int64_t ld, float *dx)
 {
+	int64_t ow_n = g->out[2], sw = g->s[2];
 	for (int64_t c = 0; c < cg; c++) {
 		float *xc = dx + c * g->in_size;
 		for (int64_t kk = 0; kk < g->k_size; kk++) {
@@ -87,27 +107,22 @@ static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 				kh = (kk / g->k[2]) % g->k[1];
 			int64_t kd = kk / (g->k[2] * g->k[1]);
 			const float *src = col + (c * g->k_size + kk) * ld;
+			int64_t wbase = kw * g->d[2] - g->pb[2], lo, hi;
+			valid_range(wbase, sw, g->in[2], ow_n, &lo, &hi);
 			for (int64_t od = 0; od < g->out[0]; od++) {
 				int64_t id = od * g->s[0] - g->pb[0] +
 					     kd * g->d[0];
-				for (int64_t oh = 0; oh < g->out[1]; oh++) {
+				for (int64_t oh = 0; oh < g->out[1];
+				     oh++, src += ow_n) {
 					int64_t ih = oh * g->s[1] - g->pb[1] +
 						     kh * g->d[1];
-					int ok = id >= 0 && id < g->in[0] &&
-						 ih >= 0 && ih < g->in[1];
-					float *row =
-						ok ? xc + (id * g->in[1] + ih) *
-								  g->in[2]
-						   : xc;
-					for (int64_t ow = 0; ow < g->out[2];
-					     ow++, src++) {
-						int64_t iw = ow * g->s[2] -
-							     g->pb[2] +
-							     kw * g->d[2];
-						if (ok && iw >= 0 &&
-						    iw < g->in[2])
-							row[iw] += *src;
-					}
+					if (id < 0 || id >= g->in[0] || ih < 0 ||
+					    ih >= g->in[1])
+						continue;
+					float *row = xc + (id * g->in[1] + ih) *
+								  g->in[2];
+					for (int64_t ow = lo; ow < hi; ow++)
+						row[ow * sw + wbase] += src[ow];
 				}
 			}
 		}

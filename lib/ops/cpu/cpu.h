@@ -21,12 +21,14 @@
 #define DH_OMP_FOR(ctx, work)
 #endif
 
-/* Threads for a loop touching `work` elements: 1 below a size where
- * starting threads costs more than it saves. */
+/* Threads for a loop touching `work` elements: one below the device's
+ * parallel_min (see device.h for why it is high by default). */
 static inline int dh_cpu_threads(const dh_op_ctx *ctx, int64_t work)
 {
-	int n = ctx->dev->threads;
-	return work < 32768 || n < 1 ? 1 : n;
+	const dh_device *d = ctx->dev;
+	long long min = d->parallel_min > 0 ? d->parallel_min
+					    : DH_DEVICE_PARALLEL_MIN;
+	return work < min || d->threads < 1 ? 1 : d->threads;
 }
 
 /* Row-major C = alpha * op(A) op(B) + beta * C, op(A) [m, k], op(B) [k, n]. */
@@ -110,5 +112,6 @@ DH_CPU_KERNEL(resize);
 DH_CPU_KERNEL(rnn);
 DH_CPU_KERNEL(gru);
 DH_CPU_KERNEL(lstm);
+DH_CPU_KERNEL(erf);
 
 #endif

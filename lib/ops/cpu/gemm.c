@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <string.h>
 
 #include "ops/cpu/cpu.h"
@@ -19,6 +20,24 @@ void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 			for (int64_t j = 0; j < n; j++)
 				c[i * ldc + j] =
 					beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+		return;
+	}
+	if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX ||
+	    ldb > INT_MAX || ldc > INT_MAX) {
+		/* beyond what the BLAS interface's int can say: slow but
+		 * right */
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t j = 0; j < n; j++) {
+				double acc = 0.0;
+				for (int64_t p = 0; p < k; p++)
+					acc += (double)(trans_a ? a[p * lda + i]
+								: a[i * lda + p]) *
+					       (trans_b ? b[j * ldb + p]
+							: b[p * ldb + j]);
+				float *cij = c + i * ldc + j;
+				*cij = (float)(alpha * acc +
+					       (beta == 0.0f ? 0.0 : beta * *cij));
+			}
 		return;
 	}
 	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,

@@ -70,6 +70,7 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_RNN, rnn),
 	K(DH_OP_GRU, gru),
 	K(DH_OP_LSTM, lstm),
+	K(DH_OP_ERF, erf),
 };
 
 static const dh_backend cpu_backend = {"cpu", cpu_kernels};
