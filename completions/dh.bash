@@ -12,6 +12,7 @@ _dh_exts() {
 	npy) echo 'npy' ;;
 	image) echo 'png|jpg|jpeg|tif|tiff|bmp|ppm|pgm|pbm|pnm|dcm|nii|nii.gz|npy|svs|ndpi|mrxs' ;;
 	aug) echo 'txt|aug' ;;
+	data) echo 'npy|yml|yaml' ;;
 	*) echo "$1" ;;
 	esac
 }

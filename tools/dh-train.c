@@ -183,7 +183,8 @@ static int run(dh_ctx *c)
 	if (val && load(val, &vx, &vy, &c->err))
 		goto out;
 	t = dh_trainer_new(rs.g, &oo, lk, &c->err);
-	if (!t)
+	if (!t || dh_graph_check_input(rs.g, 0, x, data, &c->err) ||
+	    (vx && dh_graph_check_input(rs.g, 0, vx, val, &c->err)))
 		goto out;
 	if (log) {
 		if (dh_atomic_open(&logf, log, &c->err))
@@ -249,7 +250,7 @@ static const dh_opt opts[] = {
 
 static const dh_cmd cmds[] = {
 	{NULL, "MODEL.onnx [TRAIN.npy|DATASET.yml]", "Train MODEL on a tensor stream (a file, or stdin) or a DDF dataset, and write the trained model.",
-	 opts, 1, 2, "onnx npy", run, NULL},
+	 opts, 1, 2, "onnx data", run, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 

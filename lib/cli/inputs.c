@@ -98,6 +98,13 @@ dh_status dh_check_input(const char *path, const char *kind, dh_err *e)
 	}
 	if (!strcmp(kind, "aug"))
 		return check_text(path, e);
+	if (!strcmp(kind, "data")) { /* a DDF dataset or a tensor stream */
+		size_t n = strlen(path);
+		if ((n > 4 && !strcmp(path + n - 4, ".yml")) ||
+		    (n > 5 && !strcmp(path + n - 5, ".yaml")))
+			return dh_yaml_check_file(path, e);
+		return check_npy(path, e);
+	}
 	return DH_OK;
 }
 

@@ -8,7 +8,8 @@
 
 /* kinds: space-separated list as in dh_cmd.arg_kinds; the last repeats. */
 dh_status dh_check_inputs(const char *kinds, int nargs, char **args, dh_err *e);
-/* One file of one kind: onnx, yml, npy, image, aug, file (any non-empty
+/* One file of one kind: onnx, yml, npy, data (yml or npy by extension),
+ * image, aug, file (any non-empty
  * regular file); dir, out and word are not checked. */
 dh_status dh_check_input(const char *path, const char *kind, dh_err *e);
 

@@ -2,6 +2,7 @@
  * graph.h). */
 #include "graph/graph.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,4 +297,39 @@ dh_status dh_graph_params(const dh_graph *g, dh_tensor ***params,
 dh_tensor *dh_graph_output(const dh_graph *g, int i)
 {
 	return i >= 0 && i < g->noutputs ? g->v[g->outputs[i]].t : NULL;
+}
+
+/* "[N, 1, 28, 28]": symbolic dimensions print as N */
+static char *decl_format(char *buf, size_t n, const dh_shape *s)
+{
+	size_t at = (size_t)snprintf(buf, n, "[");
+	for (int d = 0; d < s->ndim && at < n; d++) {
+		if (s->d[d] < 0)
+			at += (size_t)snprintf(buf + at, n - at, "%sN", d ? ", " : "");
+		else
+			at += (size_t)snprintf(buf + at, n - at, "%s%lld", d ? ", " : "",
+					       (long long)s->d[d]);
+	}
+	if (at < n)
+		snprintf(buf + at, n - at, "]");
+	return buf;
+}
+
+dh_status dh_graph_check_input(const dh_graph *g, int i, const dh_tensor *x,
+			       const char *what, dh_err *e)
+{
+	const dh_value *v = &g->v[g->inputs[i]];
+	if (v->decl.ndim < 0)
+		return DH_OK;
+	int ok = v->decl.ndim == x->ndim;
+	for (int d = 1; ok && d < x->ndim; d++)
+		ok = v->decl.d[d] < 0 || v->decl.d[d] == x->shape[d];
+	if (ok)
+		return DH_OK;
+	char a[160], b[160];
+	return dh_err_set(e, DH_ESHAPE,
+			  "%s: samples of shape %s do not fit the model's input "
+			  "'%s' %s",
+			  what, dh_shape_format(a, sizeof a, x->ndim, x->shape),
+			  v->name, decl_format(b, sizeof b, &v->decl));
 }

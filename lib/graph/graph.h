@@ -143,6 +143,10 @@ dh_status dh_graph_forward(dh_graph *g, const dh_tensor *const *inputs,
 dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
 			    dh_err *e);
 dh_tensor *dh_graph_output(const dh_graph *g, int i);
+/* Whether samples x [N, ...] fit graph input i as declared (any batch);
+ * `what` names the data in the message. */
+dh_status dh_graph_check_input(const dh_graph *g, int i, const dh_tensor *x,
+			       const char *what, dh_err *e);
 
 /* The trainable (not frozen) parameters and their gradients, in graph
  * order; arrays owned by the caller (free them), tensors by the graph. */

@@ -39,7 +39,7 @@ dh_status dh_predict_stream(dh_graph *g, dh_stream_reader *r, FILE *out,
 		names[nf++] = "target";
 	dh_stream_writer w;
 	dh_status s = dh_stream_writer_open(&w, out, r->grouped ? nf : 0, names, e);
-	dh_value *in = &g->v[g->inputs[0]];
+	const dh_value *in = &g->v[g->inputs[0]];
 	dh_tensor *conv = NULL;
 	int64_t done = 0;
 	while (!s) {
@@ -56,22 +56,8 @@ dh_status dh_predict_stream(dh_graph *g, dh_stream_reader *r, FILE *out,
 		if (n == 0)
 			goto next;
 		/* the model's declared per-sample shape must match */
-		if (in->decl.ndim >= 0) {
-			int ok = in->decl.ndim == x->ndim;
-			for (int d = 1; ok && d < x->ndim; d++)
-				ok = in->decl.d[d] < 0 || in->decl.d[d] == x->shape[d];
-			if (!ok) {
-				char a[160], b[160];
-				s = dh_err_set(e, DH_ESHAPE,
-					       "%s: samples of shape %s do not fit the "
-					       "model's input '%s' %s",
-					       r->name,
-					       dh_shape_format(a, sizeof a, x->ndim, x->shape),
-					       in->name,
-					       dh_shape_format(b, sizeof b, in->decl.ndim, in->decl.d));
-				goto next;
-			}
-		}
+		if ((s = dh_graph_check_input(g, 0, x, r->name, e)))
+			goto next;
 		if (g->batch != n || g->training)
 			s = dh_graph_plan(g, n, 0, e);
 		if (!s && x->dtype != in->dtype) {

@@ -21,8 +21,8 @@ SH
 	check "option choices" "sgd adam adamw rmsprop adagrad adadelta" dh-train --optimizer ""
 	check "--option=value choices" "adam adamw" dh-train --optimizer=adam
 	check "first argument: .onnx files and folders" "sub/ a.onnx" dh-train ""
-	check "second argument: .yml files" "sub/ b.yml" dh-train a.onnx ""
-	check "option values are skipped when counting arguments" "sub/ b.yml" dh-train --epochs 3 a.onnx ""
+	check "second argument: streams or datasets" "sub/ b.yml d.npy" dh-train a.onnx ""
+	check "option values are skipped when counting arguments" "sub/ b.yml d.npy" dh-train --epochs 3 a.onnx ""
 	check "file option: its extension" "sub/ a.onnx" dh-train -o ""
 	check "subcommand argument kind" "sub/ b.yml" dh-dataset split --seed 3 ""
 	check "image arguments" "sub/ d.npy e.png" dh-image info ""

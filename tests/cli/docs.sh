@@ -47,7 +47,14 @@ fi
 
 # The examples run.  Built commands must succeed; an example of a command
 # that is not built yet must say so and exit 2 (never print success).
-have_numpy && "$PYTHON3" -c 'import numpy as np; np.save("batch.npy", np.zeros((2, 1, 28, 28), np.float32))'
+have_numpy && "$PYTHON3" -c '
+import json, numpy as np
+np.save("batch.npy", np.zeros((2, 1, 28, 28), np.float32))
+for name in ("ex-train.npy", "ex-val.npy"):
+    with open(name, "wb") as f:
+        np.save(f, np.frombuffer(json.dumps({"dh-stream": 1, "fields": ["input", "target"]}).encode(), np.uint8))
+        np.save(f, np.zeros((8, 1, 28, 28), np.float32))
+        np.save(f, np.arange(8) % 10)'
 dh-onnx new lenet --input 1x28x28 --classes 10 -o real.onnx
 for t in $DH_TOOLS; do
 	ex=$(sed -n '/^\.SH EXAMPLES/,/^\.SH/{/^\.nf/,/^\.fi/p}' "$man/$t.1" | sed '/^\.nf$/d;/^\.fi$/d;s/\\-/-/g')
@@ -56,7 +63,7 @@ for t in $DH_TOOLS; do
 	cp real.onnx lenet.onnx
 	cp real.onnx model.onnx; cp real.onnx trained.onnx
 	mkdir -p fashion; printf 'name: x\n' >fashion/dataset.yml; cp fashion/dataset.yml dataset.yml
-	[ -f batch.npy ] && cp batch.npy train.npy
+	[ -f ex-train.npy ] && cp ex-train.npy train.npy && cp ex-val.npy val.npy
 	printf 'mirror\n' >aug.txt
 	run sh -c "$ex"
 	if [ "$rc" -eq 0 ]; then

@@ -101,7 +101,7 @@ dh-onnx new lenet --input 1x28x28 --classes 10 -o lenet.onnx
 "$ort" -c "import numpy as np; np.save('wrong.npy', np.zeros((2, 3, 28, 28), np.float32))"
 run dh-infer lenet.onnx wrong.npy -o out.npy
 expect_rc "samples of the wrong shape exit 1" 1
-expect_err "samples of the wrong shape are named" "wrong.npy: samples of shape \[2, 3, 28, 28\] do not fit the model's input 'input'"
+expect_err "samples of the wrong shape are named" "wrong.npy: samples of shape \[2, 3, 28, 28\] do not fit the model's input 'input' \[N, 1, 28, 28\]$"
 [ -e out.npy ] && not_ok "no output file after a failure" "out.npy exists"
 "$ort" -c "
 import onnx
