@@ -11,9 +11,8 @@
 
 static int run(dh_ctx *c)
 {
-	if (dh_ctx_has(c, "split") || dh_ctx_has(c, "evaluate") ||
-	    dh_ctx_has(c, "latency")) {
-		fprintf(stderr, "%s: --split, --evaluate and --latency are not built "
+	if (dh_ctx_has(c, "split") || dh_ctx_has(c, "latency")) {
+		fprintf(stderr, "%s: --split and --latency are not built "
 				"yet in this version (planned: the train/infer issue, "
 				"#4)\n",
 			c->tool->name);
@@ -59,7 +58,10 @@ static int run(dh_ctx *c)
 	dh_status s = dh_atomic_open(&af, dh_ctx_str(c, "output", "-"), &c->err);
 	if (!s) {
 		s = dh_stream_open(&r, in, in == stdin ? "stdin" : input, &c->err);
-		if (!s)
+		if (!s && dh_ctx_has(c, "evaluate"))
+			s = dh_evaluate_stream(g, &r, af.f, dh_ctx_int(c, "batch", 64),
+					       dh_ctx_has(c, "json"), &n, &c->err);
+		else if (!s)
 			s = dh_predict_stream(g, &r, af.f, dh_ctx_int(c, "batch", 64),
 					      &n, &c->err);
 		dh_stream_close(&r);
@@ -83,7 +85,8 @@ static const dh_opt opts[] = {
 	{"format", 'f', DH_ARG_CHOICE, "FMT", "output format", 0, 0, "csv|jsonl|npy|png", 0},
 	{"batch", 'b', DH_ARG_INT, "N", "samples per batch", 1, 1 << 20, NULL, 0},
 	{"device", 'd', DH_ARG_STRING, "DEV", "computing service: cpu, cpu:N, cuda:0, fpga:0", 0, 0, NULL, 0},
-	{"evaluate", 0, DH_ARG_NONE, NULL, "compare with the dataset's labels and print metrics", 0, 0, NULL, 0},
+	{"evaluate", 0, DH_ARG_NONE, NULL, "compare with the stream's targets: accuracy, per-class precision/recall/F1, confusion matrix", 0, 0, NULL, 0},
+	{"json", 0, DH_ARG_NONE, NULL, "with --evaluate: print one JSON object", 0, 0, NULL, 0},
 	{"latency", 0, DH_ARG_NONE, NULL, "measure single-sample latency (p50/p90/p99)", 0, 0, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };

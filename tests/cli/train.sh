@@ -98,6 +98,36 @@ else
 	skip "the trained model in onnxruntime" "no onnxruntime"
 fi
 
+# --evaluate agrees with numpy's argmax over dh-infer's own outputs
+run dh-infer a.onnx val.npy --evaluate --json
+expect_rc "dh-infer --evaluate" 0
+cp "$out_file" eval.json
+dh-infer a.onnx val.npy -o scores.npy
+if "$PYTHON3" -c '
+import json, numpy as np
+j = json.load(open("eval.json"))
+f = open("scores.npy", "rb"); np.load(f)
+f2 = open("val.npy", "rb"); np.load(f2)
+pred, true = [], []
+while True:
+    try:
+        y, t = np.load(f), np.load(f)
+        np.load(f2); np.load(f2)
+    except (EOFError, ValueError):
+        break
+    pred += list(y.argmax(1)); true += list(t)
+pred, true = np.array(pred), np.array(true)
+cm = np.zeros((2, 2), int)
+for a, b in zip(true, pred):
+    cm[a, b] += 1
+assert j["samples"] == len(true) == 100, j["samples"]
+assert abs(j["accuracy"] - (pred == true).mean()) < 1e-12, j
+assert j["confusion"] == cm.tolist(), (j["confusion"], cm)
+p1 = cm[1, 1] / max(cm[:, 1].sum(), 1)
+assert abs(j["classes"][1]["precision"] - p1) < 1e-12
+'; then ok "--evaluate: accuracy, precision and confusion matrix match numpy"
+else not_ok "--evaluate matches numpy" "$(cat eval.json)"; fi
+
 # bad input
 run dh-train mlp.onnx plain.npy -o z.onnx
 expect_rc "a stream without targets exits 1" 1
