@@ -520,7 +520,7 @@ dh_onnx_model *dh_zoo_build(const dh_zoo_opts *o, const char *path, dh_err *e)
 	char buf[64];
 	dh_ob_meta(&z.b, "dh.arch", a);
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
-	dh_ob_meta(&z.b, "dh.seed", buf);
+	dh_ob_meta(&z.b, "dh.init_seed", buf);
 	if (seq)
 		snprintf(buf, sizeof buf, "%lldx%lld", (long long)o->input[0],
 			 (long long)o->input[1]);

@@ -79,7 +79,7 @@ else
 	not_ok "conv weights are He-normal, biases zero" "see above"
 fi
 run dh-onnx info a.onnx
-expect_out "the model records its architecture and seed" "^  dh.seed: 7$"
+expect_out "the model records its architecture and seed" "^  dh.init_seed: 7$"
 
 # usage errors
 run dh-onnx new lenet --classes 10 -o x.onnx
