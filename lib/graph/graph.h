@@ -130,6 +130,10 @@ dh_status dh_graph_finalize(dh_graph *g, dh_err *e);
 
 /* Infer every shape for this batch size and mode, and lay out memory. */
 dh_status dh_graph_plan(dh_graph *g, int64_t batch, int training, dh_err *e);
+/* The same with every input's shape given (for inputs without a batch
+ * dimension, or several symbolic ones). */
+dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
+			       int training, dh_err *e);
 /* Bytes of the current plan: activations (and their gradients when
  * training) plus parameters and their gradients. */
 size_t dh_graph_peak_bytes(const dh_graph *g);

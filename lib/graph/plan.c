@@ -109,12 +109,14 @@ static void run_attrs(dh_node *n, int training)
 {
 	n->run = n->a;
 	n->run_nout = n->nout;
+	/* a model that asks for training-mode BatchNorm or Dropout (ONNX's
+	 * training_mode) keeps it in inference too */
 	if (n->op == DH_OP_BATCHNORM) {
-		n->run.training_mode = training;
-		n->run_nout = training ? 3 : 1;
+		n->run.training_mode = training || n->a.training_mode;
+		n->run_nout = n->run.training_mode ? 3 : 1;
 	} else if (n->op == DH_OP_DROPOUT) {
-		n->run.training_mode = training;
-		n->run_nout = training ? 2 : 1;
+		n->run.training_mode = training || n->a.training_mode;
+		n->run_nout = n->run.training_mode ? 2 : n->nout;
 	}
 }
 
@@ -152,6 +154,9 @@ dh_status dh_graph_plan(dh_graph *g, int64_t batch, int training, dh_err *e)
 	if (batch < 1)
 		return dh_err_set(e, DH_EINVAL, "batch size %lld (at least 1)",
 				  (long long)batch);
+	dh_shape in[256];
+	if (g->ninputs > 256)
+		return dh_err_set(e, DH_EUNSUPPORTED, "more than 256 inputs");
 	/* inputs: the symbolic batch dimension takes `batch` */
 	for (int i = 0; i < g->ninputs; i++) {
 		dh_value *v = &g->v[g->inputs[i]];
@@ -159,7 +164,7 @@ dh_status dh_graph_plan(dh_graph *g, int64_t batch, int training, dh_err *e)
 			return dh_err_set(e, DH_ESHAPE,
 					  "input '%s' has no declared shape",
 					  v->name);
-		v->shape = v->decl;
+		in[i] = v->decl;
 		for (int d = 0; d < v->decl.ndim; d++) {
 			if (v->decl.d[d] >= 0)
 				continue;
@@ -170,9 +175,22 @@ dh_status dh_graph_plan(dh_graph *g, int64_t batch, int training, dh_err *e)
 						  "needs every axis but the batch "
 						  "fixed",
 						  v->name, d);
-			v->shape.d[0] = batch;
+			in[i].d[0] = batch;
 		}
 	}
+	dh_status s = dh_graph_plan_inputs(g, in, training, e);
+	if (!s)
+		g->batch = batch;
+	return s;
+}
+
+dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
+			       int training, dh_err *e)
+{
+	if (!g->finalized)
+		return dh_err_set(e, DH_EINVAL, "the graph is not finalized");
+	for (int i = 0; i < g->ninputs; i++)
+		g->v[g->inputs[i]].shape = inputs[i];
 	for (int k = 0; k < g->nn; k++)
 		run_attrs(&g->n[k], training);
 	dh_shape (*extra)[2] = calloc((size_t)g->nn + 1, sizeof *extra);
@@ -344,7 +362,9 @@ dh_status dh_graph_plan(dh_graph *g, int64_t batch, int training, dh_err *e)
 		g->batch = 0;
 		return s;
 	}
-	g->batch = batch;
+	g->batch = g->ninputs && inputs[0].ndim > 0 ? inputs[0].d[0] : 1;
+	if (g->batch < 1)
+		g->batch = 1;
 	g->training = training;
 	return DH_OK;
 }

@@ -156,6 +156,65 @@ static int present(const Onnx__NodeProto *n, size_t k)
 	return k < n->n_input && n->input[k] && *n->input[k];
 }
 
+/* --- attributes dh understands, per op ------------------------------------------
+ * An attribute outside its op's list may change the op's meaning, so it is
+ * refused rather than ignored. */
+static const struct {
+	const char *op;
+	const char *attrs; /* space-separated */
+} known_attrs[] = {
+	{"Gemm", "alpha beta transA transB"},
+	{"Conv", "kernel_shape strides dilations pads auto_pad group"},
+	{"ConvTranspose", "kernel_shape strides dilations pads auto_pad group output_padding output_shape"},
+	{"MaxPool", "kernel_shape strides dilations pads auto_pad ceil_mode storage_order"},
+	{"AveragePool", "kernel_shape strides dilations pads auto_pad ceil_mode count_include_pad"},
+	{"BatchNormalization", "epsilon momentum training_mode spatial"},
+	{"InstanceNormalization", "epsilon"},
+	{"LayerNormalization", "axis epsilon stash_type"},
+	{"LeakyRelu", "alpha"}, {"Elu", "alpha"}, {"Selu", "alpha gamma"},
+	{"HardSigmoid", "alpha beta"}, {"Gelu", "approximate"},
+	{"Softmax", "axis"}, {"LogSoftmax", "axis"}, {"Flatten", "axis"},
+	{"Concat", "axis"}, {"Gather", "axis"}, {"Transpose", "perm"},
+	{"Reshape", "allowzero"}, {"Squeeze", "axes"}, {"Unsqueeze", "axes"},
+	{"ReduceSum", "axes keepdims noop_with_empty_axes"},
+	{"ReduceMean", "axes keepdims noop_with_empty_axes"},
+	{"ReduceMax", "axes keepdims noop_with_empty_axes"},
+	{"ReduceMin", "axes keepdims noop_with_empty_axes"},
+	{"ReduceL2", "axes keepdims noop_with_empty_axes"},
+	{"Split", "axis split"}, {"Slice", "starts ends axes"},
+	{"Pad", "mode pads value"}, {"Clip", "min max"},
+	{"Dropout", "ratio seed"},
+	{"Resize", "mode coordinate_transformation_mode nearest_mode cubic_coeff_a exclude_outside extrapolation_value"},
+	{"Upsample", "mode scales"},
+	{"RNN", "hidden_size direction layout activations activation_alpha activation_beta clip"},
+	{"GRU", "hidden_size direction layout linear_before_reset activations activation_alpha activation_beta clip"},
+	{"LSTM", "hidden_size direction layout input_forget activations activation_alpha activation_beta clip"},
+};
+
+static const char *unknown_attr(const Onnx__NodeProto *n)
+{
+	const char *list = "";
+	for (size_t i = 0; i < sizeof known_attrs / sizeof known_attrs[0]; i++)
+		if (!strcmp(known_attrs[i].op, n->op_type))
+			list = known_attrs[i].attrs;
+	for (size_t k = 0; k < n->n_attribute; k++) {
+		const char *name = n->attribute[k]->name ? n->attribute[k]->name : "";
+		size_t len = strlen(name);
+		const char *p = list;
+		int found = 0;
+		while (*p && !found) {
+			size_t w = strcspn(p, " ");
+			found = w == len && !strncmp(p, name, len);
+			p += w;
+			while (*p == ' ')
+				p++;
+		}
+		if (!found)
+			return name;
+	}
+	return NULL;
+}
+
 /* --- per-op translation -------------------------------------------------------
  * Returns the number of leading ONNX inputs that are graph values (the rest
  * were folded into attributes), or -1 after recording an error. */
@@ -224,6 +283,7 @@ static int translate(importer *im, const Onnx__NodeProto *n, const char *name,
 	case DH_OP_BATCHNORM:
 		a->epsilon = attr_f(n, "epsilon", 1e-5f);
 		a->momentum = attr_f(n, "momentum", 0.9f);
+		a->training_mode = (int)attr_i(n, "training_mode", 0);
 		if (o < 9 && attr_i(n, "spatial", 1) != 1)
 			return FAIL("%s: node '%s' (BatchNormalization): spatial=0 "
 				    "is not supported", im->m->path, name);
@@ -721,6 +781,14 @@ dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 				   "%s: node '%s' (op %s, domain %s, opset %lld) is not "
 				   "supported",
 				   m->path, name, opname, domain, (long long)im.opset);
+			goto fail;
+		}
+		const char *bad = unknown_attr(n);
+		if (bad) {
+			dh_err_set(e, DH_EUNSUPPORTED,
+				   "%s: node '%s' (op %s, opset %lld): attribute '%s' "
+				   "is not supported",
+				   m->path, name, opname, (long long)im.opset, bad);
 			goto fail;
 		}
 		dh_op_attrs a;

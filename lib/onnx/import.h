@@ -9,7 +9,9 @@
  * ConvTranspose, Gemm, MatMul, the normalisations' scale and shift, PRelu,
  * the recurrent ops, Gather as an embedding table) become trainable
  * parameters; the others, BatchNorm's running statistics among them, are
- * constants.  Opsets 7 to 18 of the default domain are read. */
+ * constants.  Opsets 7 to 22 of the default domain are read (19 to 22 changed
+ * the operators dh has only by new types and attributes, which are refused:
+ * every attribute outside an op's known list is an error, never ignored). */
 #ifndef DH_ONNX_IMPORT_H
 #define DH_ONNX_IMPORT_H
 
@@ -17,7 +19,7 @@
 #include "onnx/model.h"
 
 #define DH_ONNX_MIN_OPSET 7
-#define DH_ONNX_MAX_OPSET 18
+#define DH_ONNX_MAX_OPSET 22
 
 /* The opset of the default domain (0 when the model imports none). */
 int64_t dh_onnx_opset(const dh_onnx_model *m);
