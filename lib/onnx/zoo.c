@@ -248,6 +248,43 @@ static void build_vgg(zoo *z, const dh_zoo_opts *o, int layers, int use_bn)
 	fc(z, "fc", o->classes, 1);
 }
 
+/* The shortcut of a residual block: the block's input, or a 1x1
+ * projection (conv + bn) of it when the shape changes.  `skip` holds the
+ * input's name on entry and the shortcut's on return; the main branch's
+ * value and shape are kept. */
+static void shortcut(zoo *z, const char *p, char *skip, size_t skip_len,
+		     int64_t cin, int64_t h, int64_t w, int64_t out, int stride)
+{
+	if (stride == 1 && cin == out)
+		return;
+	char main_out[96], n[128];
+	snprintf(main_out, sizeof main_out, "%s", z->cur);
+	int64_t c = z->c, hh = z->h, ww = z->w;
+	set_cur(z, skip);
+	z->c = cin;
+	z->h = h;
+	z->w = w;
+	snprintf(n, sizeof n, "%sdownsample.0", p);
+	conv(z, n, out, 1, stride, 0, 0);
+	snprintf(n, sizeof n, "%sdownsample.1", p);
+	bn(z, n);
+	snprintf(skip, skip_len, "%s", z->cur);
+	set_cur(z, main_out);
+	z->c = c;
+	z->h = hh;
+	z->w = ww;
+}
+
+/* Adds the shortcut to the main branch and applies the final ReLU. */
+static void join(zoo *z, const char *p, const char *skip)
+{
+	char n[128];
+	snprintf(n, sizeof n, "%sadd", p);
+	add(z, n, skip);
+	snprintf(n, sizeof n, "%srelu", p);
+	unary(z, "Relu", n);
+}
+
 static void basic_block(zoo *z, const char *p, int64_t planes, int stride)
 {
 	char skip[96], n[128];
@@ -258,29 +295,8 @@ static void basic_block(zoo *z, const char *p, int64_t planes, int stride)
 	conv(z, n, planes, 3, 1, 1, 0);
 	snprintf(n, sizeof n, "%sbn2", p);
 	bn(z, n);
-	char main_out[96];
-	snprintf(main_out, sizeof main_out, "%s", z->cur);
-	if (stride != 1 || cin != planes) {
-		/* a 1x1 projection on the shortcut */
-		int64_t c = z->c, hh = z->h, ww = z->w;
-		set_cur(z, skip);
-		z->c = cin;
-		z->h = h;
-		z->w = w;
-		snprintf(n, sizeof n, "%sdownsample.0", p);
-		conv(z, n, planes, 1, stride, 0, 0);
-		snprintf(n, sizeof n, "%sdownsample.1", p);
-		bn(z, n);
-		snprintf(skip, sizeof skip, "%s", z->cur);
-		set_cur(z, main_out);
-		z->c = c;
-		z->h = hh;
-		z->w = ww;
-	}
-	snprintf(n, sizeof n, "%sadd", p);
-	add(z, n, skip);
-	snprintf(n, sizeof n, "%srelu", p);
-	unary(z, "Relu", n);
+	shortcut(z, p, skip, sizeof skip, cin, h, w, planes, stride);
+	join(z, p, skip);
 }
 
 static void bottleneck(zoo *z, const char *p, int64_t planes, int stride)
@@ -294,28 +310,8 @@ static void bottleneck(zoo *z, const char *p, int64_t planes, int stride)
 	conv(z, n, out, 1, 1, 0, 0);
 	snprintf(n, sizeof n, "%sbn3", p);
 	bn(z, n);
-	char main_out[96];
-	snprintf(main_out, sizeof main_out, "%s", z->cur);
-	if (stride != 1 || cin != out) {
-		int64_t c = z->c, hh = z->h, ww = z->w;
-		set_cur(z, skip);
-		z->c = cin;
-		z->h = h;
-		z->w = w;
-		snprintf(n, sizeof n, "%sdownsample.0", p);
-		conv(z, n, out, 1, stride, 0, 0);
-		snprintf(n, sizeof n, "%sdownsample.1", p);
-		bn(z, n);
-		snprintf(skip, sizeof skip, "%s", z->cur);
-		set_cur(z, main_out);
-		z->c = c;
-		z->h = hh;
-		z->w = ww;
-	}
-	snprintf(n, sizeof n, "%sadd", p);
-	add(z, n, skip);
-	snprintf(n, sizeof n, "%srelu", p);
-	unary(z, "Relu", n);
+	shortcut(z, p, skip, sizeof skip, cin, h, w, out, stride);
+	join(z, p, skip);
 }
 
 static void build_resnet(zoo *z, const dh_zoo_opts *o, int layers)
