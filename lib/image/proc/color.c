@@ -1,0 +1,223 @@
+/* color.c - colour conversions.
+ *
+ * Gray = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601), for 8-bit in 14-bit
+ * fixed point as OpenCV does.  YCbCr is BT.601 full range with offset 128
+ * (Cb = (B - Y) * 0.564 + 128, Cr = (R - Y) * 0.713 + 128), stored Y, Cb, Cr.
+ * HSV: V = max, S = (max - min) / max, H in degrees; 8-bit stores H / 2
+ * (0..179) and S, V scaled to 255; float keeps H in degrees and S, V in the
+ * source's range. */
+#include <math.h>
+#include <string.h>
+
+#include "image/proc/proc.h"
+#include "image/sat.h"
+
+/* The source's colour, with NONE read as gray (1 channel) or RGB (3). */
+static dh_colortype effective(const dh_image *src)
+{
+	if (src->color != DH_COLOR_NONE)
+		return src->color;
+	return src->channels == 1 ? DH_COLOR_GRAY
+	       : src->channels == 3 ? DH_COLOR_RGB
+				    : DH_COLOR_NONE;
+}
+
+/* Read pixel i as R, G, B (and alpha) floats in the image's units. */
+static void get_rgb(const dh_image *s, dh_colortype from, size_t i,
+		    float *r, float *g, float *b, float *a, float amax)
+{
+	size_t C = (size_t)s->channels, o = i * C;
+	float v0 = (float)dh_dtype_get(s->dtype, s->data, o);
+	*a = amax;
+	if (from == DH_COLOR_GRAY) {
+		*r = *g = *b = v0;
+		return;
+	}
+	float v1 = (float)dh_dtype_get(s->dtype, s->data, o + 1);
+	float v2 = (float)dh_dtype_get(s->dtype, s->data, o + 2);
+	if (from == DH_COLOR_BGR) {
+		*r = v2, *g = v1, *b = v0;
+	} else {
+		*r = v0, *g = v1, *b = v2;
+		if (from == DH_COLOR_RGBA)
+			*a = (float)dh_dtype_get(s->dtype, s->data, o + 3);
+	}
+}
+
+static void rgb_to_hsv_u8(int r, int g, int b, uint8_t out[3])
+{
+	int v = r > g ? r : g;
+	v = v > b ? v : b;
+	int mn = r < g ? r : g;
+	mn = mn < b ? mn : b;
+	int diff = v - mn;
+	int s = v ? (int)lrint(255.0 * diff / v) : 0;
+	double h = 0;
+	if (diff) {
+		if (v == r)
+			h = (double)(g - b) / diff;
+		else if (v == g)
+			h = (double)(b - r) / diff + 2;
+		else
+			h = (double)(r - g) / diff + 4;
+		h *= 30.0; /* 60 degrees per sector, halved for 8 bits */
+		if (h < 0)
+			h += 180;
+	}
+	int hi = (int)lrint(h);
+	if (hi >= 180)
+		hi -= 180;
+	out[0] = (uint8_t)hi;
+	out[1] = (uint8_t)s;
+	out[2] = (uint8_t)v;
+}
+
+/* h in degrees, s and v in 0..1 -> r, g, b in 0..1 */
+static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
+		       float *b)
+{
+	if (s == 0) {
+		*r = *g = *b = v;
+		return;
+	}
+	h = fmodf(h, 360.f);
+	if (h < 0)
+		h += 360.f;
+	h /= 60.f;
+	int i = (int)floorf(h);
+	float f = h - (float)i;
+	float p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+	switch (i % 6) {
+	case 0: *r = v, *g = t, *b = p; break;
+	case 1: *r = q, *g = v, *b = p; break;
+	case 2: *r = p, *g = v, *b = t; break;
+	case 3: *r = p, *g = q, *b = v; break;
+	case 4: *r = t, *g = p, *b = v; break;
+	default: *r = v, *g = p, *b = q; break;
+	}
+}
+
+dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
+{
+	dh_colortype from = effective(src);
+	if (from == DH_COLOR_NONE || (unsigned)to >= DH_COLOR_COUNT ||
+	    to == DH_COLOR_NONE) {
+		dh_err_set(e, DH_EINVAL, "cannot convert %d-channel %s pixels "
+			   "to %s", src->channels, dh_colortype_name(src->color),
+			   dh_colortype_name(to));
+		return NULL;
+	}
+	if (dh_colortype_channels(from) != src->channels) {
+		dh_err_set(e, DH_EINVAL, "a %s image needs %d channels, not %d",
+			   dh_colortype_name(from), dh_colortype_channels(from),
+			   src->channels);
+		return NULL;
+	}
+	if (src->dtype != DH_U8 && src->dtype != DH_F32) {
+		dh_err_set(e, DH_EUNSUPPORTED, "colour conversion of %s images "
+			   "(uint8 and float32 are supported)",
+			   dh_dtype_name(src->dtype));
+		return NULL;
+	}
+	dh_image *dst = dh_image_new_like(src, src->dtype,
+					  dh_colortype_channels(to), to, e);
+	if (!dst)
+		return NULL;
+	const int u8 = src->dtype == DH_U8;
+	const float full = u8 ? 255.f : 1.f;
+	const float half = u8 ? 128.f : 0.5f;
+	const size_t n = (size_t)src->width * (size_t)src->height *
+			 (size_t)src->depth;
+	const size_t DC = (size_t)dst->channels;
+	if (from == to) {
+		memcpy(dst->data, src->data, src->nbytes);
+		return dst;
+	}
+#pragma omp parallel for schedule(static)
+	for (size_t i = 0; i < n; i++) {
+		float r, g, b, a;
+		if (from == DH_COLOR_HSV) {
+			float h = (float)dh_dtype_get(src->dtype, src->data, 3 * i);
+			float s = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 1);
+			float v = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 2);
+			hsv_to_rgb(u8 ? h * 2 : h, s / full, v / full, &r, &g, &b);
+			r *= full, g *= full, b *= full;
+			a = full;
+		} else if (from == DH_COLOR_YCBCR) {
+			float Y = (float)dh_dtype_get(src->dtype, src->data, 3 * i);
+			float cb = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 1) - half;
+			float cr = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 2) - half;
+			r = Y + 1.403f * cr;
+			g = Y - 0.714f * cr - 0.344f * cb;
+			b = Y + 1.773f * cb;
+			a = full;
+		} else {
+			get_rgb(src, from, i, &r, &g, &b, &a, full);
+		}
+		size_t o = i * DC;
+		float out[4];
+		switch (to) {
+		case DH_COLOR_GRAY:
+			if (u8 && from != DH_COLOR_HSV && from != DH_COLOR_YCBCR) {
+				int y = ((int)r * 4899 + (int)g * 9617 +
+					 (int)b * 1868 + (1 << 13)) >> 14;
+				out[0] = (float)y;
+			} else {
+				out[0] = 0.299f * r + 0.587f * g + 0.114f * b;
+			}
+			break;
+		case DH_COLOR_RGB:
+			out[0] = r, out[1] = g, out[2] = b;
+			break;
+		case DH_COLOR_BGR:
+			out[0] = b, out[1] = g, out[2] = r;
+			break;
+		case DH_COLOR_RGBA:
+			out[0] = r, out[1] = g, out[2] = b, out[3] = a;
+			break;
+		case DH_COLOR_YCBCR: {
+			float Y = 0.299f * r + 0.587f * g + 0.114f * b;
+			out[0] = Y;
+			out[1] = (b - Y) * 0.564f + half;
+			out[2] = (r - Y) * 0.713f + half;
+			break;
+		}
+		case DH_COLOR_HSV:
+			if (u8) {
+				uint8_t h3[3];
+				rgb_to_hsv_u8(dh_sat_u8f(r), dh_sat_u8f(g),
+					      dh_sat_u8f(b), h3);
+				out[0] = h3[0], out[1] = h3[1], out[2] = h3[2];
+			} else {
+				float v = fmaxf(r, fmaxf(g, b));
+				float mn = fminf(r, fminf(g, b));
+				float d = v - mn, h = 0;
+				if (d > 0) {
+					if (v == r)
+						h = (g - b) / d;
+					else if (v == g)
+						h = (b - r) / d + 2;
+					else
+						h = (r - g) / d + 4;
+					h *= 60;
+					if (h < 0)
+						h += 360;
+				}
+				out[0] = h;
+				out[1] = v > 0 ? d / v : 0;
+				out[2] = v;
+			}
+			break;
+		default:
+			out[0] = out[1] = out[2] = out[3] = 0;
+			break;
+		}
+		for (size_t c = 0; c < DC; c++) {
+			if (u8)
+				dst->data[o + c] = dh_sat_u8f(out[c]);
+			else
+				((float *)dst->data)[o + c] = out[c];
+		}
+	}
+	return dst;
+}

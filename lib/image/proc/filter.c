@@ -1,0 +1,190 @@
+/* filter.c - gaussian and box blur (separable, reflect-101 borders, as
+ * cv2.GaussianBlur and cv2.blur by default) and the median filter
+ * (replicated borders, as cv2.medianBlur). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "image/proc/proc.h"
+#include "image/sat.h"
+
+/* The 1D kernel of ksize taps (OpenCV's getGaussianKernel rules). */
+static void gauss_kernel(int ksize, double sigma, float *k)
+{
+	static const float small[4][7] = {
+		{1.f},
+		{0.25f, 0.5f, 0.25f},
+		{0.0625f, 0.25f, 0.375f, 0.25f, 0.0625f},
+		{0.03125f, 0.109375f, 0.21875f, 0.28125f, 0.21875f, 0.109375f,
+		 0.03125f},
+	};
+	if (sigma <= 0 && ksize <= 7 && (ksize & 1)) {
+		memcpy(k, small[ksize / 2], sizeof(float) * (size_t)ksize);
+		return;
+	}
+	if (sigma <= 0)
+		sigma = ((ksize - 1) * 0.5 - 1) * 0.3 + 0.8;
+	double sum = 0, tmp[1024];
+	for (int i = 0; i < ksize; i++) {
+		double x = i - (ksize - 1) * 0.5;
+		tmp[i] = exp(-x * x / (2 * sigma * sigma));
+		sum += tmp[i];
+	}
+	for (int i = 0; i < ksize; i++)
+		k[i] = (float)(tmp[i] / sum);
+}
+
+/* Separable filter with kernels kx (taps nx, anchor nx/2) and ky. */
+static dh_image *sep_filter(const dh_image *src, const float *kx, int nx,
+			    const float *ky, int ny, dh_err *e)
+{
+	dh_image *dst = dh_image_new_like(src, src->dtype, 0, src->color, e);
+	if (!dst)
+		return NULL;
+	const int W = src->width, H = src->height, C = src->channels;
+	const int rx = nx / 2, ry = ny / 2;
+	const size_t row = (size_t)W * (size_t)C;
+	size_t n;
+	float *hb = NULL;
+	if (!dh_size_mul(row, (size_t)H, &n))
+		hb = dh_alloc_aligned(n * sizeof(float), e);
+	int *xi = malloc(sizeof(int) * (size_t)(W + nx));
+	if (!hb || !xi) {
+		dh_free_aligned(hb);
+		free(xi);
+		dh_image_free(dst);
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < W + nx - 1; i++)
+		xi[i] = dh_border_index(i - rx, W, DH_BORDER_REFLECT101);
+	const int u8 = src->dtype == DH_U8;
+	for (int z = 0; z < src->depth; z++) {
+#pragma omp parallel
+		{
+			float *pad = malloc(sizeof(float) * (size_t)(W + nx) * (size_t)C);
+#pragma omp for schedule(static)
+			for (int y = 0; y < H; y++) {
+				if (!pad)
+					continue;
+				const unsigned char *s = dh_image_row(src, z, y);
+				size_t base = ((size_t)z * (size_t)H + (size_t)y) * row;
+				for (int i = 0; i < W + nx - 1; i++)
+					for (int c = 0; c < C; c++) {
+						size_t si = (size_t)xi[i] * (size_t)C + (size_t)c;
+						pad[(size_t)i * (size_t)C + (size_t)c] =
+							u8 ? (float)s[si]
+							   : (float)dh_dtype_get(src->dtype, src->data,
+										 base + si);
+					}
+				float *h = hb + (size_t)y * row;
+				for (size_t i = 0; i < row; i++) {
+					float acc = 0;
+					for (int j = 0; j < nx; j++)
+						acc += kx[j] * pad[i + (size_t)j * (size_t)C];
+					h[i] = acc;
+				}
+			}
+			free(pad);
+		}
+#pragma omp parallel for schedule(static)
+		for (int y = 0; y < H; y++) {
+			int yi[1024]; /* ny <= 1023, checked by the callers */
+			for (int j = 0; j < ny; j++)
+				yi[j] = dh_border_index(y - ry + j, H,
+							DH_BORDER_REFLECT101);
+			size_t base = ((size_t)z * (size_t)H + (size_t)y) * row;
+			for (size_t i = 0; i < row; i++) {
+				float acc = 0;
+				for (int j = 0; j < ny; j++)
+					acc += ky[j] * hb[(size_t)yi[j] * row + i];
+				if (u8)
+					dst->data[base + i] = dh_sat_u8f(acc);
+				else
+					dh_sat_store(dst->dtype, dst->data, base + i, acc);
+			}
+		}
+	}
+	free(xi);
+	dh_free_aligned(hb);
+	return dst;
+}
+
+dh_image *dh_gaussian_blur(const dh_image *src, int ksize, double sigma,
+			   dh_err *e)
+{
+	if (ksize <= 0 && sigma > 0)
+		ksize = ((int)lrint(sigma * (src->dtype == DH_U8 ? 3 : 4) * 2 + 1)) | 1;
+	if (ksize < 1 || !(ksize & 1) || ksize > 1023) {
+		dh_err_set(e, DH_EINVAL, "gaussian kernel size must be odd, "
+			   "1 to 1023 (or give sigma)");
+		return NULL;
+	}
+	float k[1024];
+	gauss_kernel(ksize, sigma, k);
+	return sep_filter(src, k, ksize, k, ksize, e);
+}
+
+dh_image *dh_box_blur(const dh_image *src, int ksize, dh_err *e)
+{
+	if (ksize < 1 || ksize > 1023) {
+		dh_err_set(e, DH_EINVAL, "box size must be 1 to 1023");
+		return NULL;
+	}
+	float k[1024];
+	for (int i = 0; i < ksize; i++)
+		k[i] = 1.0f / (float)ksize;
+	return sep_filter(src, k, ksize, k, ksize, e);
+}
+
+dh_image *dh_median_blur(const dh_image *src, int ksize, dh_err *e)
+{
+	if (src->dtype != DH_U8) {
+		dh_err_set(e, DH_EUNSUPPORTED, "median blur of %s images "
+			   "(uint8 is supported)", dh_dtype_name(src->dtype));
+		return NULL;
+	}
+	if (ksize < 1 || !(ksize & 1) || ksize > 255) {
+		dh_err_set(e, DH_EINVAL, "median size must be odd, 1 to 255");
+		return NULL;
+	}
+	dh_image *dst = dh_image_new_like(src, DH_U8, 0, src->color, e);
+	if (!dst)
+		return NULL;
+	const int W = src->width, H = src->height, C = src->channels,
+		  r = ksize / 2, half = ksize * ksize / 2;
+	for (int z = 0; z < src->depth; z++) {
+#pragma omp parallel for schedule(static)
+		for (long yc = 0; yc < (long)H * C; yc++) {
+			int y = (int)(yc / C), c = (int)(yc % C);
+			int hist[256];
+			memset(hist, 0, sizeof hist);
+			/* Huang: a histogram of the window slides along x */
+			for (int j = -r; j <= r; j++) {
+				const uint8_t *s = dh_image_row(
+					src, z, dh_border_index(y + j, H, DH_BORDER_REPLICATE));
+				for (int i = -r; i <= r; i++)
+					hist[s[(size_t)dh_border_index(i, W, DH_BORDER_REPLICATE) * (size_t)C + (size_t)c]]++;
+			}
+			uint8_t *d = dh_image_row(dst, z, y);
+			for (int x = 0; x < W; x++) {
+				int acc = 0, m = 0;
+				while ((acc += hist[m]) <= half)
+					m++;
+				d[(size_t)x * (size_t)C + (size_t)c] = (uint8_t)m;
+				if (x + 1 == W)
+					break;
+				int xo = dh_border_index(x - r, W, DH_BORDER_REPLICATE);
+				int xn = dh_border_index(x + r + 1, W, DH_BORDER_REPLICATE);
+				for (int j = -r; j <= r; j++) {
+					const uint8_t *s = dh_image_row(
+						src, z, dh_border_index(y + j, H, DH_BORDER_REPLICATE));
+					hist[s[(size_t)xo * (size_t)C + (size_t)c]]--;
+					hist[s[(size_t)xn * (size_t)C + (size_t)c]]++;
+				}
+			}
+		}
+	}
+	return dst;
+}
