@@ -1,7 +1,7 @@
 /* color.c - colour conversions.
  *
- * Gray = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601), for 8-bit in 14-bit
- * fixed point as OpenCV does.  YCbCr is BT.601 full range with offset 128
+ * Gray = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601), for 8-bit in 15-bit
+ * fixed point (weights summing to 2^15) as OpenCV does.  YCbCr is BT.601 full range with offset 128
  * (Cb = (B - Y) * 0.564 + 128, Cr = (R - Y) * 0.713 + 128), stored Y, Cb, Cr.
  * HSV: V = max, S = (max - min) / max, H in degrees; 8-bit stores H / 2
  * (0..179) and S, V scaled to 255; float keeps H in degrees and S, V in the
@@ -44,35 +44,42 @@ static void get_rgb(const dh_image *s, dh_colortype from, size_t i,
 	}
 }
 
-static void rgb_to_hsv_u8(int r, int g, int b, uint8_t out[3])
+/* 8-bit HSV in 12-bit fixed point: S = diff * (255 / V), H = sector
+ * offset * (180 / 6 / diff), each factor rounded to 12 bits first (as
+ * OpenCV, so results agree exactly). */
+#define HSV_SHIFT 12
+typedef struct hsv_tabs {
+	int sdiv[256], hdiv[256];
+} hsv_tabs;
+
+static void hsv_tables(hsv_tabs *t)
+{
+	t->sdiv[0] = t->hdiv[0] = 0;
+	for (int i = 1; i < 256; i++) {
+		t->sdiv[i] = (int)lrint((255 << HSV_SHIFT) / (double)i);
+		t->hdiv[i] = (int)lrint((180 << HSV_SHIFT) / (6.0 * i));
+	}
+}
+
+static void rgb_to_hsv_u8(const hsv_tabs *t, int r, int g, int b,
+			  uint8_t out[3])
 {
 	int v = r > g ? r : g;
 	v = v > b ? v : b;
 	int mn = r < g ? r : g;
 	mn = mn < b ? mn : b;
 	int diff = v - mn;
-	int s = v ? (int)lrint(255.0 * diff / v) : 0;
-	double h = 0;
-	if (diff) {
-		if (v == r)
-			h = (double)(g - b) / diff;
-		else if (v == g)
-			h = (double)(b - r) / diff + 2;
-		else
-			h = (double)(r - g) / diff + 4;
-		h *= 30.0; /* 60 degrees per sector, halved for 8 bits */
-		if (h < 0)
-			h += 180;
-	}
-	int hi = (int)lrint(h);
-	if (hi >= 180)
-		hi -= 180;
-	out[0] = (uint8_t)hi;
+	int s = (diff * t->sdiv[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+	int h = v == r ? g - b : v == g ? b - r + 2 * diff : r - g + 4 * diff;
+	h = (h * t->hdiv[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+	if (h < 0)
+		h += 180;
+	out[0] = (uint8_t)h;
 	out[1] = (uint8_t)s;
 	out[2] = (uint8_t)v;
 }
 
-/* h in degrees, s and v in 0..1 -> r, g, b in 0..1 */
+/* h in sixths of the circle (0..6), s and v in 0..1 -> r, g, b in 0..1 */
 static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
 		       float *b)
 {
@@ -80,11 +87,12 @@ static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
 		*r = *g = *b = v;
 		return;
 	}
-	h = fmodf(h, 360.f);
+	h = fmodf(h, 6.f);
 	if (h < 0)
-		h += 360.f;
-	h /= 60.f;
+		h += 6.f;
 	int i = (int)floorf(h);
+	if (i < 0 || i > 5)
+		i = 0, h = 0;
 	float f = h - (float)i;
 	float p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
 	switch (i % 6) {
@@ -133,6 +141,9 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 		memcpy(dst->data, src->data, src->nbytes);
 		return dst;
 	}
+	hsv_tabs tabs;
+	if (u8 && to == DH_COLOR_HSV)
+		hsv_tables(&tabs);
 #pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < n; i++) {
 		float r, g, b, a;
@@ -140,16 +151,30 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 			float h = (float)dh_dtype_get(src->dtype, src->data, 3 * i);
 			float s = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 1);
 			float v = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 2);
-			hsv_to_rgb(u8 ? h * 2 : h, s / full, v / full, &r, &g, &b);
+			hsv_to_rgb(u8 ? h * (6.f / 180.f) : h * (1.f / 60.f),
+				   s * (1.f / full), v * (1.f / full), &r, &g, &b);
 			r *= full, g *= full, b *= full;
+			if (u8) {
+				/* OpenCV truncates here rather than rounds;
+				 * following it keeps within one level of it */
+				r = floorf(r), g = floorf(g), b = floorf(b);
+			}
 			a = full;
 		} else if (from == DH_COLOR_YCBCR) {
 			float Y = (float)dh_dtype_get(src->dtype, src->data, 3 * i);
 			float cb = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 1) - half;
 			float cr = (float)dh_dtype_get(src->dtype, src->data, 3 * i + 2) - half;
-			r = Y + 1.403f * cr;
-			g = Y - 0.714f * cr - 0.344f * cb;
-			b = Y + 1.773f * cb;
+			if (u8) {
+				/* 14-bit fixed point */
+				int y = (int)Y, icb = (int)cb, icr = (int)cr;
+				r = (float)(y + ((icr * 22987 + (1 << 13)) >> 14));
+				g = (float)(y + ((icr * -11698 + icb * -5636 + (1 << 13)) >> 14));
+				b = (float)(y + ((icb * 29049 + (1 << 13)) >> 14));
+			} else {
+				r = Y + 1.403f * cr;
+				g = Y - 0.714f * cr - 0.344f * cb;
+				b = Y + 1.773f * cb;
+			}
 			a = full;
 		} else {
 			get_rgb(src, from, i, &r, &g, &b, &a, full);
@@ -159,8 +184,8 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 		switch (to) {
 		case DH_COLOR_GRAY:
 			if (u8 && from != DH_COLOR_HSV && from != DH_COLOR_YCBCR) {
-				int y = ((int)r * 4899 + (int)g * 9617 +
-					 (int)b * 1868 + (1 << 13)) >> 14;
+				int y = ((int)r * 9798 + (int)g * 19235 +
+					 (int)b * 3735 + (1 << 14)) >> 15;
 				out[0] = (float)y;
 			} else {
 				out[0] = 0.299f * r + 0.587f * g + 0.114f * b;
@@ -176,6 +201,16 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 			out[0] = r, out[1] = g, out[2] = b, out[3] = a;
 			break;
 		case DH_COLOR_YCBCR: {
+			if (u8) {
+				/* 14-bit fixed point, Cb and Cr from the
+				 * rounded Y */
+				int ir = (int)r, ig = (int)g, ib = (int)b;
+				int y = (ir * 4899 + ig * 9617 + ib * 1868 + (1 << 13)) >> 14;
+				out[0] = (float)y;
+				out[1] = (float)(((ib - y) * 9241 + (128 << 14) + (1 << 13)) >> 14);
+				out[2] = (float)(((ir - y) * 11682 + (128 << 14) + (1 << 13)) >> 14);
+				break;
+			}
 			float Y = 0.299f * r + 0.587f * g + 0.114f * b;
 			out[0] = Y;
 			out[1] = (b - Y) * 0.564f + half;
@@ -185,7 +220,7 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 		case DH_COLOR_HSV:
 			if (u8) {
 				uint8_t h3[3];
-				rgb_to_hsv_u8(dh_sat_u8f(r), dh_sat_u8f(g),
+				rgb_to_hsv_u8(&tabs, dh_sat_u8f(r), dh_sat_u8f(g),
 					      dh_sat_u8f(b), h3);
 				out[0] = h3[0], out[1] = h3[1], out[2] = h3[2];
 			} else {

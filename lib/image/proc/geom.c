@@ -123,3 +123,38 @@ dh_image *dh_pad(const dh_image *src, int top, int bottom, int left,
 		}
 	return dst;
 }
+
+dh_image *dh_slice(const dh_image *src, char axis, int index, dh_err *e)
+{
+	int n = axis == 'x' ? src->width : axis == 'y' ? src->height
+		: axis == 'z' ? src->depth : 0;
+	if (!n) {
+		dh_err_set(e, DH_EINVAL, "slice axis must be x, y or z");
+		return NULL;
+	}
+	if (index < 0 || index >= n) {
+		dh_err_set(e, DH_ERANGE, "slice %c:%d is outside 0..%d", axis,
+			   index, n - 1);
+		return NULL;
+	}
+	/* the slice's own x and y: (y, z) for x slices, (x, z) for y */
+	int W = axis == 'x' ? src->height : src->width;
+	int H = axis == 'z' ? src->height : src->depth;
+	dh_image *dst = dh_image_new(src->dtype, W, H, 1, src->channels,
+				     src->color, e);
+	if (!dst)
+		return NULL;
+	size_t ps = (size_t)src->channels * dh_image_elsize(src);
+	for (int v = 0; v < H; v++)
+		for (int u = 0; u < W; u++) {
+			int x = axis == 'x' ? index : u;
+			int y = axis == 'x' ? u : axis == 'y' ? index : v;
+			int z = axis == 'z' ? index : v;
+			memcpy((unsigned char *)dh_image_row(dst, 0, v) + (size_t)u * ps,
+			       (const unsigned char *)dh_image_row(src, z, y) + (size_t)x * ps,
+			       ps);
+		}
+	dst->spacing[0] = axis == 'x' ? src->spacing[1] : src->spacing[0];
+	dst->spacing[1] = axis == 'z' ? src->spacing[1] : src->spacing[2];
+	return dst;
+}

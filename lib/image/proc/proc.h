@@ -60,7 +60,10 @@ void dh_rotation_matrix(double cx, double cy, double angle, double scale,
 dh_image *dh_warp_affine(const dh_image *src, const double m[6], int width,
 			 int height, dh_interp interp, dh_border b,
 			 double value, dh_err *e);
-/* Rotate about the centre, keeping the size. */
+/* One plane of a volume: axis 'z' gives an x-y image, 'y' an x-z image,
+ * 'x' a y-z image. */
+dh_image *dh_slice(const dh_image *src, char axis, int index, dh_err *e);
+/* Rotate about the centre ((w-1)/2, (h-1)/2), keeping the size. */
 dh_image *dh_rotate(const dh_image *src, double angle, double scale,
 		    dh_interp interp, dh_border b, double value, dh_err *e);
 
@@ -89,6 +92,11 @@ dh_status dh_otsu(const dh_image *src, int *threshold, dh_image **out,
 /* dst = src > t ? maxval : 0 (any one-channel dtype; u8 result). */
 dh_image *dh_threshold(const dh_image *src, double t, double maxval,
 		       dh_err *e);
+
+/* Intensity window: centre - width/2 .. centre + width/2 mapped to 0..255
+ * (u8), clamped outside. */
+dh_image *dh_window(const dh_image *src, double centre, double width,
+		    dh_err *e);
 
 /* --- connected components (label.c) ------------------------------------- */
 typedef struct dh_component {

@@ -1,5 +1,6 @@
 /* threshold.c - fixed and Otsu thresholds. */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "image/proc/proc.h"
@@ -93,4 +94,23 @@ dh_status dh_otsu(const dh_image *src, int *threshold, dh_image **out,
 			return e ? e->status : DH_ENOMEM;
 	}
 	return DH_OK;
+}
+
+dh_image *dh_window(const dh_image *src, double centre, double width,
+		    dh_err *e)
+{
+	if (!(width > 0)) {
+		dh_err_set(e, DH_EINVAL, "window width must be above 0");
+		return NULL;
+	}
+	dh_image *dst = dh_image_new_like(src, DH_U8, 0, src->color, e);
+	if (!dst)
+		return NULL;
+	double lo = centre - width / 2;
+	size_t n = src->nbytes / dh_image_elsize(src);
+	for (size_t i = 0; i < n; i++) {
+		double v = (dh_dtype_get(src->dtype, src->data, i) - lo) / width;
+		dst->data[i] = v <= 0 ? 0 : v >= 1 ? 255 : (uint8_t)lrint(v * 255);
+	}
+	return dst;
 }

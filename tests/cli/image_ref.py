@@ -1,0 +1,154 @@
+"""image_ref.py - compare a dh-image result with OpenCV on the same input.
+
+usage: image_ref.py OP IN DH_OUT.npy TOL [ARGS...]
+
+Reads IN with cv2.imread (IMREAD_UNCHANGED; colour turned to RGB order as dh
+keeps it), runs the OpenCV operation OP with ARGS, loads dh's result from
+DH_OUT.npy and checks that no element differs by more than TOL.  Prints one
+line: the worst difference and where, and exits 1 when over the tolerance.
+"""
+import sys
+
+import cv2
+import numpy as np
+
+cv2.setNumThreads(1)
+
+
+def load(path):
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        sys.exit("image_ref: OpenCV cannot read " + path)
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    return img
+
+
+INTERP = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR,
+          "cubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
+BORDER = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE,
+          "reflect": cv2.BORDER_REFLECT, "reflect101": cv2.BORDER_REFLECT_101,
+          "wrap": cv2.BORDER_WRAP}
+SHAPE = {"rect": cv2.MORPH_RECT, "cross": cv2.MORPH_CROSS,
+         "ellipse": cv2.MORPH_ELLIPSE}
+MORPH = {"erode": cv2.MORPH_ERODE, "dilate": cv2.MORPH_DILATE,
+         "open": cv2.MORPH_OPEN, "close": cv2.MORPH_CLOSE}
+
+
+def reference(op, img, a):
+    if op == "resize":
+        return cv2.resize(img, (int(a[0]), int(a[1])),
+                          interpolation=INTERP[a[2]])
+    if op == "rotate":
+        h, w = img.shape[:2]
+        m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0),
+                                    float(a[0]), float(a[1]))
+        return cv2.warpAffine(img, m, (w, h), flags=INTERP[a[2]],
+                              borderMode=BORDER[a[3]],
+                              borderValue=(float(a[4]),) * 4)
+    if op == "flip":
+        return cv2.flip(img, {"h": 1, "v": 0, "both": -1}[a[0]])
+    if op == "transpose":
+        return cv2.transpose(img)
+    if op == "crop":
+        x, y, w, h = map(int, a)
+        return img[y:y + h, x:x + w]
+    if op == "pad":
+        t, b, l, r = map(int, a[:4])
+        return cv2.copyMakeBorder(img, t, b, l, r, BORDER[a[4]],
+                                  value=(float(a[5]),) * 4)
+    if op == "gray":
+        if img.ndim == 2:
+            return img
+        return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY if img.shape[2] == 3
+                            else cv2.COLOR_RGBA2GRAY)
+    if op == "hsv":
+        return cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    if op == "hsv2rgb":
+        return cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_RGB2HSV),
+                            cv2.COLOR_HSV2RGB)
+    if op == "ycbcr":
+        ycrcb = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb)
+        return ycrcb[:, :, [0, 2, 1]]
+    if op == "ycbcr2rgb":
+        ycrcb = cv2.cvtColor(img, cv2.COLOR_RGB2YCrCb)
+        return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2RGB)
+    if op == "bgr":
+        return img[:, :, ::-1]
+    if op == "gauss":
+        k = int(a[0])
+        return cv2.GaussianBlur(img, (k, k), float(a[1]))
+    if op == "box":
+        k = int(a[0])
+        return cv2.blur(img, (k, k))
+    if op == "median":
+        return cv2.medianBlur(img, int(a[0]))
+    if op == "otsu":
+        t, out = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        if a and int(a[0]) != int(t):
+            sys.exit("otsu: OpenCV threshold %d, dh %s" % (t, a[0]))
+        return out
+    if op == "morph":
+        k = cv2.getStructuringElement(SHAPE[a[1]], (int(a[2]), int(a[3])))
+        return cv2.morphologyEx(img, MORPH[a[0]], k, iterations=int(a[4]))
+    if op == "read":
+        return img
+    sys.exit("image_ref: unknown op " + op)
+
+
+def components(img, dh, a):
+    """Labels must match up to renumbering; count and stats must agree."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(
+        (img != 0).astype(np.uint8), connectivity=int(a[0]),
+        ltype=cv2.CV_32S)
+    if int(a[1]) != n - 1:
+        print("count: OpenCV %d, dh %s" % (n - 1, a[1]))
+        return 1
+    if dh.shape != lab.shape:
+        print("shape: OpenCV %s, dh %s" % (lab.shape, dh.shape))
+        return 1
+    pairs = np.unique(np.stack([lab.ravel(), dh.ravel().astype(np.int64)]),
+                      axis=1)
+    if pairs.shape[1] != n or len(np.unique(pairs[0])) != n or \
+            len(np.unique(pairs[1])) != n:
+        print("labelling differs: %d label pairs for %d labels"
+              % (pairs.shape[1], n))
+        return 1
+    same_order = bool(np.all(pairs[0] == pairs[1]))
+    print("components ok: %d labels, same numbering: %s" % (n - 1, same_order))
+    return 0
+
+
+def main():
+    op, src, out, tol = sys.argv[1], sys.argv[2], sys.argv[3], \
+        float(sys.argv[4])
+    a = sys.argv[5:]
+    img = load(src)
+    dh = np.load(out)
+    if op == "components":
+        return components(img, dh, a)
+    ref = reference(op, img, a)
+    if ref.ndim == 3 and ref.shape[2] == 1:
+        ref = ref[:, :, 0]
+    if ref.shape != dh.shape:
+        print("%s: shape: OpenCV %s, dh %s" % (op, ref.shape, dh.shape))
+        return 1
+    d = np.abs(ref.astype(np.float64) - dh.astype(np.float64))
+    if op in ("hsv",):
+        # hue is circular (0..179)
+        h = d[:, :, 0]
+        d[:, :, 0] = np.minimum(h, 180 - h)
+    worst = float(d.max()) if d.size else 0.0
+    where = np.unravel_index(int(np.argmax(d)), d.shape) if d.size else ()
+    over = int((d > tol).sum())
+    print("%s: max diff %g at %s (OpenCV %s, dh %s), %d differ, %d over "
+          "tolerance %g" % (op, worst, tuple(int(i) for i in where),
+                            ref[where] if d.size else "-",
+                            dh[where] if d.size else "-",
+                            int((d > 0).sum()), over, tol))
+    return 1 if over else 0
+
+
+sys.exit(main())
