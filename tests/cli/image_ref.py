@@ -1,6 +1,8 @@
 """image_ref.py - compare a dh-image result with OpenCV on the same input.
 
 usage: image_ref.py OP IN DH_OUT.npy TOL [ARGS...]
+       image_ref.py --batch CASES   (one case a line: NAME, then the
+                                     arguments above, tab-separated)
 
 Reads IN with cv2.imread (IMREAD_UNCHANGED; colour turned to RGB order as dh
 keeps it), runs the OpenCV operation OP with ARGS, loads dh's result from
@@ -121,10 +123,9 @@ def components(img, dh, a):
     return 0
 
 
-def main():
-    op, src, out, tol = sys.argv[1], sys.argv[2], sys.argv[3], \
-        float(sys.argv[4])
-    a = sys.argv[5:]
+def main(argv):
+    op, src, out, tol = argv[0], argv[1], argv[2], float(argv[3])
+    a = argv[4:]
     img = load(src)
     dh = np.load(out)
     if op == "components":
@@ -151,4 +152,25 @@ def main():
     return 1 if over else 0
 
 
-sys.exit(main())
+def batch(path):
+    """Run every case; print "PASS<TAB>name<TAB>message" or FAIL."""
+    import contextlib
+    import io
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        buf = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buf):
+                rc = main(f[1:])
+        except SystemExit as e:
+            rc, buf = 1, io.StringIO(str(e))
+        except Exception as e:  # report, go on with the next case
+            rc, buf = 1, io.StringIO("%s: %s" % (type(e).__name__, e))
+        msg = " ".join(buf.getvalue().split())
+        print("%s\t%s\t%s" % ("FAIL" if rc else "PASS", f[0], msg))
+    return 0
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--batch":
+    sys.exit(batch(sys.argv[2]))
+sys.exit(main(sys.argv[1:]))
