@@ -95,7 +95,7 @@ def reference(op, img, a):
     if op == "morph":
         k = cv2.getStructuringElement(SHAPE[a[1]], (int(a[2]), int(a[3])))
         return cv2.morphologyEx(img, MORPH[a[0]], k, iterations=int(a[4]))
-    if op == "read":
+    if op in ("read", "readmulti"):
         return img
     sys.exit("image_ref: unknown op " + op)
 
@@ -130,7 +130,22 @@ def main(argv):
     dh = np.load(out)
     if op == "components":
         return components(img, dh, a)
+    if op == "psnr":
+        # lossy formats: TOL is the least PSNR (dB) accepted
+        if img.shape != dh.shape:
+            print("psnr: shape: OpenCV %s, dh %s" % (img.shape, dh.shape))
+            return 1
+        mse = np.mean((img.astype(np.float64) - dh.astype(np.float64)) ** 2)
+        psnr = 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+        print("psnr %.2f dB (least %g)" % (psnr, tol))
+        return 0 if psnr >= tol else 1
+    if op == "readmulti":
+        ok, pages = cv2.imreadmulti(src, flags=cv2.IMREAD_UNCHANGED)
+        img = np.stack(pages)
     ref = reference(op, img, a)
+    if ref.dtype != dh.dtype:
+        print("%s: dtype: OpenCV %s, dh %s" % (op, ref.dtype, dh.dtype))
+        return 1
     if ref.ndim == 3 and ref.shape[2] == 1:
         ref = ref[:, :, 0]
     if ref.shape != dh.shape:

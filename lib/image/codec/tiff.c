@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <tiffio.h>
 
@@ -21,7 +20,7 @@ typedef struct tiff_io {
 	const unsigned char *buf;
 	size_t n;
 	uint64_t pos;
-	FILE *f;
+	FILE *f; /* unused: kept NULL */
 	char msg[256];
 	int nmsg;
 } tiff_io;
@@ -448,30 +447,69 @@ dh_status dh_tiff_read(const unsigned char *buf, size_t n,
 	return DH_OK;
 }
 
-/* --- writing through a FILE* ------------------------------------------ */
-static tmsize_t f_read(thandle_t h, void *p, tmsize_t len)
+/* --- writing ---------------------------------------------------------------
+ * libtiff reads back what it wrote (to link directories), and the output
+ * file is write-only, so the TIFF is built in memory and then written out. */
+typedef struct tiff_sink {
+	unsigned char *p;
+	uint64_t n, cap, pos;
+	int oom;
+} tiff_sink;
+
+static tmsize_t s_read(thandle_t h, void *p, tmsize_t len)
 {
-	return (tmsize_t)fread(p, 1, (size_t)len, ((tiff_io *)h)->f);
+	tiff_sink *s = (tiff_sink *)((tiff_io *)h)->buf;
+	if (len < 0 || s->pos >= s->n)
+		return 0;
+	uint64_t k = (uint64_t)len < s->n - s->pos ? (uint64_t)len : s->n - s->pos;
+	memcpy(p, s->p + s->pos, (size_t)k);
+	s->pos += k;
+	return (tmsize_t)k;
 }
-static tmsize_t f_write(thandle_t h, void *p, tmsize_t len)
+static tmsize_t s_write(thandle_t h, void *p, tmsize_t len)
 {
-	return (tmsize_t)fwrite(p, 1, (size_t)len, ((tiff_io *)h)->f);
+	tiff_sink *s = (tiff_sink *)((tiff_io *)h)->buf;
+	if (len < 0)
+		return -1;
+	uint64_t end = s->pos + (uint64_t)len;
+	if (end > s->cap) {
+		uint64_t nc = s->cap ? s->cap : 65536;
+		while (nc < end)
+			nc *= 2;
+		if (nc > SIZE_MAX) {
+			s->oom = 1;
+			return -1;
+		}
+		unsigned char *np = realloc(s->p, (size_t)nc);
+		if (!np) {
+			s->oom = 1;
+			return -1;
+		}
+		s->p = np;
+		s->cap = nc;
+	}
+	if (s->pos > s->n) /* a seek past the end leaves a gap of zeros */
+		memset(s->p + s->n, 0, (size_t)(s->pos - s->n));
+	memcpy(s->p + s->pos, p, (size_t)len);
+	s->pos = end;
+	if (end > s->n)
+		s->n = end;
+	return len;
 }
-static toff_t f_seek(thandle_t h, toff_t off, int whence)
+static toff_t s_seek(thandle_t h, toff_t off, int whence)
 {
-	FILE *f = ((tiff_io *)h)->f;
-	if (fseeko(f, (off_t)off, whence) != 0)
+	tiff_sink *s = (tiff_sink *)((tiff_io *)h)->buf;
+	uint64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos : s->n;
+	if (off > UINT64_MAX - base)
 		return (toff_t)-1;
-	return (toff_t)ftello(f);
+	s->pos = base + off;
+	return s->pos;
 }
-static toff_t f_size(thandle_t h)
+static toff_t s_size(thandle_t h)
 {
-	FILE *f = ((tiff_io *)h)->f;
-	fflush(f);
-	struct stat st;
-	return fstat(fileno(f), &st) == 0 ? (toff_t)st.st_size : 0;
+	return ((tiff_sink *)((tiff_io *)h)->buf)->n;
 }
-static int f_map(thandle_t h, void **base, toff_t *size)
+static int s_map(thandle_t h, void **base, toff_t *size)
 {
 	(void)h;
 	(void)base;
@@ -484,7 +522,8 @@ dh_status dh_tiff_write(FILE *f, const char *suffix, const dh_image *img,
 {
 	(void)suffix;
 	(void)o;
-	tiff_io io = {NULL, 0, 0, f, "", 0};
+	tiff_sink sink = {NULL, 0, 0, 0, 0};
+	tiff_io io = {(const unsigned char *)&sink, 0, 0, NULL, "", 0};
 	dh_image *tmp = NULL;
 	const dh_image *use = img;
 	if (img->color == DH_COLOR_BGR) {
@@ -512,12 +551,13 @@ dh_status dh_tiff_write(FILE *f, const char *suffix, const dh_image *img,
 	TIFFOpenOptionsSetErrorHandlerExtR(op, on_msg, &io);
 	TIFFOpenOptionsSetWarningHandlerExtR(op, on_warn, &io);
 	int big = use->nbytes > ((size_t)3 << 30);
-	TIFF *t = TIFFClientOpenExt("tiff", big ? "w8" : "w", &io, f_read,
-				    f_write, f_seek, m_close, f_size, f_map,
+	TIFF *t = TIFFClientOpenExt("tiff", big ? "w8" : "w", &io, s_read,
+				    s_write, s_seek, m_close, s_size, s_map,
 				    m_unmap, op);
 	TIFFOpenOptionsFree(op);
 	if (!t) {
 		dh_image_free(tmp);
+		free(sink.p);
 		return dh_err_set(e, DH_EIO, "cannot write TIFF: %s", io.msg);
 	}
 	uint16_t fmt = dh_dtype_is_float(use->dtype) ? SAMPLEFORMAT_IEEEFP
@@ -531,6 +571,7 @@ dh_status dh_tiff_write(FILE *f, const char *suffix, const dh_image *img,
 	uint16_t *extra = calloc(nextra ? nextra : 1, sizeof *extra);
 	if (!extra) {
 		TIFFClose(t);
+		free(sink.p);
 		dh_image_free(tmp);
 		return dh_err_set(e, DH_ENOMEM, "out of memory");
 	}
@@ -574,8 +615,12 @@ dh_status dh_tiff_write(FILE *f, const char *suffix, const dh_image *img,
 	TIFFClose(t);
 	free(extra);
 	dh_image_free(tmp);
-	if (!s && (ferror(f) || io.nmsg))
-		s = dh_err_set(e, DH_EIO, "cannot write TIFF: %s",
-			       io.nmsg ? io.msg : "write failed");
+	if (!s && (sink.oom || io.nmsg))
+		s = dh_err_set(e, sink.oom ? DH_ENOMEM : DH_EIO,
+			       "cannot write TIFF: %s",
+			       sink.oom ? "out of memory" : io.msg);
+	if (!s)
+		s = dh_codec_fwrite(f, sink.p, (size_t)sink.n, e);
+	free(sink.p);
 	return s;
 }
