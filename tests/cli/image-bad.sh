@@ -16,10 +16,15 @@ for ext in png jpg bmp tif ppm npy; do
 	[ "$rc" -eq 0 ] || not_ok "make src.$ext" "$(cat "$err_file")"
 done
 
+# 1 GiB of address space, unless the build cannot start under it (the
+# sanitizers reserve terabytes of virtual memory)
+vlimit=1048576
+(ulimit -v $vlimit && dh-image --version) >/dev/null 2>&1 || vlimit=
+
 # bad_case NAME FILE: dh-image convert FILE fails cleanly
 bad_case() {
-	(ulimit -v 1048576 2>/dev/null; dh-image convert "$2" out.npy \
-		>"$out_file" 2>"$err_file")
+	( [ -z "$vlimit" ] || ulimit -v $vlimit
+	dh-image convert "$2" out.npy >"$out_file" 2>"$err_file")
 	rc=$?
 	if [ "$rc" -ne 1 ]; then
 		not_ok "$1" "expected exit status 1, got $rc: $(head -c 300 "$err_file")"
