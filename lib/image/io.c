@@ -12,21 +12,26 @@
 
 #include "core/alloc.h"
 #include "core/atomicfile.h"
+#include "config.h"
 #include "image/codec/codec.h"
 
 static const dh_image_codec codecs[] = {
 	{"png", DH_IMG_PNG, ".png", dh_png_read_info, dh_png_read,
-	 dh_png_write},
+	 dh_png_write, NULL, NULL},
 	{"jpeg", DH_IMG_JPEG, ".jpg .jpeg .jpe", dh_jpeg_read_info,
-	 dh_jpeg_read, dh_jpeg_write},
+	 dh_jpeg_read, dh_jpeg_write, NULL, NULL},
 	{"tiff", DH_IMG_TIFF, ".tif .tiff", dh_tiff_read_info, dh_tiff_read,
-	 dh_tiff_write},
+	 dh_tiff_write, NULL, NULL},
 	{"bmp", DH_IMG_BMP, ".bmp .dib", dh_bmp_read_info, dh_bmp_read,
-	 dh_bmp_write},
+	 dh_bmp_write, NULL, NULL},
 	{"pnm", DH_IMG_PNM, ".pnm .ppm .pgm .pbm", dh_pnm_read_info,
-	 dh_pnm_read, dh_pnm_write},
+	 dh_pnm_read, dh_pnm_write, NULL, NULL},
 	{"npy", DH_IMG_NPY, ".npy", dh_npyimg_read_info, dh_npyimg_read,
-	 dh_npyimg_write},
+	 dh_npyimg_write, NULL, NULL},
+#if DH_HAVE_NIFTI
+	{"nifti", DH_IMG_NIFTI, ".nii .nii.gz", NULL, NULL, NULL,
+	 dh_nifti_read_file_info, dh_nifti_read_file},
+#endif
 };
 
 const dh_image_codec *dh_image_codec_for(dh_image_format f)
@@ -152,6 +157,10 @@ dh_status dh_image_decode(const unsigned char *buf, size_t n,
 		return dh_err_set(e, DH_EUNSUPPORTED,
 				  "reading %s files is not built in this "
 				  "version", dh_image_format_name(f));
+	if (!c->read)
+		return dh_err_set(e, DH_EUNSUPPORTED,
+				  "%s files are read from files, not memory",
+				  c->name);
 	return c->read(buf, n, o, out, e);
 }
 
@@ -168,6 +177,10 @@ dh_status dh_image_decode_info(const unsigned char *buf, size_t n,
 		return dh_err_set(e, DH_EUNSUPPORTED,
 				  "reading %s files is not built in this "
 				  "version", dh_image_format_name(f));
+	if (!c->read_info)
+		return dh_err_set(e, DH_EUNSUPPORTED,
+				  "%s files are read from files, not memory",
+				  c->name);
 	return c->read_info(buf, n, info, e);
 }
 
@@ -246,10 +259,28 @@ static void unmap_file(mapped *m)
 		free(m->p);
 }
 
+/* The codec of a file whose library reads files itself, or NULL. */
+static const dh_image_codec *file_codec(const char *path)
+{
+	dh_image_format f;
+	dh_err ignore;
+	if (dh_image_probe_file(path, &f, &ignore))
+		return NULL;
+	const dh_image_codec *c = dh_image_codec_for(f);
+	return c && c->read_file ? c : NULL;
+}
+
 dh_status dh_image_read(const char *path, const dh_image_read_opts *o,
 			dh_image **out, dh_err *e)
 {
 	*out = NULL;
+	const dh_image_codec *fc = file_codec(path);
+	if (fc) {
+		dh_status s = fc->read_file(path, o, out, e);
+		if (s)
+			dh_err_prefix(e, "%s", path);
+		return s;
+	}
 	mapped m;
 	dh_status s = map_file(path, &m, e);
 	if (s)
@@ -269,6 +300,14 @@ dh_status dh_image_read_info(const char *path, dh_image_info *info,
 {
 	mapped m;
 	dh_codec_info_init(info, DH_IMG_UNKNOWN);
+	const dh_image_codec *fc = file_codec(path);
+	if (fc) {
+		dh_codec_info_init(info, fc->format);
+		dh_status s = fc->read_file_info(path, info, e);
+		if (s)
+			dh_err_prefix(e, "%s", path);
+		return s;
+	}
 	dh_status s = map_file(path, &m, e);
 	if (s)
 		return s;

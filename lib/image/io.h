@@ -52,6 +52,13 @@ typedef struct dh_image_codec {
 	 * and ".ppm" pick the PNM variant). */
 	dh_status (*write)(FILE *f, const char *suffix, const dh_image *img,
 			   const dh_image_write_opts *o, dh_err *e);
+	/* For libraries that read files, not memory (nifti_clib): used by
+	 * dh_image_read / dh_image_read_info instead of the two above, which
+	 * are then NULL. */
+	dh_status (*read_file_info)(const char *path, dh_image_info *info,
+				    dh_err *e);
+	dh_status (*read_file)(const char *path, const dh_image_read_opts *o,
+			       dh_image **out, dh_err *e);
 } dh_image_codec;
 
 /* The descriptor for a format, or NULL when dh cannot read it. */

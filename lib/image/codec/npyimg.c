@@ -1,6 +1,7 @@
 /* npyimg.c - .npy arrays as images: [H, W] is gray; [H, W, C] with C <= 4 is
  * H x W with C channels (3: RGB, 4: RGBA); [D, H, W] with a last dimension
- * above 4 is a volume; [D, H, W, C] a volume with channels.  bool and int8
+ * above 4 is a volume; [D, H, W, C] a volume with channels (narrow
+ * one-channel volumes are written so, to read back the same).  bool and int8
  * are widened to uint8/int16, float16 to float32; int64 is refused.
  * Writing stores the pixels in the same shapes (C dropped when 1). */
 #include <stdio.h>
@@ -170,18 +171,15 @@ dh_status dh_npyimg_write(FILE *f, const char *suffix, const dh_image *img,
 		shape[nd++] = img->depth;
 	shape[nd++] = img->height;
 	shape[nd++] = img->width;
-	/* one channel is written [H, W]; a volume with 2..4 channels stays
-	 * 4-dimensional so that it reads back the same */
-	if (img->channels > 1)
+	/* one channel is written [H, W] or [D, H, W]; but a one-channel
+	 * volume at most 4 pixels wide keeps its channel axis ([D, H, W, 1]),
+	 * or it would read back as an image with channels */
+	if (img->channels > 1 || (img->depth > 1 && img->width <= 4))
 		shape[nd++] = img->channels;
 	if (img->depth == 1 && img->channels > 4)
 		return dh_err_set(e, DH_EUNSUPPORTED,
 				  "an image with %d channels would read back "
 				  "as a volume", img->channels);
-	if (img->depth > 1 && img->channels == 1 && img->width <= 4)
-		return dh_err_set(e, DH_EUNSUPPORTED,
-				  "a volume %d pixels wide would read back as "
-				  "channels", img->width);
 	dh_tensor *t = dh_tensor_wrap(img->dtype, nd, shape, img->data, e);
 	if (!t)
 		return e ? e->status : DH_ENOMEM;
