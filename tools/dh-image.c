@@ -378,6 +378,26 @@ static int run_blur(dh_ctx *c)
 	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
 }
 
+static int run_equalize(dh_ctx *c)
+{
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *out = dh_equalize_hist(img, &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
+}
+
+static int run_thin(dh_ctx *c)
+{
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *out = dh_thin(img, &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
+}
+
 static int run_otsu(dh_ctx *c)
 {
 	dh_image *img = load(c, c->args[0]);
@@ -538,6 +558,8 @@ static const dh_cmd cmds[] = {
 	{"gray", "IN OUT", "convert to gray (BT.601 weights)", color_opts, 2, 2, "image out", run_gray, NULL},
 	{"color", "SPACE IN OUT", "convert to gray, rgb, bgr, rgba, hsv or ycbcr", color_opts, 3, 3, "word image out", run_color, NULL},
 	{"blur", "IN OUT", "gaussian, box or median blur", blur_opts, 2, 2, "image out", run_blur, NULL},
+	{"equalize", "IN OUT", "histogram equalisation (gray uint8)", plain_opts, 2, 2, "image out", run_equalize, NULL},
+	{"thin", "IN OUT", "skeletonise the nonzero pixels (Zhang-Suen)", plain_opts, 2, 2, "image out", run_thin, NULL},
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},

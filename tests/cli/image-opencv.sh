@@ -5,7 +5,7 @@
 #   0  resize nearest/linear/area, rotate nearest/linear, flip, transpose,
 #      crop, pad, gray, RGB->HSV, RGB<->YCbCr, gaussian 3/5/7 (default
 #      sigma), box of odd size, median, Otsu (threshold and image),
-#      morphology
+#      morphology, histogram equalisation, Zhang-Suen thinning
 #   1  resize cubic, rotate cubic, HSV->RGB (OpenCV truncates in a way dh
 #      follows only approximately), gaussian from sigma / larger kernels
 #      (OpenCV rounds its fixed-point taps its own way), box of even size
@@ -37,6 +37,8 @@ cv2.imwrite("synth_bin.png", b.astype(np.uint8) * 255)
 PY
 
 IMGS="synth_rgb.png synth_gray.png"
+ximgproc=
+"$PYTHON3" -c 'import cv2; cv2.ximgproc.thinning' 2>/dev/null && ximgproc=yes
 SK=/usr/lib/python3/dist-packages/skimage/data
 for f in camera.png astronaut.png coffee.png; do
 	[ -f "$SK/$f" ] && IMGS="$IMGS $SK/$f"
@@ -142,13 +144,24 @@ for img in $IMGS; do
 	run dh-image otsu "$img" o.npy
 	t=$(sed -n 's/^threshold //p' "$out_file")
 	cmp_ref "$b otsu" otsu "$img" o.npy 0 "$t"
+	run dh-image equalize "$img" o.npy
+	cmp_ref "$b equalize" equalize "$img" o.npy 0
 	run dh-image otsu "$img" bin_$b.png
+	if [ -n "$ximgproc" ]; then
+		run dh-image thin bin_$b.png o.npy
+		cmp_ref "$b thinning" thin bin_$b.png o.npy 0
+	fi
 	for c in 4 8; do
 		run dh-image components -c $c bin_$b.png o.npy
 		cmp_ref "$b components $c" components bin_$b.png o.npy 0 $c \
 			"$(cat "$out_file")"
 	done
 done
+if [ -n "$ximgproc" ]; then
+	run dh-image thin synth_bin.png o.npy
+	cmp_ref "blobs thinning (cv2.ximgproc Zhang-Suen)" thin synth_bin.png \
+		o.npy 0
+fi
 for c in 4 8; do
 	run dh-image components -c $c synth_bin.png o.npy
 	cmp_ref "blobs components $c" components synth_bin.png o.npy 0 $c \

@@ -95,6 +95,10 @@ def reference(op, img, a):
     if op == "morph":
         k = cv2.getStructuringElement(SHAPE[a[1]], (int(a[2]), int(a[3])))
         return cv2.morphologyEx(img, MORPH[a[0]], k, iterations=int(a[4]))
+    if op == "equalize":
+        return cv2.equalizeHist(img)
+    if op == "thin":
+        return cv2.ximgproc.thinning(img, thinningType=cv2.ximgproc.THINNING_ZHANGSUEN)
     if op in ("read", "readmulti"):
         return img
     sys.exit("image_ref: unknown op " + op)

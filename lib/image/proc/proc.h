@@ -98,6 +98,15 @@ dh_image *dh_threshold(const dh_image *src, double t, double maxval,
 dh_image *dh_window(const dh_image *src, double centre, double width,
 		    dh_err *e);
 
+/* Histogram equalisation of a one-channel u8 image (as
+ * cv2.equalizeHist: the cumulative histogram above the darkest value,
+ * stretched to 0..255). */
+dh_image *dh_equalize_hist(const dh_image *src, dh_err *e);
+/* Zhang-Suen thinning of the nonzero pixels of a one-channel u8 image to
+ * one-pixel-wide skeletons (0/255); the outermost rows and columns are left
+ * as they are. */
+dh_image *dh_thin(const dh_image *src, dh_err *e);
+
 /* --- connected components (label.c) ------------------------------------- */
 typedef struct dh_component {
 	int64_t area;
