@@ -105,6 +105,68 @@ static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
 	}
 }
 
+/* 8-bit conversions from gray/RGB/BGR/RGBA, on plain byte pointers (the
+ * same arithmetic as the general loop below). */
+static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
+		    dh_colortype to, const hsv_tabs *tabs)
+{
+	const size_t SC = (size_t)dh_colortype_channels(from);
+	const size_t DC = (size_t)dh_colortype_channels(to);
+	const size_t ri = from == DH_COLOR_BGR ? 2 : from == DH_COLOR_GRAY ? 0 : 0;
+	const size_t gi = from == DH_COLOR_GRAY ? 0 : 1;
+	const size_t bi = from == DH_COLOR_BGR ? 0 : from == DH_COLOR_GRAY ? 0 : 2;
+	switch (to) {
+	case DH_COLOR_GRAY:
+#pragma omp parallel for simd schedule(static)
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *p = s + i * SC;
+			d[i] = (uint8_t)((p[ri] * 9798 + p[gi] * 19235 + p[bi] * 3735 +
+					  (1 << 14)) >> 15);
+		}
+		return;
+	case DH_COLOR_RGB:
+	case DH_COLOR_BGR:
+	case DH_COLOR_RGBA: {
+		const size_t o0 = to == DH_COLOR_BGR ? bi : ri;
+		const size_t o2 = to == DH_COLOR_BGR ? ri : bi;
+#pragma omp parallel for schedule(static)
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *p = s + i * SC;
+			uint8_t *q = d + i * DC;
+			q[0] = p[o0];
+			q[1] = p[gi];
+			q[2] = p[o2];
+			if (DC == 4)
+				q[3] = from == DH_COLOR_RGBA ? p[3] : 255;
+		}
+		return;
+	}
+	case DH_COLOR_HSV:
+#pragma omp parallel for schedule(static)
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *p = s + i * SC;
+			rgb_to_hsv_u8(tabs, p[ri], p[gi], p[bi], d + i * 3);
+		}
+		return;
+	case DH_COLOR_YCBCR:
+#pragma omp parallel for schedule(static)
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *p = s + i * SC;
+			int r = p[ri], g = p[gi], b = p[bi];
+			int y = (r * 4899 + g * 9617 + b * 1868 + (1 << 13)) >> 14;
+			int cb = ((b - y) * 9241 + (128 << 14) + (1 << 13)) >> 14;
+			int cr = ((r - y) * 11682 + (128 << 14) + (1 << 13)) >> 14;
+			uint8_t *q = d + i * 3;
+			q[0] = (uint8_t)y;
+			q[1] = (uint8_t)(cb < 0 ? 0 : cb > 255 ? 255 : cb);
+			q[2] = (uint8_t)(cr < 0 ? 0 : cr > 255 ? 255 : cr);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
 dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 {
 	dh_colortype from = effective(src);
@@ -144,6 +206,11 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 	hsv_tabs tabs;
 	if (u8 && to == DH_COLOR_HSV)
 		hsv_tables(&tabs);
+	if (u8 && (from == DH_COLOR_RGB || from == DH_COLOR_BGR ||
+		   from == DH_COLOR_RGBA || from == DH_COLOR_GRAY)) {
+		fast_u8(src->data, dst->data, n, from, to, &tabs);
+		return dst;
+	}
 #pragma omp parallel for schedule(static)
 	for (size_t i = 0; i < n; i++) {
 		float r, g, b, a;

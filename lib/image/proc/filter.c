@@ -66,45 +66,70 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 	}
 	for (int i = 0; i < W + nk - 1; i++)
 		xi[i] = dh_border_index(i - r, W, DH_BORDER_REFLECT101);
+	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
 #pragma omp parallel
 		{
 			uint8_t *pad = malloc((size_t)(W + nk) * (size_t)C);
 #pragma omp for schedule(static)
 			for (int y = 0; y < H; y++) {
-				if (!pad)
+				if (!pad) {
+#pragma omp atomic write
+					oom = 1;
 					continue;
+				}
 				const uint8_t *s = dh_image_row(src, z, y);
 				for (int i = 0; i < W + nk - 1; i++)
 					memcpy(pad + (size_t)i * (size_t)C,
 					       s + (size_t)xi[i] * (size_t)C, (size_t)C);
 				uint32_t *h = hb + (size_t)y * row;
-				for (size_t i = 0; i < row; i++) {
-					uint32_t acc = 0;
-					for (int j = 0; j < nk; j++)
-						acc += (uint32_t)q[j] * pad[i + (size_t)j * (size_t)C];
-					h[i] = acc;
+				memset(h, 0, row * sizeof *h);
+				for (int j = 0; j < nk; j++) {
+					const uint8_t *pj = pad + (size_t)j * (size_t)C;
+					const uint32_t qj = (uint32_t)q[j];
+#pragma omp simd
+					for (size_t i = 0; i < row; i++)
+						h[i] += qj * pj[i];
 				}
 			}
 			free(pad);
 		}
-#pragma omp parallel for schedule(static)
-		for (int y = 0; y < H; y++) {
-			const uint32_t *rows[1024];
-			for (int j = 0; j < nk; j++)
-				rows[j] = hb + (size_t)dh_border_index(y - r + j, H, DH_BORDER_REFLECT101) * row;
-			uint8_t *d = dh_image_row(dst, z, y);
-			for (size_t i = 0; i < row; i++) {
-				uint64_t acc = 0;
-				for (int j = 0; j < nk; j++)
-					acc += (uint64_t)q[j] * rows[j][i];
-				acc = (acc + (1u << 15)) >> 16;
-				d[i] = (uint8_t)(acc > 255 ? 255 : acc);
+#pragma omp parallel
+		{
+			/* sums stay below 255 * 2^16: uint32 is enough */
+			uint32_t *acc = malloc((row ? row : 1) * sizeof *acc);
+#pragma omp for schedule(static)
+			for (int y = 0; y < H; y++) {
+				if (!acc) {
+#pragma omp atomic write
+					oom = 1;
+					continue;
+				}
+				memset(acc, 0, row * sizeof *acc);
+				for (int j = 0; j < nk; j++) {
+					const uint32_t *rj = hb + (size_t)dh_border_index(y - r + j, H, DH_BORDER_REFLECT101) * row;
+					const uint32_t qj = (uint32_t)q[j];
+#pragma omp simd
+					for (size_t i = 0; i < row; i++)
+						acc[i] += qj * rj[i];
+				}
+				uint8_t *d = dh_image_row(dst, z, y);
+#pragma omp simd
+				for (size_t i = 0; i < row; i++) {
+					uint32_t v = (acc[i] + (1u << 15)) >> 16;
+					d[i] = (uint8_t)(v > 255 ? 255 : v);
+				}
 			}
+			free(acc);
 		}
 	}
 	free(xi);
 	dh_free_aligned(hb);
+	if (oom) {
+		dh_image_free(dst);
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		return NULL;
+	}
 	return dst;
 }
 
@@ -133,14 +158,18 @@ static dh_image *sep_filter(const dh_image *src, const float *kx, int nx,
 	for (int i = 0; i < W + nx - 1; i++)
 		xi[i] = dh_border_index(i - rx, W, DH_BORDER_REFLECT101);
 	const int u8 = src->dtype == DH_U8;
+	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
 #pragma omp parallel
 		{
 			float *pad = malloc(sizeof(float) * (size_t)(W + nx) * (size_t)C);
 #pragma omp for schedule(static)
 			for (int y = 0; y < H; y++) {
-				if (!pad)
+				if (!pad) {
+#pragma omp atomic write
+					oom = 1;
 					continue;
+				}
 				const unsigned char *s = dh_image_row(src, z, y);
 				size_t base = ((size_t)z * (size_t)H + (size_t)y) * row;
 				for (int i = 0; i < W + nx - 1; i++)
@@ -181,6 +210,11 @@ static dh_image *sep_filter(const dh_image *src, const float *kx, int nx,
 	}
 	free(xi);
 	dh_free_aligned(hb);
+	if (oom) {
+		dh_image_free(dst);
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		return NULL;
+	}
 	return dst;
 }
 

@@ -1,7 +1,6 @@
 /* morph.c - erosion, dilation, opening and closing with rectangle, cross or
  * ellipse structuring elements.  Pixels outside the image do not take part
- * (OpenCV's default border for morphology).  A rectangle is done as a row
- * pass and a column pass. */
+ * (OpenCV's default border for morphology). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,80 +67,84 @@ unsigned char *dh_structuring_element(dh_morph_shape shape, int kw, int kh,
 	return k;
 }
 
-/* One erosion (is_min) or dilation of u8 src into dst. */
-static void morph_once(const dh_image *src, dh_image *dst,
-		       const unsigned char *se, int kw, int kh, int rect,
-		       int is_min, uint8_t *tmp)
+/* One erosion (is_min) or dilation of u8 src into dst.  Every element
+ * these shapes make is, row by row, one run of columns [a, b); each source
+ * row is padded with the neutral value (255 for erosion, 0 for dilation),
+ * which is what "pixels outside do not count" means, so the inner loops run
+ * over whole rows without tests. */
+static dh_status morph_once(const dh_image *src, dh_image *dst,
+			    const unsigned char *se, int kw, int kh,
+			    int is_min, dh_err *e)
 {
 	const int W = src->width, H = src->height, C = src->channels;
 	const int ax = kw / 2, ay = kh / 2;
 	const size_t row = (size_t)W * (size_t)C;
+	const uint8_t neutral = is_min ? 255 : 0;
+	int runs[1024][2];
+	for (int j = 0; j < kh; j++) {
+		int a = 0, b = 0;
+		while (a < kw && !se[(size_t)j * (size_t)kw + (size_t)a])
+			a++;
+		b = a;
+		while (b < kw && se[(size_t)j * (size_t)kw + (size_t)b])
+			b++;
+		runs[j][0] = a;
+		runs[j][1] = b;
+	}
+	/* all rows padded: (W + kw) * C each */
+	const size_t prow = (size_t)(W + kw) * (size_t)C;
+	uint8_t *pad = malloc(prow * (size_t)H);
+	if (!pad)
+		return dh_err_set(e, DH_ENOMEM, "out of memory");
+	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
-		if (rect) {
-#pragma omp parallel for schedule(static)
-			for (int y = 0; y < H; y++) {
-				const uint8_t *s = dh_image_row(src, z, y);
-				uint8_t *t = tmp + (size_t)y * row;
-				for (int x = 0; x < W; x++) {
-					int x0 = x - ax < 0 ? 0 : x - ax;
-					int x1 = x - ax + kw - 1 >= W ? W - 1 : x - ax + kw - 1;
-					for (int c = 0; c < C; c++) {
-						uint8_t m = s[(size_t)x0 * (size_t)C + (size_t)c];
-						for (int i = x0 + 1; i <= x1; i++) {
-							uint8_t v = s[(size_t)i * (size_t)C + (size_t)c];
-							m = is_min ? (v < m ? v : m) : (v > m ? v : m);
-						}
-						t[(size_t)x * (size_t)C + (size_t)c] = m;
-					}
-				}
-			}
-#pragma omp parallel for schedule(static)
-			for (int y = 0; y < H; y++) {
-				int y0 = y - ay < 0 ? 0 : y - ay;
-				int y1 = y - ay + kh - 1 >= H ? H - 1 : y - ay + kh - 1;
-				uint8_t *d = dh_image_row(dst, z, y);
-				memcpy(d, tmp + (size_t)y0 * row, row);
-				for (int j = y0 + 1; j <= y1; j++) {
-					const uint8_t *t = tmp + (size_t)j * row;
-					if (is_min)
-						for (size_t i = 0; i < row; i++)
-							d[i] = t[i] < d[i] ? t[i] : d[i];
-					else
-						for (size_t i = 0; i < row; i++)
-							d[i] = t[i] > d[i] ? t[i] : d[i];
-				}
-			}
-			continue;
-		}
 #pragma omp parallel for schedule(static)
 		for (int y = 0; y < H; y++) {
-			uint8_t *d = dh_image_row(dst, z, y);
-			for (int x = 0; x < W; x++)
-				for (int c = 0; c < C; c++) {
-					int m = is_min ? 256 : -1;
-					for (int j = 0; j < kh; j++) {
-						int yy = y - ay + j;
-						if (yy < 0 || yy >= H)
-							continue;
-						const uint8_t *s = dh_image_row(src, z, yy);
-						for (int i = 0; i < kw; i++) {
-							int xx = x - ax + i;
-							if (xx < 0 || xx >= W || !se[(size_t)j * (size_t)kw + (size_t)i])
-								continue;
-							int v = s[(size_t)xx * (size_t)C + (size_t)c];
-							if (is_min ? v < m : v > m)
-								m = v;
+			uint8_t *p = pad + (size_t)y * prow;
+			memset(p, neutral, prow);
+			memcpy(p + (size_t)ax * (size_t)C, dh_image_row(src, z, y), row);
+		}
+#pragma omp parallel
+		{
+			uint8_t *acc = malloc(row ? row : 1);
+#pragma omp for schedule(static)
+			for (int y = 0; y < H; y++) {
+				if (!acc) {
+#pragma omp atomic write
+					oom = 1;
+					continue;
+				}
+				memset(acc, neutral, row);
+				int any = 0;
+				for (int j = 0; j < kh; j++) {
+					int yy = y - ay + j;
+					if (yy < 0 || yy >= H || runs[j][0] >= runs[j][1])
+						continue;
+					any = 1;
+					const uint8_t *p = pad + (size_t)yy * prow;
+					for (int k = runs[j][0]; k < runs[j][1]; k++) {
+						const uint8_t *q = p + (size_t)k * (size_t)C;
+						if (is_min) {
+#pragma omp simd
+							for (size_t i = 0; i < row; i++)
+								acc[i] = q[i] < acc[i] ? q[i] : acc[i];
+						} else {
+#pragma omp simd
+							for (size_t i = 0; i < row; i++)
+								acc[i] = q[i] > acc[i] ? q[i] : acc[i];
 						}
 					}
-					/* an element with no pixel inside leaves
-					 * the value as it was */
-					d[(size_t)x * (size_t)C + (size_t)c] =
-						(uint8_t)(m == 256 || m == -1
-								  ? ((const uint8_t *)dh_image_row(src, z, y))[(size_t)x * (size_t)C + (size_t)c]
-								  : m);
 				}
+				/* an element with no pixel inside the image leaves
+				 * the pixel as it was */
+				memcpy(dh_image_row(dst, z, y),
+				       any ? acc : (const uint8_t *)dh_image_row(src, z, y), row);
+			}
+			free(acc);
 		}
 	}
+	free(pad);
+	return oom ? dh_err_set(e, DH_ENOMEM, "out of memory") : DH_OK;
 }
 
 dh_image *dh_morph(const dh_image *src, dh_morph_op op, dh_morph_shape shape,
@@ -161,18 +164,11 @@ dh_image *dh_morph(const dh_image *src, dh_morph_op op, dh_morph_shape shape,
 	unsigned char *se = dh_structuring_element(shape, kw, kh, e);
 	if (!se)
 		return NULL;
-	int rect = 1;
-	for (size_t i = 0; i < (size_t)kw * (size_t)kh; i++)
-		rect &= se[i];
 	dh_image *a = dh_image_clone(src, e);
 	dh_image *b = a ? dh_image_new_like(src, DH_U8, 0, src->color, e) : NULL;
-	uint8_t *tmp = b ? malloc(src->row_bytes * (size_t)src->height) : NULL;
-	if (!tmp) {
-		if (b)
-			dh_err_set(e, DH_ENOMEM, "out of memory");
+	if (!b) {
 		free(se);
 		dh_image_free(a);
-		dh_image_free(b);
 		return NULL;
 	}
 	/* the sequence of elementary steps: min = erosion */
@@ -183,15 +179,19 @@ dh_image *dh_morph(const dh_image *src, dh_morph_op op, dh_morph_shape shape,
 	case DH_MORPH_OPEN: steps[ns++] = 1; steps[ns++] = 0; break;
 	default: steps[ns++] = 0; steps[ns++] = 1; break;
 	}
-	for (int s = 0; s < ns; s++)
-		for (int it = 0; it < iterations; it++) {
-			morph_once(a, b, se, kw, kh, rect, steps[s], tmp);
+	dh_status st = DH_OK;
+	for (int s = 0; s < ns && !st; s++)
+		for (int it = 0; it < iterations && !st; it++) {
+			st = morph_once(a, b, se, kw, kh, steps[s], e);
 			dh_image *t = a;
 			a = b;
 			b = t;
 		}
-	free(tmp);
 	free(se);
+	if (st) {
+		dh_image_free(a);
+		a = NULL;
+	}
 	dh_image_free(b);
 	return a;
 }

@@ -153,6 +153,17 @@ static void plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 	for (int y = 0; y < src->height; y++) {
 		const uint8_t *s = dh_image_row(src, z, y);
 		int32_t *h = hbuf + (size_t)y * hrow;
+		if (kx == 2) {
+			for (int x = 0; x < DW; x++) {
+				const uint8_t *p0 = s + (size_t)ax->idx[2 * x] * (size_t)C;
+				const uint8_t *p1 = s + (size_t)ax->idx[2 * x + 1] * (size_t)C;
+				const int32_t w0 = ax->iw[2 * x], w1 = ax->iw[2 * x + 1];
+				int32_t *o = h + (size_t)x * (size_t)C;
+				for (int c = 0; c < C; c++)
+					o[c] = p0[c] * w0 + p1[c] * w1;
+			}
+			continue;
+		}
 		for (int x = 0; x < DW; x++) {
 			const int *ix = ax->idx + (size_t)x * (size_t)kx;
 			const int *iw = ax->iw + (size_t)x * (size_t)kx;
@@ -174,6 +185,7 @@ static void plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 			const int32_t *r0 = hbuf + (size_t)iy[0] * hrow;
 			const int32_t *r1 = hbuf + (size_t)iy[1] * hrow;
 			const int b0 = bw[0], b1 = bw[1];
+#pragma omp simd
 			for (size_t i = 0; i < hrow; i++) {
 				int v = ((b0 * (r0[i] >> 4)) >> 16) +
 					((b1 * (r1[i] >> 4)) >> 16);

@@ -146,6 +146,20 @@ dh_image *dh_warp_affine(const dh_image *src, const double m[6], int width,
 			int Y = (Y0 + bdelta[x]) >> (AB_BITS - TAB_BITS);
 			int sx = X >> TAB_BITS, sy = Y >> TAB_BITS;
 			int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
+			if (u8 && interp == DH_INTERP_LINEAR && sx >= 0 &&
+			    sy >= 0 && sx < W - 1 && sy < H - 1) {
+				/* all four taps inside: straight from the rows */
+				const uint8_t *p0 = src->data + ((zoff + (size_t)sy * (size_t)W + (size_t)sx) * (size_t)C);
+				const uint8_t *p1 = p0 + (size_t)W * (size_t)C;
+				const int *t = tab[fy][fx];
+				for (int c = 0; c < C; c++) {
+					int acc = p0[c] * t[0] + p0[c + C] * t[1] +
+						  p1[c] * t[2] + p1[c + C] * t[3];
+					dst->data[di + (size_t)c] =
+						(uint8_t)((acc + (1 << (W_BITS - 1))) >> W_BITS);
+				}
+				continue;
+			}
 			int k = interp == DH_INTERP_CUBIC ? 4 : 2;
 			int x0 = interp == DH_INTERP_CUBIC ? sx - 1 : sx;
 			int y0 = interp == DH_INTERP_CUBIC ? sy - 1 : sy;
