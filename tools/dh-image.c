@@ -99,6 +99,22 @@ static int run_info(dh_ctx *c)
 			       dh_colortype_name(in.color), in.bits, in.pages,
 			       in.spacing[0], in.spacing[1], in.spacing[2]);
 			json_str(stdout, in.detail);
+			if (in.dicom.present) {
+				printf(", \"dicom\": {\"modality\": ");
+				json_str(stdout, in.dicom.modality);
+				printf(", \"photometric\": ");
+				json_str(stdout, in.dicom.photometric);
+				printf(", \"transfer_syntax\": ");
+				json_str(stdout, in.dicom.transfer_syntax);
+				printf(", \"sop_class\": ");
+				json_str(stdout, in.dicom.sop_class);
+				printf(", \"rescale_slope\": %g, \"rescale_intercept\": %g",
+				       in.dicom.slope, in.dicom.intercept);
+				if (in.dicom.window_width > 0)
+					printf(", \"window_center\": %g, \"window_width\": %g",
+					       in.dicom.window_centre, in.dicom.window_width);
+				printf("}");
+			}
 			printf("}\n");
 		} else {
 			printf("%s: %s image, %dx%d", path,
@@ -113,6 +129,16 @@ static int run_info(dh_ctx *c)
 			if (in.detail[0])
 				printf(", %s", in.detail);
 			printf("\n");
+			if (in.dicom.present) {
+				printf("  transfer syntax %s, rescale %g x + %g",
+				       in.dicom.transfer_syntax, in.dicom.slope,
+				       in.dicom.intercept);
+				if (in.dicom.window_width > 0)
+					printf(", window %g/%g", in.dicom.window_centre,
+					       in.dicom.window_width);
+				printf(", spacing %g x %g x %g\n", in.spacing[0],
+				       in.spacing[1], in.spacing[2]);
+			}
 		}
 		return DH_EXIT_OK;
 	}

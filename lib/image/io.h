@@ -37,6 +37,14 @@ typedef struct dh_image_info {
 	int pages; /* TIFF directories; 1 otherwise */
 	double spacing[3];
 	char detail[64]; /* "palette", "interlaced", "progressive", ... */
+	/* DICOM's technical (patient-free) tags */
+	struct {
+		int present;
+		double slope, intercept;
+		double window_centre, window_width; /* width 0: none */
+		char modality[16], photometric[32];
+		char transfer_syntax[80], sop_class[80];
+	} dicom;
 } dh_image_info;
 
 typedef struct dh_image_codec {

@@ -27,6 +27,11 @@ dh_status dh_nifti_read_file_info(const char *path, dh_image_info *info,
 dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
 			     dh_image **out, dh_err *e);
 
+dh_status dh_dicom_read_file_info(const char *path, dh_image_info *info,
+				  dh_err *e);
+dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
+			     dh_image **out, dh_err *e);
+
 /* Fill the common part of an info struct. */
 void dh_codec_info_init(dh_image_info *info, dh_image_format f);
 /* Write exactly n bytes, or DH_EIO. */
