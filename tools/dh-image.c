@@ -8,6 +8,7 @@
 #include "image/io.h"
 #include "image/probe.h"
 #include "image/proc/proc.h"
+#include "image/slide.h"
 #include "stream/summary.h"
 
 /* --- small helpers -------------------------------------------------------- */
@@ -507,6 +508,103 @@ static int run_morph(dh_ctx *c)
 	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
 }
 
+/* --- slides --------------------------------------------------------------- */
+
+static int slide_info(dh_ctx *c, dh_slide *s, const char *path)
+{
+	int json = dh_ctx_has(c, "json");
+	int n = dh_slide_levels(s);
+	if (json) {
+		printf("{\"file\": ");
+		json_str(stdout, path);
+		printf(", \"vendor\": ");
+		const char *v = dh_slide_property(s, "openslide.vendor");
+		json_str(stdout, v ? v : "");
+		printf(", \"levels\": [");
+	} else {
+		const char *v = dh_slide_property(s, "openslide.vendor");
+		printf("%s: slide (%s), %d level%s\n", path, v ? v : "?", n,
+		       n == 1 ? "" : "s");
+	}
+	for (int l = 0; l < n; l++) {
+		int64_t w, h;
+		dh_slide_level_size(s, l, &w, &h);
+		double ds = dh_slide_level_downsample(s, l);
+		if (json)
+			printf("%s{\"level\": %d, \"width\": %lld, \"height\": "
+			       "%lld, \"downsample\": %g}", l ? ", " : "", l,
+			       (long long)w, (long long)h, ds);
+		else
+			printf("  level %d: %lldx%lld, downsample %g\n", l,
+			       (long long)w, (long long)h, ds);
+	}
+	if (json)
+		printf("], \"properties\": {");
+	else
+		printf("properties:\n");
+	const char *const *names = dh_slide_property_names(s);
+	for (int i = 0; names && names[i]; i++) {
+		const char *v = dh_slide_property(s, names[i]);
+		if (json) {
+			printf("%s", i ? ", " : "");
+			json_str(stdout, names[i]);
+			printf(": ");
+			json_str(stdout, v ? v : "");
+		} else {
+			printf("  %s = %s\n", names[i], v ? v : "");
+		}
+	}
+	if (json)
+		printf("}}\n");
+	return DH_EXIT_OK;
+}
+
+static int slide_region(dh_ctx *c, dh_slide *s)
+{
+	const char *reg = dh_ctx_str(c, "region", NULL);
+	const char *out = dh_ctx_str(c, "output", NULL);
+	long long r[4];
+	if (!reg || !out)
+		return dh_ctx_usage(c, "slide region needs --region X,Y,W,H and "
+				    "-o OUT");
+	if (parse_ints(reg, ",", 4, r) || r[0] < 0 || r[1] < 0 || r[2] < 1 ||
+	    r[3] < 1)
+		return dh_ctx_usage(c, "--region wants X,Y,W,H (W, H >= 1), not "
+				    "'%s'", reg);
+	dh_image *img = dh_slide_read_region(s, r[0], r[1],
+					     (int)dh_ctx_int(c, "level", 0),
+					     r[2], r[3], &c->err);
+	if (!img) {
+		dh_err_prefix(&c->err, "%s", c->args[1]);
+		return dh_ctx_fail(c);
+	}
+	return save(c, out, img);
+}
+
+static int run_slide(dh_ctx *c)
+{
+	const char *what = c->args[0];
+	int info = !strcmp(what, "info"), region = !strcmp(what, "region");
+	if (!strcmp(what, "tiles")) {
+		fprintf(stderr, "%s: 'dh-image slide tiles' is not built yet "
+			"(planned: %s)\n", c->tool->name, "the image issue (#5)");
+		return DH_EXIT_USAGE;
+	}
+	if (!info && !region)
+		return dh_ctx_usage(c, "slide wants info, region or tiles, not "
+				    "'%s'", what);
+	if (c->nargs != 2)
+		return dh_ctx_usage(c, "slide %s takes one SLIDE", what);
+	dh_slide *s = dh_slide_open(c->args[1], &c->err);
+	if (!s) {
+		dh_err_prefix(&c->err, "%s", c->args[1]);
+		return dh_ctx_fail(c);
+	}
+	int rc = info ? slide_info(c, s, c->args[1]) : slide_region(c, s);
+	dh_slide_close(s);
+	return rc;
+}
+
 /* --- the command table ---------------------------------------------------- */
 
 #define END_OPTS {NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0}
@@ -570,7 +668,14 @@ static const dh_opt morph_opts[] = {
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
 
-#define PLANNED "the image issue (#5)"
+static const dh_opt slide_opts[] = {
+	{"json", 0, DH_ARG_NONE, NULL, "info: print one JSON object", 0, 0, NULL, 0},
+	{"level", 'l', DH_ARG_INT, "L", "region: the level to read (default 0)", 0, 1000, NULL, 0},
+	{"region", 0, DH_ARG_STRING, "X,Y,W,H", "region: X,Y in level-0 pixels, W,H in pixels of the level", 0, 0, NULL, 0},
+	{"output", 'o', DH_ARG_STRING, "OUT", "region: the image to write", 0, 0, NULL, 0},
+	QUALITY_OPT, END_OPTS,
+};
+
 static const dh_cmd cmds[] = {
 	{"info", "FILE", "format, size, dtype, channels (images, .npy files and tensor streams)",
 	 info_opts, 1, 1, "image", run_info, NULL},
@@ -589,7 +694,7 @@ static const dh_cmd cmds[] = {
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
-	{"slide", "info|region|tiles SLIDE", "whole-slide images through OpenSlide", NULL, 2, -1, "word file", NULL, PLANNED},
+	{"slide", "info|region SLIDE", "whole-slide images through OpenSlide (levels, properties, regions; tiles not built yet)", slide_opts, 2, 2, "word file", run_slide, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
