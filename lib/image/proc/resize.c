@@ -142,66 +142,95 @@ static dh_status axis_init(axis *a, int s, int d, dh_interp m, int area_mode,
 	return DH_OK;
 }
 
-/* 8-bit linear and cubic in fixed point. */
-static void plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
-			   const axis *ax, const axis *ay, int32_t *hbuf)
+/* Horizontal pass of one 8-bit source row into h (fixed point). */
+static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
+		    int DW)
+{
+	const int kx = ax->k;
+	if (kx == 2) {
+		for (int x = 0; x < DW; x++) {
+			const uint8_t *p0 = s + (size_t)ax->idx[2 * x] * (size_t)C;
+			const uint8_t *p1 = s + (size_t)ax->idx[2 * x + 1] * (size_t)C;
+			const int32_t w0 = ax->iw[2 * x], w1 = ax->iw[2 * x + 1];
+			int32_t *o = h + (size_t)x * (size_t)C;
+			for (int c = 0; c < C; c++)
+				o[c] = p0[c] * w0 + p1[c] * w1;
+		}
+		return;
+	}
+	for (int x = 0; x < DW; x++) {
+		const int *ix = ax->idx + (size_t)x * (size_t)kx;
+		const int *iw = ax->iw + (size_t)x * (size_t)kx;
+		for (int c = 0; c < C; c++) {
+			int32_t acc = 0;
+			for (int j = 0; j < kx; j++)
+				acc += (int32_t)s[(size_t)ix[j] * (size_t)C + (size_t)c] * iw[j];
+			h[(size_t)x * (size_t)C + (size_t)c] = acc;
+		}
+	}
+}
+
+/* 8-bit linear and cubic in fixed point.  Each thread takes a band of
+ * output rows and keeps the few horizontally resampled source rows they
+ * need in a small cache (slot = row mod slots), so no image-sized buffer
+ * is written and read back.  Returns -1 when out of memory. */
+static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
+			  const axis *ax, const axis *ay)
 {
 	const int C = src->channels, DW = dst->width;
 	const size_t hrow = (size_t)DW * (size_t)C;
-	const int kx = ax->k;
-#pragma omp parallel for schedule(static)
-	for (int y = 0; y < src->height; y++) {
-		const uint8_t *s = dh_image_row(src, z, y);
-		int32_t *h = hbuf + (size_t)y * hrow;
-		if (kx == 2) {
-			for (int x = 0; x < DW; x++) {
-				const uint8_t *p0 = s + (size_t)ax->idx[2 * x] * (size_t)C;
-				const uint8_t *p1 = s + (size_t)ax->idx[2 * x + 1] * (size_t)C;
-				const int32_t w0 = ax->iw[2 * x], w1 = ax->iw[2 * x + 1];
-				int32_t *o = h + (size_t)x * (size_t)C;
-				for (int c = 0; c < C; c++)
-					o[c] = p0[c] * w0 + p1[c] * w1;
-			}
-			continue;
+	const int ky = ay->k, slots = ky + 1;
+	int oom = 0;
+#pragma omp parallel
+	{
+		int32_t *cache = malloc((size_t)slots * hrow * sizeof *cache);
+		int tags[8];
+		for (int i = 0; i < slots; i++)
+			tags[i] = -1;
+		if (!cache) {
+#pragma omp atomic write
+			oom = 1;
 		}
-		for (int x = 0; x < DW; x++) {
-			const int *ix = ax->idx + (size_t)x * (size_t)kx;
-			const int *iw = ax->iw + (size_t)x * (size_t)kx;
-			for (int c = 0; c < C; c++) {
-				int32_t acc = 0;
-				for (int j = 0; j < kx; j++)
-					acc += (int32_t)s[(size_t)ix[j] * (size_t)C + (size_t)c] * iw[j];
-				h[(size_t)x * (size_t)C + (size_t)c] = acc;
+#pragma omp for schedule(static)
+		for (int y = 0; y < dst->height; y++) {
+			if (!cache)
+				continue;
+			const int *iy = ay->idx + (size_t)y * (size_t)ky;
+			const int *bw = ay->iw + (size_t)y * (size_t)ky;
+			const int32_t *rows[4];
+			for (int j = 0; j < ky; j++) {
+				int slot = iy[j] % slots;
+				int32_t *r = cache + (size_t)slot * hrow;
+				if (tags[slot] != iy[j]) {
+					hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
+					tags[slot] = iy[j];
+				}
+				rows[j] = r;
 			}
-		}
-	}
-	const int ky = ay->k;
-#pragma omp parallel for schedule(static)
-	for (int y = 0; y < dst->height; y++) {
-		uint8_t *d = dh_image_row(dst, z, y);
-		const int *iy = ay->idx + (size_t)y * (size_t)ky;
-		const int *bw = ay->iw + (size_t)y * (size_t)ky;
-		if (ky == 2) {
-			const int32_t *r0 = hbuf + (size_t)iy[0] * hrow;
-			const int32_t *r1 = hbuf + (size_t)iy[1] * hrow;
-			const int b0 = bw[0], b1 = bw[1];
+			uint8_t *d = dh_image_row(dst, z, y);
+			if (ky == 2) {
+				const int32_t *r0 = rows[0], *r1 = rows[1];
+				const int b0 = bw[0], b1 = bw[1];
 #pragma omp simd
-			for (size_t i = 0; i < hrow; i++) {
-				int v = ((b0 * (r0[i] >> 4)) >> 16) +
-					((b1 * (r1[i] >> 4)) >> 16);
-				v = (v + 2) >> 2;
-				d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-			}
-		} else {
-			for (size_t i = 0; i < hrow; i++) {
-				int64_t acc = 0;
-				for (int j = 0; j < ky; j++)
-					acc += (int64_t)bw[j] * hbuf[(size_t)iy[j] * hrow + i];
-				acc = (acc + ((int64_t)1 << 21)) >> 22;
-				d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+				for (size_t i = 0; i < hrow; i++) {
+					int v = ((b0 * (r0[i] >> 4)) >> 16) +
+						((b1 * (r1[i] >> 4)) >> 16);
+					v = (v + 2) >> 2;
+					d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+				}
+			} else {
+				for (size_t i = 0; i < hrow; i++) {
+					int64_t acc = 0;
+					for (int j = 0; j < ky; j++)
+						acc += (int64_t)bw[j] * rows[j][i];
+					acc = (acc + ((int64_t)1 << 21)) >> 22;
+					d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+				}
 			}
 		}
+		free(cache);
 	}
+	return oom ? -1 : 0;
 }
 
 /* Any dtype in float (and 8-bit area and nearest). */
@@ -256,6 +285,22 @@ static void plane_u8_area_fast(const dh_image *src, int z, dh_image *dst,
 	const int C = dst->channels;
 	const int area = fx * fy;
 	const float inv = 1.f / (float)area;
+	if (fx == 2 && fy == 2) {
+#pragma omp parallel for schedule(static)
+		for (int y = 0; y < dst->height; y++) {
+			uint8_t *d = dh_image_row(dst, z, y);
+			const uint8_t *s0 = dh_image_row(src, z, 2 * y);
+			const uint8_t *s1 = dh_image_row(src, z, 2 * y + 1);
+			for (int x = 0; x < dst->width; x++) {
+				const size_t o = 2 * (size_t)x * (size_t)C;
+				for (int c = 0; c < C; c++)
+					d[(size_t)x * (size_t)C + (size_t)c] = (uint8_t)(
+						(s0[o + (size_t)c] + s0[o + (size_t)C + (size_t)c] +
+						 s1[o + (size_t)c] + s1[o + (size_t)C + (size_t)c] + 2) >> 2);
+			}
+		}
+		return;
+	}
 #pragma omp parallel for schedule(static)
 	for (int y = 0; y < dst->height; y++) {
 		uint8_t *d = dh_image_row(dst, z, y);
@@ -342,6 +387,19 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 	}
 	int fixed = src->dtype == DH_U8 && (m == DH_INTERP_LINEAR ||
 					     m == DH_INTERP_CUBIC || area_mode);
+	if (fixed) {
+		int bad = 0;
+		for (int z = 0; z < src->depth && !bad; z++)
+			bad = plane_u8_fixed(src, z, dst, &ax, &ay);
+		axis_free(&ax);
+		axis_free(&ay);
+		if (bad) {
+			dh_image_free(dst);
+			dh_err_set(e, DH_ENOMEM, "out of memory");
+			return NULL;
+		}
+		return dst;
+	}
 	size_t hn;
 	void *hbuf = NULL;
 	if (!dh_size_mul((size_t)src->height, (size_t)width, &hn) &&
@@ -355,12 +413,8 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 			dh_err_set(e, DH_ENOMEM, "out of memory");
 		return NULL;
 	}
-	for (int z = 0; z < src->depth; z++) {
-		if (fixed)
-			plane_u8_fixed(src, z, dst, &ax, &ay, hbuf);
-		else
-			plane_float(src, z, dst, &ax, &ay, hbuf);
-	}
+	for (int z = 0; z < src->depth; z++)
+		plane_float(src, z, dst, &ax, &ay, hbuf);
 	dh_free_aligned(hbuf);
 	axis_free(&ax);
 	axis_free(&ay);
