@@ -28,11 +28,12 @@ static const dh_image_codec codecs[] = {
 	 dh_pnm_read, dh_pnm_write, NULL, NULL},
 	{"npy", DH_IMG_NPY, ".npy", dh_npyimg_read_info, dh_npyimg_read,
 	 dh_npyimg_write, NULL, NULL},
-#if DH_HAVE_GDCM
+/* the fuzz targets build the memory decoders alone */
+#if DH_HAVE_GDCM && !defined(DH_IMAGE_MEMORY_CODECS_ONLY)
 	{"dicom", DH_IMG_DICOM, ".dcm", NULL, NULL, NULL,
 	 dh_dicom_read_file_info, dh_dicom_read_file},
 #endif
-#if DH_HAVE_NIFTI
+#if DH_HAVE_NIFTI && !defined(DH_IMAGE_MEMORY_CODECS_ONLY)
 	{"nifti", DH_IMG_NIFTI, ".nii .nii.gz", NULL, NULL, NULL,
 	 dh_nifti_read_file_info, dh_nifti_read_file},
 #endif

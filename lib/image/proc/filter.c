@@ -50,16 +50,10 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 	if (!dst)
 		return NULL;
 	const int W = src->width, H = src->height, C = src->channels;
-	const int r = nk / 2;
+	const int r = nk / 2, slots = nk + 1;
 	const size_t row = (size_t)W * (size_t)C;
-	size_t n;
-	uint32_t *hb = NULL;
-	if (!dh_size_mul(row, (size_t)H, &n))
-		hb = dh_alloc_aligned(n * sizeof *hb, e);
 	int *xi = malloc(sizeof(int) * (size_t)(W + nk));
-	if (!hb || !xi) {
-		dh_free_aligned(hb);
-		free(xi);
+	if (!xi) {
 		dh_image_free(dst);
 		dh_err_set(e, DH_ENOMEM, "out of memory");
 		return NULL;
@@ -68,50 +62,50 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 		xi[i] = dh_border_index(i - r, W, DH_BORDER_REFLECT101);
 	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
+		/* each thread: a band of output rows, with the row pass of the
+		 * source rows it needs cached (slot = row mod slots); a row
+		 * pass value is at most 255 * 256, so 16 bits hold it */
 #pragma omp parallel
 		{
 			uint8_t *pad = malloc((size_t)(W + nk) * (size_t)C);
-#pragma omp for schedule(static)
-			for (int y = 0; y < H; y++) {
-				if (!pad) {
-#pragma omp atomic write
-					oom = 1;
-					continue;
-				}
-				const uint8_t *s = dh_image_row(src, z, y);
-				for (int i = 0; i < W + nk - 1; i++)
-					memcpy(pad + (size_t)i * (size_t)C,
-					       s + (size_t)xi[i] * (size_t)C, (size_t)C);
-				uint32_t *h = hb + (size_t)y * row;
-				memset(h, 0, row * sizeof *h);
-				for (int j = 0; j < nk; j++) {
-					const uint8_t *pj = pad + (size_t)j * (size_t)C;
-					const uint32_t qj = (uint32_t)q[j];
-#pragma omp simd
-					for (size_t i = 0; i < row; i++)
-						h[i] += qj * pj[i];
-				}
-			}
-			free(pad);
-		}
-#pragma omp parallel
-		{
-			/* sums stay below 255 * 2^16: uint32 is enough */
+			uint16_t *cache = malloc((size_t)slots * row * sizeof *cache);
 			uint32_t *acc = malloc((row ? row : 1) * sizeof *acc);
+			int *tags = malloc((size_t)slots * sizeof *tags);
+			if (!pad || !cache || !acc || !tags) {
+#pragma omp atomic write
+				oom = 1;
+			} else {
+				for (int i = 0; i < slots; i++)
+					tags[i] = -1;
+			}
 #pragma omp for schedule(static)
 			for (int y = 0; y < H; y++) {
-				if (!acc) {
-#pragma omp atomic write
-					oom = 1;
+				if (!pad || !cache || !acc || !tags)
 					continue;
-				}
 				memset(acc, 0, row * sizeof *acc);
 				for (int j = 0; j < nk; j++) {
-					const uint32_t *rj = hb + (size_t)dh_border_index(y - r + j, H, DH_BORDER_REFLECT101) * row;
+					int sy = dh_border_index(y - r + j, H, DH_BORDER_REFLECT101);
+					int slot = sy % slots;
+					uint16_t *h = cache + (size_t)slot * row;
+					if (tags[slot] != sy) {
+						const uint8_t *s = dh_image_row(src, z, sy);
+						for (int i = 0; i < W + nk - 1; i++)
+							memcpy(pad + (size_t)i * (size_t)C,
+							       s + (size_t)xi[i] * (size_t)C, (size_t)C);
+						memset(h, 0, row * sizeof *h);
+						for (int k = 0; k < nk; k++) {
+							const uint8_t *pk = pad + (size_t)k * (size_t)C;
+							const uint16_t qk = (uint16_t)q[k];
+#pragma omp simd
+							for (size_t i = 0; i < row; i++)
+								h[i] = (uint16_t)(h[i] + qk * pk[i]);
+						}
+						tags[slot] = sy;
+					}
 					const uint32_t qj = (uint32_t)q[j];
 #pragma omp simd
 					for (size_t i = 0; i < row; i++)
-						acc[i] += qj * rj[i];
+						acc[i] += qj * h[i];
 				}
 				uint8_t *d = dh_image_row(dst, z, y);
 #pragma omp simd
@@ -120,11 +114,13 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 					d[i] = (uint8_t)(v > 255 ? 255 : v);
 				}
 			}
+			free(pad);
+			free(cache);
 			free(acc);
+			free(tags);
 		}
 	}
 	free(xi);
-	dh_free_aligned(hb);
 	if (oom) {
 		dh_image_free(dst);
 		dh_err_set(e, DH_ENOMEM, "out of memory");
