@@ -87,27 +87,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: image_bench SIZE THREADS OUTDIR\n");
 		return 2;
 	}
-	int size = atoi(argv[1]), threads = atoi(argv[2]);
-	if (size < 16 || size > 16384 || threads < 1 || threads > 256) {
+	char *end1, *end2;
+	long size = strtol(argv[1], &end1, 10), threads = strtol(argv[2], &end2, 10);
+	if (*end1 || *end2 || size < 16 || size > 16384 || threads < 1 ||
+	    threads > 256) {
 		fprintf(stderr, "image_bench: bad size or thread count\n");
 		return 2;
 	}
-	dh_threads_apply(threads);
-	g_size = size;
+	dh_threads_apply((int)threads);
+	g_size = (int)size;
 	dh_err e;
-	dh_image *rgb = dh_image_new(DH_U8, size, size, 1, 3, DH_COLOR_RGB, &e);
+	dh_image *rgb = dh_image_new(DH_U8, g_size, g_size, 1, 3, DH_COLOR_RGB, &e);
 	if (!rgb) {
 		fprintf(stderr, "image_bench: %s\n", e.msg);
 		return 1;
 	}
 	unsigned r = 12345;
-	for (int y = 0; y < size; y++) {
+	for (int y = 0; y < g_size; y++) {
 		unsigned char *p = dh_image_row(rgb, 0, y);
-		for (int x = 0; x < size; x++) {
+		for (int x = 0; x < g_size; x++) {
 			r = r * 1103515245u + 12345u;
 			int n = (int)((r >> 16) & 31);
-			p[3 * x] = (unsigned char)((x * 255 / size + n) & 255);
-			p[3 * x + 1] = (unsigned char)((y * 255 / size + n) & 255);
+			p[3 * x] = (unsigned char)((x * 255 / g_size + n) & 255);
+			p[3 * x + 1] = (unsigned char)((y * 255 / g_size + n) & 255);
 			p[3 * x + 2] = (unsigned char)(((x ^ y) & 64 ? 200 : 30) + n);
 		}
 	}
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
 		{"otsu", op_otsu},                  {"components8", op_components},
 		{"erode3", op_erode},               {"dilate_ellipse5", op_dilate_ellipse},
 	};
-	int reps = size <= 1024 ? 20 : 4;
+	int reps = g_size <= 1024 ? 20 : 4;
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
 		double best = 1e30;
 		for (int k = 0; k < reps; k++) {
