@@ -425,6 +425,66 @@ static int run_thin(dh_ctx *c)
 	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
 }
 
+static int run_adjust(dh_ctx *c)
+{
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *out = dh_scale_shift(img, dh_ctx_float(c, "contrast", 1),
+				       dh_ctx_float(c, "brightness", 0), &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
+}
+
+static int run_normalize(dh_ctx *c)
+{
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *out = dh_normalize(img, dh_ctx_float(c, "min", 0),
+				     dh_ctx_float(c, "max", 255), &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[1], out) : dh_ctx_fail(c);
+}
+
+static int run_gamma(dh_ctx *c)
+{
+	double g;
+	if (dh_parse_double(c->args[0], &g) || !(g > 0) || g > 100)
+		return dh_ctx_usage(c, "gamma must be a number in (0, 100], not "
+				    "'%s'", c->args[0]);
+	dh_image *img = load(c, c->args[1]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *out = dh_gamma(img, g, &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
+}
+
+static int run_multiotsu(dh_ctx *c)
+{
+	int k = (int)dh_ctx_int(c, "classes", 3), t[3];
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	if (dh_multi_otsu(img, k, t, &c->err)) {
+		dh_image_free(img);
+		return dh_ctx_fail(c);
+	}
+	printf("thresholds");
+	for (int i = 0; i < k - 1; i++)
+		printf(" %d", t[i]);
+	printf("\n");
+	/* the class of each pixel: 0 .. k-1 */
+	for (size_t i = 0; i < img->nbytes; i++) {
+		int cl = 0;
+		while (cl < k - 1 && img->data[i] >= t[cl])
+			cl++;
+		img->data[i] = (unsigned char)cl;
+	}
+	return save(c, c->args[1], img);
+}
+
 static int run_otsu(dh_ctx *c)
 {
 	dh_image *img = load(c, c->args[0]);
@@ -656,6 +716,20 @@ static const dh_opt blur_opts[] = {
 	{"sigma", 0, DH_ARG_FLOAT, "S", "gaussian sigma (default from ksize)", 0, 1000, NULL, 0},
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
+static const dh_opt adjust_opts[] = {
+	{"contrast", 0, DH_ARG_FLOAT, "A", "multiply by A (default 1)", -1e6, 1e6, NULL, 0},
+	{"brightness", 0, DH_ARG_FLOAT, "B", "then add B (default 0)", -1e9, 1e9, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
+static const dh_opt normalize_opts[] = {
+	{"min", 0, DH_ARG_FLOAT, "V", "the new minimum (default 0)", -1e9, 1e9, NULL, 0},
+	{"max", 0, DH_ARG_FLOAT, "V", "the new maximum (default 255)", -1e9, 1e9, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
+static const dh_opt multiotsu_opts[] = {
+	{"classes", 0, DH_ARG_INT, "K", "2 to 4 classes (default 3)", 2, 4, NULL, 0},
+	MAXPIX_OPT, END_OPTS,
+};
 static const dh_opt components_opts[] = {
 	{"connectivity", 'c', DH_ARG_INT, "N", "4 or 8 (default 8)", 4, 8, NULL, 0},
 	{"stats", 0, DH_ARG_NONE, NULL, "print area, bounding box and centroid per component", 0, 0, NULL, 0},
@@ -691,6 +765,10 @@ static const dh_cmd cmds[] = {
 	{"blur", "IN OUT", "gaussian, box or median blur", blur_opts, 2, 2, "image out", run_blur, NULL},
 	{"equalize", "IN OUT", "histogram equalisation (gray uint8)", plain_opts, 2, 2, "image out", run_equalize, NULL},
 	{"thin", "IN OUT", "skeletonise the nonzero pixels (Zhang-Suen)", plain_opts, 2, 2, "image out", run_thin, NULL},
+	{"adjust", "IN OUT", "brightness and contrast: v * A + B", adjust_opts, 2, 2, "image out", run_adjust, NULL},
+	{"normalize", "IN OUT", "stretch values to [min, max]", normalize_opts, 2, 2, "image out", run_normalize, NULL},
+	{"gamma", "G IN OUT", "gamma correction 255 (v/255)^G (uint8)", plain_opts, 3, 3, "word image out", run_gamma, NULL},
+	{"multiotsu", "IN OUT", "multi-level Otsu: writes the class of each pixel, prints the thresholds", multiotsu_opts, 2, 2, "image out", run_multiotsu, NULL},
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},

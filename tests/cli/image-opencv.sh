@@ -5,11 +5,15 @@
 #   0  resize nearest/linear/area, rotate nearest/linear, flip, transpose,
 #      crop, pad, gray, RGB->HSV, RGB<->YCbCr, gaussian 3/5/7 (default
 #      sigma), box of odd size, median, Otsu (threshold and image),
-#      morphology, histogram equalisation, Zhang-Suen thinning
+#      morphology, histogram equalisation, Zhang-Suen thinning, normalize
+#      (NORM_MINMAX), gamma (a LUT computed in numpy), adjust 0.5/0.5,
+#      multi-level Otsu (skimage's threshold_multiotsu: same thresholds,
+#      same classes)
 #   1  resize cubic, rotate cubic, HSV->RGB (OpenCV truncates in a way dh
 #      follows only approximately), gaussian from sigma / larger kernels
 #      (OpenCV rounds its fixed-point taps its own way), box of even size
-#      (OpenCV's rounding of those means is not reproduced)
+#      (OpenCV's rounding of those means is not reproduced), adjust
+#      1.3/-20 (cv2.addWeighted rounds some halves the other way)
 # Components: the same count, and labels equal up to renumbering.
 . "$DH_SRCDIR/tests/lib.sh"
 
@@ -108,6 +112,14 @@ for img in $IMGS; do
 		run dh-image blur --kind median -k $k "$img" o.npy
 		cmp_ref "$b median $k" median "$img" o.npy 0 $k
 	done
+	run dh-image adjust --contrast 0.5 --brightness 0.5 "$img" o.npy
+	cmp_ref "$b adjust 0.5, 0.5" adjust "$img" o.npy 0 0.5 0.5
+	run dh-image adjust --contrast 1.3 --brightness -20 "$img" o.npy
+	cmp_ref "$b adjust 1.3, -20" adjust "$img" o.npy 1 1.3 -20
+	run dh-image normalize --min 10 --max 200 "$img" o.npy
+	cmp_ref "$b normalize 10..200" normalize "$img" o.npy 0 10 200
+	run dh-image gamma 0.5 "$img" o.npy
+	cmp_ref "$b gamma 0.5" gamma "$img" o.npy 0 0.5
 	for op in erode dilate open close; do
 		for sh in rect cross ellipse; do
 			for sz in 3x3 5x5 7x3 4x4; do
@@ -144,6 +156,14 @@ for img in $IMGS; do
 	run dh-image otsu "$img" o.npy
 	t=$(sed -n 's/^threshold //p' "$out_file")
 	cmp_ref "$b otsu" otsu "$img" o.npy 0 "$t"
+	if "$PYTHON3" -c 'import skimage.filters' 2>/dev/null; then
+		for k in 2 3 4; do
+			run dh-image multiotsu --classes $k "$img" o.npy
+			t=$(sed -n 's/^thresholds //p' "$out_file" | tr ' ' ,)
+			cmp_ref "$b multi-level Otsu, $k classes (skimage)" multiotsu \
+				"$img" o.npy 0 $k "$t"
+		done
+	fi
 	run dh-image equalize "$img" o.npy
 	cmp_ref "$b equalize" equalize "$img" o.npy 0
 	run dh-image otsu "$img" bin_$b.png

@@ -95,6 +95,23 @@ def reference(op, img, a):
     if op == "morph":
         k = cv2.getStructuringElement(SHAPE[a[1]], (int(a[2]), int(a[3])))
         return cv2.morphologyEx(img, MORPH[a[0]], k, iterations=int(a[4]))
+    if op == "adjust":
+        return cv2.addWeighted(img, float(a[0]), img, 0.0, float(a[1]))
+    if op == "normalize":
+        return cv2.normalize(img, None, float(a[0]), float(a[1]),
+                             cv2.NORM_MINMAX)
+    if op == "gamma":
+        lut = np.array([np.clip(np.rint(255 * (v / 255.0) ** float(a[0])), 0,
+                                255) for v in range(256)], np.uint8)
+        return cv2.LUT(img, lut)
+    if op == "multiotsu":
+        from skimage.filters import threshold_multiotsu
+        k = int(a[0])
+        t = threshold_multiotsu(img, classes=k)
+        got = [int(v) for v in a[1].split(",")]
+        if list(map(int, t)) != got:
+            sys.exit("thresholds: skimage %s, dh %s" % (list(t), got))
+        return np.digitize(img, t).astype(np.uint8)
     if op == "equalize":
         return cv2.equalizeHist(img)
     if op == "thin":

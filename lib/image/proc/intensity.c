@@ -1,4 +1,6 @@
-/* intensity.c - histogram equalisation and thinning. */
+/* intensity.c - histogram equalisation, thinning, scaling, gamma and
+ * multi-level Otsu. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,4 +100,111 @@ dh_image *dh_thin(const dh_image *src, dh_err *e)
 		dst->data[i] = dst->data[i] ? 255 : 0;
 	free(mark);
 	return dst;
+}
+
+dh_image *dh_scale_shift(const dh_image *src, double alpha, double beta,
+			 dh_err *e)
+{
+	dh_image *dst = dh_image_new_like(src, src->dtype, 0, src->color, e);
+	if (!dst)
+		return NULL;
+	size_t n = src->nbytes / dh_image_elsize(src);
+	if (src->dtype == DH_U8) {
+		uint8_t lut[256];
+		/* in float, as OpenCV's 8-bit scaling */
+		for (int v = 0; v < 256; v++)
+			lut[v] = dh_sat_u8f((float)v * (float)alpha + (float)beta);
+		for (size_t i = 0; i < n; i++)
+			dst->data[i] = lut[src->data[i]];
+		return dst;
+	}
+	for (size_t i = 0; i < n; i++)
+		dh_sat_store(src->dtype, dst->data, i,
+			     dh_dtype_get(src->dtype, src->data, i) * alpha + beta);
+	return dst;
+}
+
+dh_image *dh_normalize(const dh_image *src, double lo, double hi, dh_err *e)
+{
+	size_t n = src->nbytes / dh_image_elsize(src);
+	double mn = 0, mx = 0;
+	for (size_t i = 0; i < n; i++) {
+		double v = dh_dtype_get(src->dtype, src->data, i);
+		if (!i || v < mn)
+			mn = v;
+		if (!i || v > mx)
+			mx = v;
+	}
+	double scale = mx > mn ? (hi - lo) / (mx - mn) : 0;
+	return dh_scale_shift(src, scale, lo - mn * scale, e);
+}
+
+dh_image *dh_gamma(const dh_image *src, double gamma, dh_err *e)
+{
+	if (src->dtype != DH_U8 || !(gamma > 0)) {
+		dh_err_set(e, src->dtype != DH_U8 ? DH_EUNSUPPORTED : DH_EINVAL,
+			   "gamma needs a uint8 image and gamma > 0");
+		return NULL;
+	}
+	dh_image *dst = dh_image_new_like(src, DH_U8, 0, src->color, e);
+	if (!dst)
+		return NULL;
+	uint8_t lut[256];
+	for (int v = 0; v < 256; v++)
+		lut[v] = dh_sat_u8(255.0 * pow(v / 255.0, gamma));
+	for (size_t i = 0; i < src->nbytes; i++)
+		dst->data[i] = lut[src->data[i]];
+	return dst;
+}
+
+dh_status dh_multi_otsu(const dh_image *src, int classes, int *thresholds,
+			dh_err *e)
+{
+	if (src->dtype != DH_U8 || src->channels != 1)
+		return dh_err_set(e, DH_EUNSUPPORTED, "multi-level Otsu needs a "
+				  "one-channel uint8 image");
+	if (classes < 2 || classes > 4)
+		return dh_err_set(e, DH_EINVAL, "multi-level Otsu takes 2 to 4 "
+				  "classes, not %d", classes);
+	double p[256] = {0}, P[257], S[257];
+	for (size_t i = 0; i < src->nbytes; i++)
+		p[src->data[i]] += 1;
+	P[0] = S[0] = 0;
+	for (int i = 0; i < 256; i++) {
+		P[i + 1] = P[i] + p[i];
+		S[i + 1] = S[i] + i * p[i];
+	}
+	/* class [a, b): weight P[b]-P[a], its share of the between-class
+	 * variance (S^2 / P); search every split, keeping the first best */
+#define TERM(a, b) (P[b] - P[a] > 0 ? (S[b] - S[a]) * (S[b] - S[a]) / (P[b] - P[a]) : 0)
+	double best = -1;
+	int t[3] = {0, 0, 0};
+	if (classes == 2) {
+		for (int i = 1; i < 256; i++) {
+			double v = TERM(0, i) + TERM(i, 256);
+			if (v > best)
+				best = v, t[0] = i;
+		}
+	} else if (classes == 3) {
+		for (int i = 1; i < 255; i++)
+			for (int j = i + 1; j < 256; j++) {
+				double v = TERM(0, i) + TERM(i, j) + TERM(j, 256);
+				if (v > best)
+					best = v, t[0] = i, t[1] = j;
+			}
+	} else {
+		for (int i = 1; i < 254; i++)
+			for (int j = i + 1; j < 255; j++)
+				for (int k = j + 1; k < 256; k++) {
+					double v = TERM(0, i) + TERM(i, j) + TERM(j, k) +
+						   TERM(k, 256);
+					if (v > best)
+						best = v, t[0] = i, t[1] = j, t[2] = k;
+				}
+	}
+#undef TERM
+	/* a split before value i means "<= i - 1" is the lower class */
+	for (int c = 0; c < classes - 1; c++)
+		thresholds[c] = t[c] - 1;
+	return DH_OK;
 }

@@ -107,6 +107,22 @@ dh_image *dh_equalize_hist(const dh_image *src, dh_err *e);
  * as they are. */
 dh_image *dh_thin(const dh_image *src, dh_err *e);
 
+/* dst = src * alpha + beta, rounded and saturated (as cv::Mat::convertTo):
+ * brightness and contrast. */
+dh_image *dh_scale_shift(const dh_image *src, double alpha, double beta,
+			 dh_err *e);
+/* Stretch the values linearly so that the minimum becomes lo and the
+ * maximum hi (as cv2.normalize with NORM_MINMAX). */
+dh_image *dh_normalize(const dh_image *src, double lo, double hi, dh_err *e);
+/* 255 * (v / 255)^gamma for uint8 images. */
+dh_image *dh_gamma(const dh_image *src, double gamma, dh_err *e);
+/* Multi-level Otsu: the classes-1 thresholds (2..4 classes) that maximise
+ * the between-class variance of a one-channel uint8 image, as skimage's
+ * threshold_multiotsu gives them; a pixel's class is the number of
+ * thresholds <= its value (numpy.digitize, as skimage applies them). */
+dh_status dh_multi_otsu(const dh_image *src, int classes, int *thresholds,
+			dh_err *e);
+
 /* --- connected components (label.c) ------------------------------------- */
 typedef struct dh_component {
 	int64_t area;
