@@ -568,6 +568,61 @@ static int run_morph(dh_ctx *c)
 	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
 }
 
+/* --- pictures -------------------------------------------------------------- */
+
+static int run_overlay(dh_ctx *c)
+{
+	long long rgb[3] = {255, 0, 0};
+	const char *col = dh_ctx_str(c, "color", NULL);
+	if (col && (parse_ints(col, ",", 3, rgb) || rgb[0] < 0 || rgb[0] > 255 ||
+		    rgb[1] < 0 || rgb[1] > 255 || rgb[2] < 0 || rgb[2] > 255))
+		return dh_ctx_usage(c, "--color wants R,G,B (0..255), not '%s'",
+				    col);
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	dh_image *mask = load(c, c->args[1]);
+	if (!mask) {
+		dh_image_free(img);
+		return dh_ctx_fail(c);
+	}
+	unsigned char u[3] = {(unsigned char)rgb[0], (unsigned char)rgb[1],
+			      (unsigned char)rgb[2]};
+	dh_image *out = dh_overlay(img, mask, u, dh_ctx_float(c, "alpha", 0.4),
+				   &c->err);
+	dh_image_free(img);
+	dh_image_free(mask);
+	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
+}
+
+static int run_montage(dh_ctx *c)
+{
+	int n = c->nargs - 1;
+	dh_image **imgs = calloc((size_t)n, sizeof *imgs);
+	if (!imgs) {
+		dh_err_set(&c->err, DH_ENOMEM, "out of memory");
+		return dh_ctx_fail(c);
+	}
+	int rc = DH_EXIT_OK;
+	for (int i = 0; i < n && !rc; i++)
+		if (!(imgs[i] = load(c, c->args[i])))
+			rc = dh_ctx_fail(c);
+	dh_image *out = NULL;
+	if (!rc) {
+		int cols = (int)dh_ctx_int(c, "cols", 0);
+		if (!cols)
+			while (cols * cols < n)
+				cols++;
+		out = dh_montage((const dh_image *const *)imgs, n, cols, &c->err);
+		if (!out)
+			rc = dh_ctx_fail(c);
+	}
+	for (int i = 0; i < n; i++)
+		dh_image_free(imgs[i]);
+	free(imgs);
+	return rc ? rc : save(c, c->args[n], out);
+}
+
 /* --- slides --------------------------------------------------------------- */
 
 static int slide_info(dh_ctx *c, dh_slide *s, const char *path)
@@ -730,6 +785,15 @@ static const dh_opt multiotsu_opts[] = {
 	{"classes", 0, DH_ARG_INT, "K", "2 to 4 classes (default 3)", 2, 4, NULL, 0},
 	MAXPIX_OPT, END_OPTS,
 };
+static const dh_opt overlay_opts[] = {
+	{"color", 0, DH_ARG_STRING, "R,G,B", "mask colour (default 255,0,0)", 0, 0, NULL, 0},
+	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity inside the mask (default 0.4)", 0, 1, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
+static const dh_opt montage_opts[] = {
+	{"cols", 0, DH_ARG_INT, "N", "columns (default: a square grid)", 1, 10000, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
 static const dh_opt components_opts[] = {
 	{"connectivity", 'c', DH_ARG_INT, "N", "4 or 8 (default 8)", 4, 8, NULL, 0},
 	{"stats", 0, DH_ARG_NONE, NULL, "print area, bounding box and centroid per component", 0, 0, NULL, 0},
@@ -772,6 +836,8 @@ static const dh_cmd cmds[] = {
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
+	{"overlay", "IMAGE MASK OUT", "draw a mask over an image (outline and tint)", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
+	{"montage", "IN... OUT", "put images side by side in a grid", montage_opts, 2, -1, NULL, run_montage, NULL},
 	{"slide", "info|region SLIDE", "whole-slide images through OpenSlide (levels, properties, regions; tiles not built yet)", slide_opts, 2, 2, "word file", run_slide, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

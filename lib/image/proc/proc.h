@@ -123,6 +123,17 @@ dh_image *dh_gamma(const dh_image *src, double gamma, dh_err *e);
 dh_status dh_multi_otsu(const dh_image *src, int classes, int *thresholds,
 			dh_err *e);
 
+/* --- pictures (draw.c) ---------------------------------------------------- */
+/* An RGB copy of img (uint8 gray/RGB/BGR/RGBA) with the nonzero pixels of
+ * mask (one channel, same size) blended with colour rgb at alpha, and the
+ * mask's outline (pixels with a 4-neighbour outside it) in full colour. */
+dh_image *dh_overlay(const dh_image *img, const dh_image *mask,
+		     const unsigned char rgb[3], double alpha, dh_err *e);
+/* The images in a grid of `cols` columns, each resized (area) to the first
+ * one's size, as one RGB picture; empty cells are black. */
+dh_image *dh_montage(const dh_image *const *imgs, int n, int cols,
+		     dh_err *e);
+
 /* --- connected components (label.c) ------------------------------------- */
 typedef struct dh_component {
 	int64_t area;
