@@ -568,6 +568,22 @@ static int run_morph(dh_ctx *c)
 	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
 }
 
+static int run_noise(dh_ctx *c)
+{
+	dh_noise_kind k;
+	if (dh_noise_parse(c->args[0], &k))
+		return dh_ctx_usage(c, "unknown noise '%s' (gaussian, laplace, "
+				    "poisson, salt-pepper)", c->args[0]);
+	dh_image *img = load(c, c->args[1]);
+	if (!img)
+		return dh_ctx_fail(c);
+	double dflt = k == DH_NOISE_SALT_PEPPER ? 0.05 : k == DH_NOISE_POISSON ? 1 : 10;
+	dh_image *out = dh_noise(img, k, dh_ctx_float(c, "amount", dflt),
+				 (uint64_t)dh_ctx_int(c, "seed", 0), &c->err);
+	dh_image_free(img);
+	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
+}
+
 /* --- pictures -------------------------------------------------------------- */
 
 static int run_overlay(dh_ctx *c)
@@ -785,6 +801,11 @@ static const dh_opt multiotsu_opts[] = {
 	{"classes", 0, DH_ARG_INT, "K", "2 to 4 classes (default 3)", 2, 4, NULL, 0},
 	MAXPIX_OPT, END_OPTS,
 };
+static const dh_opt noise_opts[] = {
+	{"amount", 0, DH_ARG_FLOAT, "A", "sigma (gaussian, default 10), scale (laplace, 10), counts per unit (poisson, 1), fraction (salt-pepper, 0.05)", 0, 1e9, NULL, 0},
+	{"seed", 0, DH_ARG_INT, "N", "random seed (default 0)", 0, 9e18, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
 static const dh_opt overlay_opts[] = {
 	{"color", 0, DH_ARG_STRING, "R,G,B", "mask colour (default 255,0,0)", 0, 0, NULL, 0},
 	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity inside the mask (default 0.4)", 0, 1, NULL, 0},
@@ -836,6 +857,7 @@ static const dh_cmd cmds[] = {
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
+	{"noise", "KIND IN OUT", "add gaussian, laplace, poisson or salt-pepper noise", noise_opts, 3, 3, "word image out", run_noise, NULL},
 	{"overlay", "IMAGE MASK OUT", "draw a mask over an image (outline and tint)", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
 	{"montage", "IN... OUT", "put images side by side in a grid", montage_opts, 2, -1, NULL, run_montage, NULL},
 	{"slide", "info|region SLIDE", "whole-slide images through OpenSlide (levels, properties, regions; tiles not built yet)", slide_opts, 2, 2, "word file", run_slide, NULL},

@@ -123,6 +123,20 @@ dh_image *dh_gamma(const dh_image *src, double gamma, dh_err *e);
 dh_status dh_multi_otsu(const dh_image *src, int classes, int *thresholds,
 			dh_err *e);
 
+/* --- noise (noise.c) ------------------------------------------------------ */
+typedef enum dh_noise_kind {
+	DH_NOISE_GAUSSIAN = 0, /* amount: sigma */
+	DH_NOISE_LAPLACE,      /* amount: scale b (std b * sqrt(2)) */
+	DH_NOISE_POISSON,      /* amount: counts per unit (0 or 1: v itself) */
+	DH_NOISE_SALT_PEPPER,  /* amount: fraction of pixels, half 0, half max */
+	DH_NOISE_COUNT
+} dh_noise_kind;
+int dh_noise_parse(const char *s, dh_noise_kind *out);
+/* A noisy copy; the same seed gives the same result whatever the thread
+ * count. */
+dh_image *dh_noise(const dh_image *src, dh_noise_kind kind, double amount,
+		   uint64_t seed, dh_err *e);
+
 /* --- pictures (draw.c) ---------------------------------------------------- */
 /* An RGB copy of img (uint8 gray/RGB/BGR/RGBA) with the nonzero pixels of
  * mask (one channel, same size) blended with colour rgb at alpha, and the
