@@ -537,7 +537,7 @@ static int run_components(dh_ctx *c)
 	printf("%d\n", n);
 	if (stats)
 		for (int i = 1; i <= n; i++)
-			printf("%d area %lld bbox %d,%d,%d,%d centroid %.3f,%.3f\n",
+			printf("%d area %lld bbox %d,%d,%d,%d centroid %.6f,%.6f\n",
 			       i, (long long)st[i].area, st[i].left, st[i].top,
 			       st[i].width, st[i].height, st[i].cx, st[i].cy);
 	free(st);

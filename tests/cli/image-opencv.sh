@@ -14,7 +14,9 @@
 #      (OpenCV rounds its fixed-point taps its own way), box of even size
 #      (OpenCV's rounding of those means is not reproduced), adjust
 #      1.3/-20 (cv2.addWeighted rounds some halves the other way)
-# Components: the same count, and labels equal up to renumbering.
+# Components: the same count, labels equal up to renumbering, and per
+# component the same area and bounding box, centroids within 1e-6 pixels
+# (dh prints 6 decimals).
 . "$DH_SRCDIR/tests/lib.sh"
 
 . "$DH_SRCDIR/tests/cli/image-cmp.sh"
@@ -172,9 +174,11 @@ for img in $IMGS; do
 		cmp_ref "$b thinning" thin bin_$b.png o.npy 0
 	fi
 	for c in 4 8; do
-		run dh-image components -c $c bin_$b.png o.npy
-		cmp_ref "$b components $c" components bin_$b.png o.npy 0 $c \
-			"$(cat "$out_file")"
+		run dh-image components --stats -c $c bin_$b.png o.npy
+		cp "$out_file" stats_$b$c.txt
+		cmp_ref "$b components $c (with statistics)" components \
+			bin_$b.png o.npy 0 $c "$(head -n 1 stats_$b$c.txt)" \
+			"$PWD/stats_$b$c.txt"
 	done
 done
 if [ -n "$ximgproc" ]; then
@@ -186,6 +190,11 @@ for c in 4 8; do
 	run dh-image components -c $c synth_bin.png o.npy
 	cmp_ref "blobs components $c" components synth_bin.png o.npy 0 $c \
 		"$(cat "$out_file")"
+	run dh-image components --stats -c $c synth_bin.png o.npy
+	cp "$out_file" stats$c.txt
+	cmp_ref "blobs components $c: area, bounding box, centroid" components \
+		synth_bin.png o.npy 0 $c "$(head -n 1 stats$c.txt)" \
+		"$PWD/stats$c.txt"
 	run dh-image morph --iterations 3 --shape ellipse --size 5x5 open \
 		synth_bin.png o.npy
 	cmp_ref "blobs open x3" morph synth_bin.png o.npy 0 open ellipse 5 5 3

@@ -140,6 +140,31 @@ def components(img, dh, a):
               % (pairs.shape[1], n))
         return 1
     same_order = bool(np.all(pairs[0] == pairs[1]))
+    if len(a) > 2:
+        # dh's --stats lines: "LABEL area A bbox L,T,W,H centroid X,Y"
+        cv_of = dict(zip(pairs[1].tolist(), pairs[0].tolist()))
+        cents = cv2.connectedComponentsWithStats(
+            (img != 0).astype(np.uint8), connectivity=int(a[0]),
+            ltype=cv2.CV_32S)[3]
+        for line in open(a[2]):
+            f = line.split()
+            if len(f) != 7 or f[1] != "area":
+                continue
+            k = cv_of[int(f[0])]
+            l, t, w, h = map(int, f[4].split(","))
+            cx, cy = map(float, f[6].split(","))
+            want = stats[k]
+            if [l, t, w, h, int(f[2])] != want.tolist():
+                print("stats of label %s: OpenCV %s, dh %s" % (
+                    f[0], want.tolist(), [l, t, w, h, int(f[2])]))
+                return 1
+            if abs(cx - cents[k][0]) > 1e-6 or abs(cy - cents[k][1]) > 1e-6:
+                print("centroid of label %s: OpenCV %s, dh %g,%g" % (
+                    f[0], cents[k], cx, cy))
+                return 1
+        print("components ok: %d labels, same numbering: %s, stats equal"
+              % (n - 1, same_order))
+        return 0
     print("components ok: %d labels, same numbering: %s" % (n - 1, same_order))
     return 0
 
