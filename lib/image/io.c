@@ -34,8 +34,10 @@ static const dh_image_codec codecs[] = {
 	 dh_dicom_read_file_info, dh_dicom_read_file},
 #endif
 #if DH_HAVE_NIFTI && !defined(DH_IMAGE_MEMORY_CODECS_ONLY)
-	{"nifti", DH_IMG_NIFTI, ".nii .nii.gz", NULL, NULL, NULL,
+	{"nifti", DH_IMG_NIFTI, ".nii", NULL, NULL, dh_nifti_write,
 	 dh_nifti_read_file_info, dh_nifti_read_file},
+#else
+	{"nifti", DH_IMG_NIFTI, ".nii", NULL, NULL, dh_nifti_write, NULL, NULL},
 #endif
 };
 
@@ -163,8 +165,9 @@ dh_status dh_image_decode(const unsigned char *buf, size_t n,
 				  "reading %s files is not built in this "
 				  "version", dh_image_format_name(f));
 	if (!c->read)
-		return dh_err_set(e, DH_EUNSUPPORTED,
-				  "%s files are read from files, not memory",
+		return dh_err_set(e, DH_EUNSUPPORTED, c->read_file
+				  ? "%s files are read from files, not memory"
+				  : "reading %s files is not built in this version",
 				  c->name);
 	return c->read(buf, n, o, out, e);
 }
@@ -183,8 +186,9 @@ dh_status dh_image_decode_info(const unsigned char *buf, size_t n,
 				  "reading %s files is not built in this "
 				  "version", dh_image_format_name(f));
 	if (!c->read_info)
-		return dh_err_set(e, DH_EUNSUPPORTED,
-				  "%s files are read from files, not memory",
+		return dh_err_set(e, DH_EUNSUPPORTED, c->read_file_info
+				  ? "%s files are read from files, not memory"
+				  : "reading %s files is not built in this version",
 				  c->name);
 	return c->read_info(buf, n, info, e);
 }
@@ -334,7 +338,7 @@ dh_status dh_image_write(const char *path, const dh_image *img,
 		return dh_err_set(e, DH_EINVAL,
 				  "%s: cannot tell the output format from the "
 				  "name (use .png, .jpg, .tif, .bmp, .pnm/.ppm/"
-				  ".pgm/.pbm or .npy)", path);
+				  ".pgm/.pbm, .nii or .npy)", path);
 	if (!strcmp(path, "-"))
 		return dh_err_set(e, DH_EINVAL, "images are written to files, "
 				  "not to stdout");

@@ -3,7 +3,8 @@
 # scaled data within 1e-6 relative, dh computing in float32; NaN and Inf
 # read as 0, which is what nifti_clib makes of them), the axis
 # order (x, y, z -> width, height, depth; further dimensions -> channels),
-# spacing, and slices along each axis.
+# spacing, slices along each axis, and .nii files dh writes (NIfTI-1 with
+# an sform), read back by nibabel: same voxels, spacing and affine.
 . "$DH_SRCDIR/tests/lib.sh"
 
 N=/usr/lib/python3/dist-packages/nibabel/tests/data
@@ -85,6 +86,29 @@ for s in z:3 y:7 x:0; do
 done
 run dh-image convert --slice z:25 "$N/anatomical.nii" o.npy
 expect_err "a slice past the end: one line" "slice z:25 is outside 0..24"
+
+# writing .nii: nibabel reads back the same voxels, spacing and affine
+for f in anatomical.nii example4d.nii.gz standard.nii.gz; do
+	[ -f "$N/$f" ] || continue
+	run dh-image convert "$N/$f" w.nii
+	if [ "$rc" -ne 0 ]; then
+		not_ok "write $f as .nii" "$(cat "$err_file")"
+		continue
+	fi
+	if msg=$("$PYTHON3" -c '
+import sys, nibabel as nib, numpy as np
+a, b = nib.load(sys.argv[1]), nib.load("w.nii")
+same = np.array_equal(np.asanyarray(a.dataobj), np.asanyarray(b.dataobj))
+zoom = np.allclose(a.header.get_zooms()[:3], b.header.get_zooms()[:3])
+aff = np.abs(a.affine - b.affine).max()
+print("# voxels equal %s, spacing equal %s, affine max diff %g" % (same, zoom, aff))
+sys.exit(0 if same and zoom and aff < 1e-4 else 1)' "$N/$f" 2>&1); then
+		echo "$msg"
+		ok "write $f as .nii (nibabel reads it back)"
+	else
+		not_ok "write $f as .nii" "$msg"
+	fi
+done
 
 # broken NIfTI files: one line naming the file, exit 1
 head -c 400 "$N/anatomical.nii" >cut.nii

@@ -22,6 +22,8 @@ DH_CODEC_DECL(bmp)
 DH_CODEC_DECL(tiff)
 DH_CODEC_DECL(npyimg)
 
+dh_status dh_nifti_write(FILE *f, const char *suffix, const dh_image *img,
+			 const dh_image_write_opts *o, dh_err *e);
 dh_status dh_nifti_read_file_info(const char *path, dh_image_info *info,
 				  dh_err *e);
 dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
