@@ -544,6 +544,20 @@ static int run_components(dh_ctx *c)
 	return save(c, c->args[1], lab);
 }
 
+static int run_contours(dh_ctx *c)
+{
+	dh_image *img = load(c, c->args[0]);
+	if (!img)
+		return dh_ctx_fail(c);
+	int n;
+	dh_image *out = dh_outer_contours(img, &n, &c->err);
+	dh_image_free(img);
+	if (!out)
+		return dh_ctx_fail(c);
+	printf("%d\n", n);
+	return save(c, c->args[1], out);
+}
+
 static int run_morph(dh_ctx *c)
 {
 	dh_morph_op op;
@@ -856,6 +870,7 @@ static const dh_cmd cmds[] = {
 	{"multiotsu", "IN OUT", "multi-level Otsu: writes the class of each pixel, prints the thresholds", multiotsu_opts, 2, 2, "image out", run_multiotsu, NULL},
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
+	{"contours", "IN OUT", "outer contours of the nonzero regions (mask); prints their number", plain_opts, 2, 2, "image out", run_contours, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
 	{"noise", "KIND IN OUT", "add gaussian, laplace, poisson or salt-pepper noise", noise_opts, 3, 3, "word image out", run_noise, NULL},
 	{"overlay", "IMAGE MASK OUT", "draw a mask over an image (outline and tint)", overlay_opts, 3, 3, "image image out", run_overlay, NULL},

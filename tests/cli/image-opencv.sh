@@ -5,7 +5,8 @@
 #   0  resize nearest/linear/area, rotate nearest/linear, flip, transpose,
 #      crop, pad, gray, RGB->HSV, RGB<->YCbCr, gaussian 3/5/7 (default
 #      sigma), box of odd size, median, Otsu (threshold and image),
-#      morphology, histogram equalisation, Zhang-Suen thinning, normalize
+#      morphology, histogram equalisation, Zhang-Suen thinning, outer
+#      contours (count, and the pixels cv2.drawContours draws), normalize
 #      (NORM_MINMAX), gamma (a LUT computed in numpy), adjust 0.5/0.5,
 #      multi-level Otsu (skimage's threshold_multiotsu: same thresholds,
 #      same classes)
@@ -169,6 +170,9 @@ for img in $IMGS; do
 	run dh-image equalize "$img" o.npy
 	cmp_ref "$b equalize" equalize "$img" o.npy 0
 	run dh-image otsu "$img" bin_$b.png
+	run dh-image contours bin_$b.png o.npy
+	cmp_ref "$b outer contours" contours bin_$b.png o.npy 0 \
+		"$(cat "$out_file")"
 	if [ -n "$ximgproc" ]; then
 		run dh-image thin bin_$b.png o.npy
 		cmp_ref "$b thinning" thin bin_$b.png o.npy 0
@@ -181,6 +185,8 @@ for img in $IMGS; do
 			"$PWD/stats_$b$c.txt"
 	done
 done
+run dh-image contours synth_bin.png o.npy
+cmp_ref "blobs outer contours" contours synth_bin.png o.npy 0 "$(cat "$out_file")"
 if [ -n "$ximgproc" ]; then
 	run dh-image thin synth_bin.png o.npy
 	cmp_ref "blobs thinning (cv2.ximgproc Zhang-Suen)" thin synth_bin.png \

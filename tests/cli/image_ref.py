@@ -112,6 +112,13 @@ def reference(op, img, a):
         if list(map(int, t)) != got:
             sys.exit("thresholds: skimage %s, dh %s" % (list(t), got))
         return np.digitize(img, t).astype(np.uint8)
+    if op == "contours":
+        cs, _ = cv2.findContours((img != 0).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                 cv2.CHAIN_APPROX_NONE)
+        if len(cs) != int(a[0]):
+            sys.exit("contours: OpenCV %d, dh %s" % (len(cs), a[0]))
+        return cv2.drawContours(np.zeros(img.shape[:2], np.uint8), cs, -1,
+                                255, 1)
     if op == "equalize":
         return cv2.equalizeHist(img)
     if op == "thin":

@@ -162,6 +162,11 @@ typedef struct dh_component {
 dh_image *dh_components(const dh_image *src, int connectivity, int *count,
 			dh_component **stats, dh_err *e);
 
+/* The outer contours of the nonzero regions of a one-channel 2D image as a
+ * mask (255 on contour pixels) and their number: the pixels and count of
+ * cv2.findContours with RETR_EXTERNAL and CHAIN_APPROX_NONE (contour.c). */
+dh_image *dh_outer_contours(const dh_image *src, int *count, dh_err *e);
+
 /* --- morphology (morph.c) ------------------------------------------------- */
 typedef enum dh_morph_shape {
 	DH_SE_RECT = 0,
