@@ -39,6 +39,10 @@ dh_image_format dh_image_sniff(const unsigned char *b, size_t n)
 		return DH_IMG_PNG;
 	if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
 		return DH_IMG_JPEG;
+	/* before TIFF: a DICOM preamble may itself be a TIFF header (files
+	 * that are both) */
+	if (n >= 132 && !memcmp(b + 128, "DICM", 4))
+		return DH_IMG_DICOM;
 	if (n >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4) ||
 		       !memcmp(b, "II+\0", 4) || !memcmp(b, "MM\0+", 4)))
 		return DH_IMG_TIFF;
@@ -47,8 +51,6 @@ dh_image_format dh_image_sniff(const unsigned char *b, size_t n)
 	if (n >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
 	    (b[2] == ' ' || b[2] == '\n' || b[2] == '\r' || b[2] == '\t'))
 		return DH_IMG_PNM;
-	if (n >= 132 && !memcmp(b + 128, "DICM", 4))
-		return DH_IMG_DICOM;
 	/* NIfTI-1: sizeof_hdr 348 and magic "n+1"/"ni1" at 344; NIfTI-2: 540
 	 * and "n+2"/"ni2" at 4; either byte order */
 	if (n >= 348 && (le32(b) == 348 || be32(b) == 348) &&

@@ -1,0 +1,241 @@
+/* dicom.c - DICOM images through GDCM (dicom_shim.h): every transfer syntax
+ * GDCM decodes (raw little/big endian, RLE, JPEG baseline/lossless/12-bit,
+ * JPEG-LS, JPEG 2000), YCbCr colour converted to RGB, multi-frame files as
+ * volumes.  A rescale slope or intercept is applied (float32; float64 from
+ * 32-bit data); spacing, origin and direction come from the image plane
+ * module.  Read only, from files (GDCM does not decode from memory here).
+ *
+ * Debian's GDCM is built with assertions, and some damaged files (a
+ * truncated sequence item) make it abort the process.  So GDCM runs in a
+ * child process: the pixels come back through a pipe, and a child that dies
+ * is one clear error instead of a crash. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image/codec/codec.h"
+#include "image/codec/dicom_shim.h"
+#include "image/sat.h"
+
+static const dh_dtype from_dtype[] = {
+	[DH_DCM_U8] = DH_U8,   [DH_DCM_I8] = DH_I8,   [DH_DCM_U16] = DH_U16,
+	[DH_DCM_I16] = DH_I16, [DH_DCM_U32] = DH_F64, [DH_DCM_I32] = DH_I32,
+	[DH_DCM_F32] = DH_F32, [DH_DCM_F64] = DH_F64,
+};
+
+typedef struct reply {
+	int rc;
+	dh_dicom_info info;
+	size_t nbytes;
+	char err[256];
+} reply;
+
+static int read_all(int fd, void *p, size_t n)
+{
+	unsigned char *q = p;
+	while (n) {
+		ssize_t r = read(fd, q, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		q += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *q = p;
+	while (n) {
+		ssize_t r = write(fd, q, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		q += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* dh_dicom_read in a child process (see the top of this file). */
+static int read_isolated(const char *path, int pixels, uint64_t max_pixels,
+			 dh_dicom_info *info, void **buf, size_t *nbytes,
+			 char *err, size_t errlen)
+{
+	*buf = NULL;
+	*nbytes = 0;
+	int fds[2];
+	if (pipe(fds) != 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		reply r;
+		memset(&r, 0, sizeof r);
+		void *px = NULL;
+		r.rc = dh_dicom_read(path, pixels, max_pixels, &r.info, &px,
+				     &r.nbytes, r.err, sizeof r.err);
+		int bad = write_all(fds[1], &r, sizeof r) ||
+			  (r.rc == 0 && r.nbytes && write_all(fds[1], px, r.nbytes));
+		_exit(bad ? 3 : 0);
+	}
+	close(fds[1]);
+	reply r;
+	int got = read_all(fds[0], &r, sizeof r);
+	void *px = NULL;
+	if (!got && r.rc == 0 && r.nbytes) {
+		px = malloc(r.nbytes);
+		if (!px || read_all(fds[0], px, r.nbytes)) {
+			free(px);
+			px = NULL;
+			got = -1;
+		}
+	}
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status) || got) {
+		free(px);
+		if (WIFSIGNALED(status))
+			snprintf(err, errlen, "GDCM aborted on this file (signal "
+				 "%d): damaged or truncated?", WTERMSIG(status));
+		else
+			snprintf(err, errlen, "GDCM's reader process failed");
+		return -1;
+	}
+	*info = r.info;
+	if (r.rc) {
+		snprintf(err, errlen, "%s", r.err);
+		return -1;
+	}
+	*buf = px;
+	*nbytes = r.nbytes;
+	return 0;
+}
+
+static int scaled(const dh_dicom_info *d)
+{
+	return d->slope != 1.0 || d->intercept != 0.0;
+}
+
+static dh_dtype out_dtype(const dh_dicom_info *d)
+{
+	if (scaled(d))
+		return d->scalar == DH_DCM_U32 || d->scalar == DH_DCM_I32 ||
+			       d->scalar == DH_DCM_F64
+		       ? DH_F64
+		       : DH_F32;
+	if (d->scalar == DH_DCM_I8)
+		return DH_I16;
+	return from_dtype[d->scalar];
+}
+
+static void fill_info(const dh_dicom_info *d, dh_image_info *info)
+{
+	info->width = (int)d->width;
+	info->height = (int)d->height;
+	info->depth = (int)d->frames;
+	info->channels = d->samples;
+	info->dtype = out_dtype(d);
+	info->color = d->samples == 3 ? DH_COLOR_RGB : DH_COLOR_GRAY;
+	info->bits = d->bits_stored;
+	memcpy(info->spacing, d->spacing, sizeof info->spacing);
+	snprintf(info->detail, sizeof info->detail, "%s %s%s",
+		 d->modality[0] ? d->modality : "-", d->photometric,
+		 scaled(d) ? " rescaled" : "");
+	info->dicom.present = 1;
+	info->dicom.slope = d->slope;
+	info->dicom.intercept = d->intercept;
+	info->dicom.window_centre = d->window_centre;
+	info->dicom.window_width = d->window_width;
+	snprintf(info->dicom.modality, sizeof info->dicom.modality, "%s",
+		 d->modality);
+	snprintf(info->dicom.photometric, sizeof info->dicom.photometric, "%s",
+		 d->photometric);
+	snprintf(info->dicom.transfer_syntax,
+		 sizeof info->dicom.transfer_syntax, "%s", d->transfer_syntax);
+	snprintf(info->dicom.sop_class, sizeof info->dicom.sop_class, "%s",
+		 d->sop_class);
+}
+
+dh_status dh_dicom_read_file_info(const char *path, dh_image_info *info,
+				  dh_err *e)
+{
+	dh_dicom_info d;
+	void *buf;
+	size_t n;
+	char msg[256] = "";
+	if (read_isolated(path, 0, UINT64_MAX, &d, &buf, &n, msg, sizeof msg))
+		return dh_err_set(e, DH_EFORMAT, "bad DICOM: %s", msg);
+	fill_info(&d, info);
+	return DH_OK;
+}
+
+dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
+			     dh_image **out, dh_err *e)
+{
+	*out = NULL;
+	dh_dicom_info d;
+	void *buf;
+	size_t n;
+	char msg[256] = "";
+	uint64_t limit = dh_codec_max_pixels(o);
+	if (read_isolated(path, 1, limit, &d, &buf, &n, msg, sizeof msg))
+		return dh_err_set(e, strstr(msg, "over the limit") ? DH_ERANGE
+								  : DH_EFORMAT,
+				  "bad DICOM: %s", msg);
+	dh_dtype to = out_dtype(&d), from = from_dtype[d.scalar];
+	if (d.scalar == DH_DCM_U32)
+		from = DH_I64; /* placeholder: read by hand below */
+	dh_image *img = dh_image_new_limit(to, (int)d.width, (int)d.height,
+					   (int)d.frames, d.samples,
+					   d.samples == 3 ? DH_COLOR_RGB
+							  : DH_COLOR_GRAY,
+					   limit, e);
+	if (!img) {
+		free(buf);
+		return e ? e->status : DH_ENOMEM;
+	}
+	size_t count = img->nbytes / dh_image_elsize(img);
+	static const size_t dcm_size[] = {1, 1, 2, 2, 4, 4, 4, 8};
+	if (n != count * dcm_size[d.scalar]) {
+		free(buf);
+		dh_image_free(img);
+		return dh_err_set(e, DH_EFORMAT, "bad DICOM: %zu bytes of pixels "
+				  "for %zu samples", n, count);
+	}
+	if (!scaled(&d) && from == to) {
+		memcpy(img->data, buf, img->nbytes);
+	} else {
+		for (size_t i = 0; i < count; i++) {
+			double v = d.scalar == DH_DCM_U32
+					   ? (double)((const uint32_t *)buf)[i]
+					   : dh_dtype_get(from, buf, i);
+			dh_sat_store(to, img->data, i, v * d.slope + d.intercept);
+		}
+	}
+	free(buf);
+	memcpy(img->spacing, d.spacing, sizeof img->spacing);
+	memcpy(img->origin, d.origin, sizeof img->origin);
+	memcpy(img->direction, d.direction, sizeof img->direction);
+	*out = img;
+	return DH_OK;
+}

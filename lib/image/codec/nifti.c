@@ -1,0 +1,195 @@
+/* nifti.c - NIfTI-1 and NIfTI-2 (.nii, .nii.gz) through nifti_clib's
+ * nifti2_io API, which reads both versions and either byte order.  x, y, z
+ * become width, height and depth; a fourth (time) and further dimensions
+ * become channels (at most DH_IMAGE_MAX_CHANNELS).  A scaling slope or
+ * intercept is applied (giving float32, or float64 from 64-bit data);
+ * spacing comes from pixdim, origin and direction cosines from the sform,
+ * else the qform (NIfTI's RAS+ world coordinates, as stored).  nifti_clib
+ * replaces non-finite float voxels by 0 as it loads them.  The library
+ * reads files, not memory, so this codec has file entry points only. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nifti2_io.h>
+
+#include "image/codec/codec.h"
+#include "image/sat.h"
+
+typedef struct nii_geom {
+	int w, h, d, c;
+	dh_dtype from, to;
+	int rgb; /* 3 or 4 for RGB24 / RGBA32 voxels, else 0 */
+	int scaled;
+} nii_geom;
+
+static dh_status geometry(const nifti_image *n, nii_geom *g, dh_err *e)
+{
+	memset(g, 0, sizeof *g);
+	int64_t dims[7] = {n->nx, n->ny, n->nz, n->nt, n->nu, n->nv, n->nw};
+	for (int i = 0; i < 7; i++) {
+		if (dims[i] == 0)
+			dims[i] = 1;
+		if (dims[i] < 0 || dims[i] > DH_IMAGE_MAX_DIM)
+			return dh_err_set(e, DH_EFORMAT, "bad NIfTI dimension "
+					  "%d: %lld", i + 1, (long long)dims[i]);
+	}
+	int64_t c = 1;
+	for (int i = 3; i < 7; i++) {
+		c *= dims[i];
+		if (c > DH_IMAGE_MAX_CHANNELS)
+			return dh_err_set(e, DH_EUNSUPPORTED, "NIfTI with more "
+					  "than %d volumes in dimensions 4-7",
+					  DH_IMAGE_MAX_CHANNELS);
+	}
+	g->w = (int)dims[0];
+	g->h = (int)dims[1];
+	g->d = (int)dims[2];
+	g->c = (int)c;
+	switch (n->datatype) {
+	case NIFTI_TYPE_UINT8: g->from = DH_U8; break;
+	case NIFTI_TYPE_INT8: g->from = DH_I8; break;
+	case NIFTI_TYPE_INT16: g->from = DH_I16; break;
+	case NIFTI_TYPE_UINT16: g->from = DH_U16; break;
+	case NIFTI_TYPE_INT32: g->from = DH_I32; break;
+	case NIFTI_TYPE_INT64: g->from = DH_I64; break;
+	case NIFTI_TYPE_FLOAT32: g->from = DH_F32; break;
+	case NIFTI_TYPE_FLOAT64: g->from = DH_F64; break;
+	case NIFTI_TYPE_RGB24: g->from = DH_U8; g->rgb = 3; break;
+	case NIFTI_TYPE_RGBA32: g->from = DH_U8; g->rgb = 4; break;
+	default:
+		return dh_err_set(e, DH_EUNSUPPORTED, "NIfTI datatype %d (%s) "
+				  "is not supported", n->datatype,
+				  nifti_datatype_string(n->datatype));
+	}
+	if (g->rgb) {
+		if (g->c != 1)
+			return dh_err_set(e, DH_EUNSUPPORTED, "NIfTI RGB data "
+					  "with more than 3 dimensions");
+		g->c = g->rgb;
+	}
+	g->to = g->from == DH_I8 ? DH_I16 : g->from == DH_I64 ? DH_F64 : g->from;
+	g->scaled = n->scl_slope != 0 &&
+		    (n->scl_slope != 1 || n->scl_inter != 0) && !g->rgb;
+	if (g->scaled)
+		g->to = (g->from == DH_F64 || g->from == DH_I64) ? DH_F64 : DH_F32;
+	return DH_OK;
+}
+
+static void metadata(const nifti_image *n, double spacing[3],
+		     double origin[3], double dir[9])
+{
+	double px[3] = {n->dx, n->dy, n->dz};
+	for (int i = 0; i < 3; i++)
+		spacing[i] = px[i] > 0 ? px[i] : px[i] < 0 ? -px[i] : 1.0;
+	const nifti_dmat44 *m = n->sform_code > 0   ? &n->sto_xyz
+				: n->qform_code > 0 ? &n->qto_xyz
+						    : NULL;
+	if (!m)
+		return;
+	for (int r = 0; r < 3; r++) {
+		origin[r] = m->m[r][3];
+		for (int c = 0; c < 3; c++)
+			dir[r * 3 + c] = m->m[r][c] / spacing[c];
+	}
+}
+
+static dh_status open_header(const char *path, nifti_image **out, dh_err *e)
+{
+	/* nifti_clib reports through stderr unless its (process-wide) debug
+	 * level is 0; dh reports through dh_err instead */
+	nifti_set_debug_level(0);
+	*out = nifti_image_read(path, 0);
+	if (!*out)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file (nifti_clib "
+				  "cannot read its header)");
+	return DH_OK;
+}
+
+dh_status dh_nifti_read_file_info(const char *path, dh_image_info *info,
+				  dh_err *e)
+{
+	nifti_image *n;
+	dh_status s = open_header(path, &n, e);
+	if (s)
+		return s;
+	nii_geom g;
+	s = geometry(n, &g, e);
+	if (!s) {
+		info->width = g.w;
+		info->height = g.h;
+		info->depth = g.d;
+		info->channels = g.c;
+		info->dtype = g.to;
+		info->bits = n->nbyper * 8;
+		info->color = g.rgb == 3   ? DH_COLOR_RGB
+			      : g.rgb == 4 ? DH_COLOR_RGBA
+			      : g.c == 1   ? DH_COLOR_GRAY
+					   : DH_COLOR_NONE;
+		double o[3], d[9];
+		metadata(n, info->spacing, o, d);
+		/* the image struct does not keep the version: ask the header */
+		int nver = 0;
+		void *hdr = nifti_read_header(path, &nver, 0);
+		free(hdr);
+		snprintf(info->detail, sizeof info->detail, "NIfTI-%d %s%s",
+			 nver == 2 ? 2 : 1,
+			 nifti_datatype_string(n->datatype),
+			 g.scaled ? " scaled" : "");
+	}
+	nifti_image_free(n);
+	return s;
+}
+
+dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
+			     dh_image **out, dh_err *e)
+{
+	*out = NULL;
+	nifti_image *n;
+	dh_status s = open_header(path, &n, e);
+	if (s)
+		return s;
+	nii_geom g;
+	dh_image *img = NULL;
+	s = geometry(n, &g, e);
+	if (!s) {
+		img = dh_image_new_limit(g.to, g.w, g.h, g.d, g.c,
+					 g.rgb == 3   ? DH_COLOR_RGB
+					 : g.rgb == 4 ? DH_COLOR_RGBA
+					 : g.c == 1   ? DH_COLOR_GRAY
+						      : DH_COLOR_NONE,
+					 dh_codec_max_pixels(o), e);
+		if (!img)
+			s = e ? e->status : DH_ENOMEM;
+	}
+	if (!s && (nifti_image_load(n) < 0 || !n->data ||
+		   (uint64_t)n->nvox != (uint64_t)g.w * (uint64_t)g.h *
+						 (uint64_t)g.d *
+						 (uint64_t)(g.rgb ? 1 : g.c) ||
+		   (size_t)n->nbyper != (g.rgb ? (size_t)g.rgb : dh_dtype_size(g.from))))
+		s = dh_err_set(e, DH_EFORMAT, "bad NIfTI file: cannot read the "
+			       "voxels (truncated?)");
+	if (!s) {
+		size_t vox = (size_t)g.w * (size_t)g.h * (size_t)g.d;
+		size_t C = (size_t)g.c;
+		double slope = g.scaled ? n->scl_slope : 1, inter = g.scaled ? n->scl_inter : 0;
+		if (g.rgb) {
+			memcpy(img->data, n->data, img->nbytes);
+		} else if (C == 1 && g.from == g.to) {
+			memcpy(img->data, n->data, img->nbytes);
+		} else {
+			/* NIfTI keeps each volume whole ([t][z][y][x]); dh
+			 * interleaves them as channels */
+			for (size_t c = 0; c < C; c++)
+				for (size_t i = 0; i < vox; i++)
+					dh_sat_store(g.to, img->data, i * C + c,
+						     dh_dtype_get(g.from, n->data, c * vox + i) * slope + inter);
+		}
+		metadata(n, img->spacing, img->origin, img->direction);
+		*out = img;
+		img = NULL;
+	}
+	dh_image_free(img);
+	nifti_image_free(n);
+	return s;
+}
