@@ -19,7 +19,18 @@ typedef struct importer {
 	int nconst, capconst;
 	unsigned char *trainable; /* per initializer: read by a weight slot */
 	int tmp;               /* counter for names of inserted values */
+	/* shape computations folded at import (see fold_shape_node) */
+	dh_strmap syms;        /* name -> index into sym[] */
+	struct symvec {
+		int n;
+		int64_t v[DH_MAX_DIMS];
+		int zeros;     /* ConstantOfShape(v) filled with 0 */
+	} *sym;
+	int nsym, capsym;
 } importer;
+
+/* The batch dimension inside a folded shape vector. */
+#define SYM_BATCH INT64_MIN
 
 int64_t dh_onnx_opset(const dh_onnx_model *m)
 {
@@ -667,8 +678,122 @@ static dh_status import_constant(importer *im, const Onnx__NodeProto *n,
 	return add_const(im, n->output[0], t);
 }
 
+/* --- shape computations ----------------------------------------------------
+ * Exporters compute shapes from the input at run time: PyTorch builds an
+ * RNN's zero initial state as ConstantOfShape(Concat(1, Shape(x)[0], H)).
+ * dh folds such chains at import with the batch as a symbol.  A zero
+ * initial state is what ONNX assumes when the input is omitted, so it is
+ * dropped; any other use of a folded shape is refused by name. */
+
+static struct symvec *get_sym(const importer *im, const char *name)
+{
+	int64_t i;
+	return name && *name && dh_strmap_get(&im->syms, name, &i) ? &im->sym[i] : NULL;
+}
+
+static int add_sym(importer *im, const char *name, const struct symvec *v)
+{
+	if (im->nsym == im->capsym) {
+		int cap = im->capsym ? im->capsym * 2 : 16;
+		struct symvec *p = realloc(im->sym, (size_t)cap * sizeof *p);
+		if (!p)
+			return dh_err_set(im->e, DH_ENOMEM, "out of memory") ? -1 : -1;
+		im->sym = p;
+		im->capsym = cap;
+	}
+	im->sym[im->nsym] = *v;
+	if (dh_strmap_put(&im->syms, name, im->nsym, im->e))
+		return -1;
+	im->nsym++;
+	return 0;
+}
+
+/* A vector of ints from a folded shape or a constant; 0 or -1. */
+static int ints_of(const importer *im, const char *name, struct symvec *out)
+{
+	const struct symvec *sv = get_sym(im, name);
+	if (sv && !sv->zeros) {
+		*out = *sv;
+		return 0;
+	}
+	const dh_tensor *t = get_const(im, name);
+	if (!t || dh_dtype_is_float(t->dtype) || dh_tensor_numel(t) > DH_MAX_DIMS)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->n = (int)dh_tensor_numel(t);
+	for (int i = 0; i < out->n; i++)
+		out->v[i] = (int64_t)dh_dtype_get(t->dtype, t->data, (size_t)i);
+	return 0;
+}
+
+/* 1: folded; 0: not a shape computation; -1: error recorded. */
+static int fold_shape_node(importer *im, const Onnx__NodeProto *n,
+			   const char *name)
+{
+	const char *op = n->op_type;
+	struct symvec r = {0}, a;
+	if (n->n_output < 1)
+		return 0;
+	if (!strcmp(op, "Shape")) {
+		int x = n->n_input ? dh_graph_find(im->g, n->input[0]) : -1;
+		if (x < 0 || im->g->v[x].kind != DH_VAL_INPUT || im->g->v[x].decl.ndim < 0)
+			return 0;
+		const dh_shape *d = &im->g->v[x].decl;
+		r.n = d->ndim;
+		for (int i = 0; i < d->ndim; i++)
+			r.v[i] = d->d[i] < 0 ? SYM_BATCH : d->d[i];
+	} else if (!strcmp(op, "Gather")) {
+		if (n->n_input < 2 || !get_sym(im, n->input[0]) || ints_of(im, n->input[0], &a))
+			return 0;
+		struct symvec idx;
+		if (ints_of(im, n->input[1], &idx) || attr_i(n, "axis", 0) != 0)
+			return 0;
+		r.n = idx.n;
+		for (int i = 0; i < idx.n; i++) {
+			int64_t k = idx.v[i] < 0 ? idx.v[i] + a.n : idx.v[i];
+			if (k < 0 || k >= a.n)
+				return 0;
+			r.v[i] = a.v[k];
+		}
+	} else if (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze") ||
+		   !strcmp(op, "Identity")) {
+		if (!n->n_input || !get_sym(im, n->input[0]) || ints_of(im, n->input[0], &r))
+			return 0;
+	} else if (!strcmp(op, "Concat")) {
+		int any = 0;
+		for (size_t i = 0; i < n->n_input; i++)
+			any |= get_sym(im, n->input[i]) != NULL;
+		if (!any)
+			return 0;
+		for (size_t i = 0; i < n->n_input; i++) {
+			if (ints_of(im, n->input[i], &a) || r.n + a.n > DH_MAX_DIMS)
+				return 0;
+			memcpy(r.v + r.n, a.v, (size_t)a.n * sizeof *a.v);
+			r.n += a.n;
+		}
+	} else if (!strcmp(op, "ConstantOfShape")) {
+		if (!n->n_input || ints_of(im, n->input[0], &r))
+			return 0;
+		const Onnx__AttributeProto *v = attr(n, "value");
+		dh_tensor *t = NULL;
+		if (v && v->t && dh_onnx_tensor_load(im->m, v->t, &t, im->e))
+			return -1;
+		int zero = !t || dh_dtype_get(t->dtype, t->data, 0) == 0;
+		dh_tensor_free(t);
+		if (!zero || !get_sym(im, n->input[0]))
+			return 0;
+		r.zeros = 1;
+	} else {
+		return 0;
+	}
+	(void)name;
+	return add_sym(im, n->output[0], &r) ? -1 : 1;
+}
+
 static void release(importer *im)
 {
+	free(im->sym);
+	dh_strmap_release(&im->syms);
 	for (int i = 0; i < im->nconst; i++)
 		dh_tensor_free(im->cv[i]);
 	free(im->cv);
@@ -686,6 +811,7 @@ dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 	im.e = e;
 	im.opset = dh_onnx_opset(m);
 	dh_strmap_init(&im.consts);
+	dh_strmap_init(&im.syms);
 	if (im.opset < DH_ONNX_MIN_OPSET || im.opset > DH_ONNX_MAX_OPSET) {
 		dh_err_set(e, DH_EUNSUPPORTED,
 			   "%s: opset %lld of the default domain is not supported "
@@ -774,6 +900,11 @@ dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 				goto fail;
 			continue;
 		}
+		int folded = fold_shape_node(&im, n, name);
+		if (folded < 0)
+			goto fail;
+		if (folded)
+			continue;
 		dh_op_type op;
 		/* Upsample is Resize's older spelling */
 		if (dh_op_parse(!strcmp(opname, "Upsample") ? "Resize" : opname, &op)) {
@@ -803,6 +934,21 @@ dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 		}
 		int nin = keep;
 		for (int j = 0; j < nin; j++) {
+			const struct symvec *sv = present(n, (size_t)j) ? get_sym(&im, n->input[j]) : NULL;
+			if (sv) {
+				/* initial_h (5) and initial_c (6) of a recurrent node:
+				 * zeros are ONNX's default for an omitted state */
+				if (sv->zeros && (op == DH_OP_LSTM || op == DH_OP_GRU ||
+						  op == DH_OP_RNN) && (j == 5 || j == 6)) {
+					in[j] = -1;
+					continue;
+				}
+				dh_err_set(e, DH_EUNSUPPORTED,
+					   "%s: node '%s' (%s) reads '%s', a shape "
+					   "computation dh cannot fold",
+					   m->path, name, opname, n->input[j]);
+				goto fail;
+			}
 			in[j] = present(n, (size_t)j) ? value_of(&im, n->input[j], e) : -1;
 			if (present(n, (size_t)j) && in[j] < 0)
 				goto fail;

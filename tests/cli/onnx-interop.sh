@@ -1,5 +1,6 @@
 # onnx-interop.sh - models from outside producers run in dh with their
-# producer's results: PyTorch's torch.onnx.export (LeNet, ResNet-18, U-Net)
+# producer's results: PyTorch's torch.onnx.export (LeNet, ResNet-18, U-Net,
+# an LSTM classifier, and a model of assorted layers and activations)
 # and dh's own zoo against onnxruntime, within 1e-4 relative.
 . "$DH_SRCDIR/tests/lib.sh"
 
@@ -16,8 +17,8 @@ sys.exit(0 if d <= $3 else 'relative difference %.3g > $3' % d)"
 }
 
 if "$PYTHON3" -c 'import torch, onnx' 2>/dev/null; then
-	"$PYTHON3" "$DH_SRCDIR/tests/ref/torch_models.py" . lenet resnet18 unet >/dev/null 2>&1
-	for n in lenet resnet18 unet; do
+	"$PYTHON3" "$DH_SRCDIR/tests/ref/torch_models.py" . lenet resnet18 unet lstm misc >/dev/null 2>&1
+	for n in lenet resnet18 unet lstm misc; do
 		run dh-infer "$n.onnx" "$n-x.npy" -o "$n-dh.npy"
 		expect_rc "dh-infer runs PyTorch's $n export" 0
 		if msg=$(close "$n-dh.npy" "$n-y.npy" 1e-4 2>&1); then
