@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/strmap.h"
+#include "onnx/flops.h"
+#include "onnx/import.h"
 
 char *dh_onnx_value_type(const Onnx__ValueInfoProto *vi, char *buf, size_t n)
 {
@@ -123,6 +125,34 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 		ops[k].count++;
 	}
 	qsort(ops, nops, sizeof *ops, by_count);
+	/* FLOPs come from the shapes the graph infers; a model dh cannot
+	 * import has none (the reason is printed instead) */
+	double *flops = calloc(g->n_node + 1, sizeof *flops), total_flops = -1;
+	dh_err fe;
+	dh_err_clear(&fe);
+	dh_device dev;
+	dh_device_cpu(&dev, 1);
+	dh_graph *gr = flops ? dh_onnx_import(m, &dev, 0, &fe) : NULL;
+	double *gf = gr ? calloc((size_t)gr->nn + 1, sizeof *gf) : NULL;
+	if (gr && gf && dh_graph_flops(gr, gf, &total_flops, &fe) == DH_OK) {
+		for (size_t i = 0; i < g->n_node; i++) {
+			char nb[256];
+			const char *nm = g->node[i]->name && *g->node[i]->name ? g->node[i]->name : NULL;
+			if (!nm) {
+				snprintf(nb, sizeof nb, "%s_%zu", g->node[i]->op_type, i);
+				nm = nb;
+			}
+			for (int k = 0; k < gr->nn; k++)
+				if (!strcmp(gr->n[k].name, nm) ||
+				    (!strncmp(gr->n[k].name, nm, strlen(nm)) &&
+				     gr->n[k].name[strlen(nm)] == '/'))
+					flops[i] += gf[k];
+		}
+	} else {
+		total_flops = -1;
+	}
+	free(gf);
+	dh_graph_free(gr);
 	char buf[512];
 	if (!json) {
 		fprintf(out, "%s: ONNX IR %lld, produced by %s %s\n", m->path,
@@ -151,13 +181,20 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 			fprintf(out, "  %-24s %ld\n", ops[k].op, ops[k].count);
 		fprintf(out, "parameters: %lld in %zu initializers\n",
 			(long long)total, g->n_initializer);
+		if (total_flops >= 0)
+			fprintf(out, "FLOPs per sample (forward): %.6g\n", total_flops);
+		else
+			fprintf(out, "FLOPs: unknown (%s)\n", fe.msg);
+		fprintf(out, "layers with parameters or FLOPs:\n  %-24s %-16s %12s %14s\n",
+			"name", "op", "parameters", "FLOPs");
 		for (size_t i = 0; i < g->n_node; i++)
-			if (per_node[i])
-				fprintf(out, "  %-24s %-16s %lld\n",
+			if (per_node[i] || (flops && flops[i] > 0))
+				fprintf(out, "  %-24s %-16s %12lld %14.6g\n",
 					g->node[i]->name && *g->node[i]->name
 						? g->node[i]->name
 						: "(unnamed)",
-					g->node[i]->op_type, (long long)per_node[i]);
+					g->node[i]->op_type, (long long)per_node[i],
+					flops ? flops[i] : 0);
 		if (p->n_metadata_props) {
 			fprintf(out, "metadata:\n");
 			for (size_t i = 0; i < p->n_metadata_props; i++)
@@ -200,12 +237,18 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 	for (size_t k = 0; k < nops; k++)
 		cJSON_AddNumberToObject(hist, ops[k].op, (double)ops[k].count);
 	cJSON_AddNumberToObject(j, "parameters", (double)total);
+	if (total_flops >= 0)
+		cJSON_AddNumberToObject(j, "flops", total_flops);
+	else
+		cJSON_AddStringToObject(j, "flops_unknown", fe.msg);
 	cJSON *layers = cJSON_AddArrayToObject(j, "layers");
 	for (size_t i = 0; i < g->n_node; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", g->node[i]->name ? g->node[i]->name : "");
 		cJSON_AddStringToObject(o, "op", g->node[i]->op_type ? g->node[i]->op_type : "");
 		cJSON_AddNumberToObject(o, "parameters", (double)per_node[i]);
+		if (total_flops >= 0)
+			cJSON_AddNumberToObject(o, "flops", flops[i]);
 		cJSON_AddItemToArray(layers, o);
 	}
 	cJSON *meta = cJSON_AddObjectToObject(j, "metadata");
@@ -220,6 +263,7 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 		s = dh_err_set(e, DH_ENOMEM, "out of memory");
 	free(text);
 	cJSON_Delete(j);
+	free(flops);
 out:
 	free(per_node);
 	free(ops);

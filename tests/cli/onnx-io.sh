@@ -43,7 +43,7 @@ expect_rc "info exits 0" 0
 expect_out "info shows the input with its symbolic batch" "^  x: float32 \[N, 1, 4, 4\]$"
 expect_out "info shows the op histogram" "^  Conv +1$"
 expect_out "info counts the parameters" "^parameters: 210 in 4 initializers$"
-expect_out "info attributes parameters to layers" "^  fc +Gemm +170$"
+expect_out "info attributes parameters and FLOPs to layers" "^  fc +Gemm +170 +320$"
 expect_out "info shows the metadata" "^  dh.epochs: 5$"
 run dh-onnx info --json good.onnx
 cp "$out_file" info.json
@@ -59,6 +59,11 @@ assert j["ops"] == {"Conv": 1, "Relu": 1, "MaxPool": 1, "Flatten": 1, "Gemm": 1}
 assert [l["name"] for l in j["layers"]] == [n.name for n in m.graph.node]
 assert j["metadata"] == {"dh.dataset": "fashion-mnist", "dh.epochs": "5"}
 assert j["inputs"] == [{"name": "x", "type": "float32 [N, 1, 4, 4]"}]
+# FLOPs per sample: conv 4x1x3x3 on 4x4 (2 per multiply-add), fc 16->10
+conv = 2 * 4 * 4 * 4 * 9
+fc = 2 * 10 * 16
+assert j["layers"][0]["flops"] == conv and j["layers"][4]["flops"] == fc, j["layers"]
+assert j["flops"] >= conv + fc, j["flops"]
 '; then ok "info --json agrees with the onnx package"; else not_ok "info --json agrees with the onnx package" "$(cat info.json)"; fi
 
 # check
