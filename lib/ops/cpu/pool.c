@@ -29,33 +29,53 @@ static int64_t planes(const dh_tensor *x)
 	return x->shape[0] * x->shape[1];
 }
 
-/* Offset in the plane of the first maximum of window o, or -1 if the
- * window holds no input position. */
+/* The taps t in [*t0, *t1) of a window starting at input position base
+ * (o * stride - pad) whose position base + t * dil falls inside [0, n). */
+static inline void tap_range(int64_t base, int64_t dil, int64_t n, int64_t k,
+			     int64_t *t0, int64_t *t1)
+{
+	int64_t lo = base >= 0 ? 0 : (-base + dil - 1) / dil;
+	int64_t hi = n - base > 0 ? (n - base + dil - 1) / dil : 0;
+	*t0 = lo < k ? lo : k;
+	*t1 = hi > k ? k : hi < *t0 ? *t0 : hi;
+}
+
+/* Offset in the plane of the first maximum of window o in scan order, or
+ * -1 if the window holds no input position.  The taps inside the input
+ * are found per axis first, so the scan tests nothing but values: a tap
+ * replaces the best unless it is <= it, which a NaN never is, and a NaN
+ * ends the scan so that it propagates. */
 static int64_t window_argmax(const dh_spatial *g, const float *xp,
 			     int64_t od, int64_t oh, int64_t ow)
 {
-	int64_t best = -1;
+	int64_t b0 = od * g->s[0] - g->pb[0], b1 = oh * g->s[1] - g->pb[1];
+	int64_t b2 = ow * g->s[2] - g->pb[2];
+	int64_t d0a, d0b, h0a, h0b, w0a, w0b;
+	tap_range(b0, g->d[0], g->in[0], g->k[0], &d0a, &d0b);
+	tap_range(b1, g->d[1], g->in[1], g->k[1], &h0a, &h0b);
+	tap_range(b2, g->d[2], g->in[2], g->k[2], &w0a, &w0b);
+	if (d0a == d0b || h0a == h0b || w0a == w0b)
+		return -1;
+	int64_t dw = g->d[2], best = -1;
 	float bv = 0.0f;
-	for (int64_t kd = 0; kd < g->k[0]; kd++) {
-		int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-		if (id < 0 || id >= g->in[0])
-			continue;
-		for (int64_t kh = 0; kh < g->k[1]; kh++) {
-			int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-			if (ih < 0 || ih >= g->in[1])
-				continue;
-			for (int64_t kw = 0; kw < g->k[2]; kw++) {
-				int64_t iw = ow * g->s[2] - g->pb[2] +
-					     kw * g->d[2];
-				if (iw < 0 || iw >= g->in[2])
-					continue;
-				int64_t at = (id * g->in[1] + ih) * g->in[2] +
-					     iw;
-				/* NaN wins so that it propagates */
-				if (best < 0 || xp[at] > bv || isnan(xp[at])) {
-					best = at;
-					bv = xp[at];
-					if (isnan(bv))
+	for (int64_t kd = d0a; kd < d0b; kd++) {
+		int64_t id = b0 + kd * g->d[0];
+		for (int64_t kh = h0a; kh < h0b; kh++) {
+			int64_t ih = b1 + kh * g->d[1];
+			int64_t row = (id * g->in[1] + ih) * g->in[2] + b2;
+			const float *r = xp + row;
+			if (best < 0) {
+				best = row + w0a * dw;
+				bv = r[w0a * dw];
+				if (isnan(bv))
+					return best;
+			}
+			for (int64_t kw = w0a; kw < w0b; kw++) {
+				float v = r[kw * dw];
+				if (!(v <= bv)) {
+					best = row + kw * dw;
+					bv = v;
+					if (isnan(v))
 						return best;
 				}
 			}
