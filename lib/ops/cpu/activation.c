@@ -68,7 +68,7 @@ static inline __attribute__((always_inline)) float
 unary_df(dh_op_type op, const dh_op_attrs *a, float x, float y)
 {
 	switch (op) {
-	case DH_OP_RELU: return x > 0.0f ? 1.0f : 0.0f;
+	case DH_OP_RELU: return (float)(x > 0.0f); /* no branch: vectorises */
 	case DH_OP_LEAKYRELU: return x >= 0.0f ? 1.0f : a->alpha;
 	case DH_OP_SIGMOID: return y * (1.0f - y);
 	case DH_OP_TANH: return 1.0f - y * y;

@@ -34,54 +34,96 @@ static int64_t planes(const dh_tensor *x)
 static inline void tap_range(int64_t base, int64_t dil, int64_t n, int64_t k,
 			     int64_t *t0, int64_t *t1)
 {
-	int64_t lo = base >= 0 ? 0 : (-base + dil - 1) / dil;
-	int64_t hi = n - base > 0 ? (n - base + dil - 1) / dil : 0;
+	int64_t lo, hi;
+	if (dil == 1) {
+		lo = base >= 0 ? 0 : -base;
+		hi = n - base;
+	} else {
+		lo = base >= 0 ? 0 : (-base + dil - 1) / dil;
+		hi = n - base > 0 ? (n - base + dil - 1) / dil : 0;
+	}
 	*t0 = lo < k ? lo : k;
 	*t1 = hi > k ? k : hi < *t0 ? *t0 : hi;
 }
 
-/* Offset in the plane of the first maximum of window o in scan order, or
- * -1 if the window holds no input position.  The taps inside the input
- * are found per axis first, so the scan tests nothing but values: a tap
- * replaces the best unless it is <= it, which a NaN never is, and a NaN
- * ends the scan so that it propagates. */
-static int64_t window_argmax(const dh_spatial *g, const float *xp,
-			     int64_t od, int64_t oh, int64_t ow)
+/* The first NaN of the window whose taps are [d0, d1) x [h0, h1) x
+ * [w0, w1) from bases b0, b1, b2; -1 if none. */
+static int64_t window_first_nan(const dh_spatial *g, const float *xp,
+				int64_t b0, int64_t d0, int64_t d1, int64_t b1,
+				int64_t h0, int64_t h1, int64_t b2, int64_t w0,
+				int64_t w1)
 {
-	int64_t b0 = od * g->s[0] - g->pb[0], b1 = oh * g->s[1] - g->pb[1];
-	int64_t b2 = ow * g->s[2] - g->pb[2];
-	int64_t d0a, d0b, h0a, h0b, w0a, w0b;
-	tap_range(b0, g->d[0], g->in[0], g->k[0], &d0a, &d0b);
-	tap_range(b1, g->d[1], g->in[1], g->k[1], &h0a, &h0b);
-	tap_range(b2, g->d[2], g->in[2], g->k[2], &w0a, &w0b);
-	if (d0a == d0b || h0a == h0b || w0a == w0b)
-		return -1;
-	int64_t dw = g->d[2], best = -1;
-	float bv = 0.0f;
-	for (int64_t kd = d0a; kd < d0b; kd++) {
-		int64_t id = b0 + kd * g->d[0];
-		for (int64_t kh = h0a; kh < h0b; kh++) {
-			int64_t ih = b1 + kh * g->d[1];
-			int64_t row = (id * g->in[1] + ih) * g->in[2] + b2;
-			const float *r = xp + row;
-			if (best < 0) {
-				best = row + w0a * dw;
-				bv = r[w0a * dw];
-				if (isnan(bv))
-					return best;
-			}
-			for (int64_t kw = w0a; kw < w0b; kw++) {
-				float v = r[kw * dw];
-				if (!(v <= bv)) {
-					best = row + kw * dw;
-					bv = v;
-					if (isnan(v))
-						return best;
+	for (int64_t kd = d0; kd < d1; kd++)
+		for (int64_t kh = h0; kh < h1; kh++) {
+			int64_t row = ((b0 + kd * g->d[0]) * g->in[1] + b1 +
+				       kh * g->d[1]) * g->in[2] + b2;
+			for (int64_t kw = w0; kw < w1; kw++)
+				if (isnan(xp[row + kw * g->d[2]]))
+					return row + kw * g->d[2];
+		}
+	return -1;
+}
+
+/* MaxPool over one plane: forward (yp, and ip with base added, when not
+ * NULL) or backward (dxp += dyp at each window's maximum).  The maximum
+ * is the first in scan order, or the first NaN, so that NaN propagates.
+ * The taps inside the input are found per axis, and the scan selects
+ * without branches (a branch on random values mispredicts half the time);
+ * a window holding a NaN is scanned again for it.  dh_op_infer refused
+ * windows holding no input position. */
+static void maxpool_plane(const dh_spatial *g, const float *xp, float *yp,
+			  int64_t *ip, int64_t base, const float *dyp,
+			  float *dxp)
+{
+	int64_t dw = g->d[2];
+	for (int64_t od = 0; od < g->out[0]; od++) {
+		int64_t b0 = od * g->s[0] - g->pb[0], d0, d1;
+		tap_range(b0, g->d[0], g->in[0], g->k[0], &d0, &d1);
+		for (int64_t oh = 0; oh < g->out[1]; oh++) {
+			int64_t b1 = oh * g->s[1] - g->pb[1], h0, h1;
+			tap_range(b1, g->d[1], g->in[1], g->k[1], &h0, &h1);
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t b2 = ow * g->s[2] - g->pb[2], w0, w1;
+				tap_range(b2, dw, g->in[2], g->k[2], &w0, &w1);
+				int64_t best = ((b0 + d0 * g->d[0]) * g->in[1] +
+						b1 + h0 * g->d[1]) * g->in[2] +
+					       b2 + w0 * dw;
+				float bv = xp[best];
+				int nan = 0;
+				for (int64_t kd = d0; kd < d1; kd++) {
+					int64_t id = b0 + kd * g->d[0];
+					for (int64_t kh = h0; kh < h1; kh++) {
+						int64_t row =
+							(id * g->in[1] + b1 +
+							 kh * g->d[1]) *
+								g->in[2] +
+							b2;
+						for (int64_t kw = w0; kw < w1;
+						     kw++) {
+							int64_t at = row +
+								     kw * dw;
+							float v = xp[at];
+							int gt = v > bv;
+							best = gt ? at : best;
+							bv = gt ? v : bv;
+							nan |= v != v;
+						}
+					}
 				}
+				if (nan)
+					best = window_first_nan(g, xp, b0, d0,
+								d1, b1, h0, h1,
+								b2, w0, w1);
+				if (dxp) {
+					dxp[best] += *dyp++;
+					continue;
+				}
+				*yp++ = xp[best];
+				if (ip)
+					*ip++ = base + best;
 			}
 		}
 	}
-	return best;
 }
 
 dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -98,21 +140,10 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t *ix = nout > 1 ? (int64_t *)out[1]->data : NULL;
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
-	for (int64_t p = 0; p < np; p++) {
-		const float *xp = x + p * g.in_size;
-		float *yp = y + p * g.out_size;
-		int64_t *ip = ix ? ix + p * g.out_size : NULL;
-		for (int64_t od = 0; od < g.out[0]; od++)
-			for (int64_t oh = 0; oh < g.out[1]; oh++)
-				for (int64_t ow = 0; ow < g.out[2]; ow++) {
-					/* dh_op_infer refused empty windows */
-					int64_t at = window_argmax(&g, xp, od,
-								   oh, ow);
-					*yp++ = xp[at];
-					if (ip)
-						*ip++ = p * g.in_size + at;
-				}
-	}
+	for (int64_t p = 0; p < np; p++)
+		maxpool_plane(&g, x + p * g.in_size, y + p * g.out_size,
+			      ix ? ix + p * g.out_size : NULL, p * g.in_size,
+			      NULL, NULL);
 	return DH_OK;
 }
 
@@ -133,15 +164,10 @@ dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++) {
-		const float *xp = x + p * g.in_size;
-		const float *dyp = dy + p * g.out_size;
 		float *dxp = dx + p * g.in_size;
 		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
-		for (int64_t od = 0; od < g.out[0]; od++)
-			for (int64_t oh = 0; oh < g.out[1]; oh++)
-				for (int64_t ow = 0; ow < g.out[2]; ow++)
-					dxp[window_argmax(&g, xp, od, oh,
-							  ow)] += *dyp++;
+		maxpool_plane(&g, x + p * g.in_size, NULL, NULL, 0,
+			      dy + p * g.out_size, dxp);
 	}
 	return DH_OK;
 }
