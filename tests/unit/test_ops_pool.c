@@ -225,6 +225,32 @@ TEST(maxpool_ties_nan_padding)
 		dh_tensor_free(out[1]);
 	}
 	dh_tensor_free(x);
+	/* the same rules on the 2x2, stride 2 path */
+	int64_t shape2[4] = {1, 1, 2, 6};
+	x = t_new(4, shape2);
+	const float v2[12] = {-3, -3, 5, NAN, 1, 2, -4, -3, 5, 7, NAN, 9};
+	for (int i = 0; i < 12; i++)
+		dh_tensor_f32(x)[i] = v2[i];
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 2}, (int64_t[]){2, 2},
+		   (int64_t[]){0, 0, 0, 0}, NULL);
+	if (run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+		const float *y = dh_tensor_f32(out[0]);
+		const int64_t *ix = out[1]->data;
+		CHECK_NEAR(y[0], -3.0, 0);
+		CHECK_INT(isnan(y[1]) && isnan(y[2]), 1);
+		CHECK_INT(ix[0], 0);
+		CHECK_INT(ix[1], 3);
+		CHECK_INT(ix[2], 10);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	dh_tensor_free(x);
+	int64_t shape3[4] = {2, 3, 4, 6};
+	x = t_new(4, shape3);
+	t_rand_distinct(x, &t.rng, -2, 2, 0.01f);
+	GC_OP("maxpool 2x2 stride 2", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 1,
+	      .eps = 2e-3);
+	dh_tensor_free(x);
 	env_release(&t);
 }
 

@@ -126,6 +126,60 @@ static void maxpool_plane(const dh_spatial *g, const float *xp, float *yp,
 	}
 }
 
+/* The common 2x2 window, stride 2, no padding or dilation, every window
+ * inside the input (no ceil_mode overhang), over 2D planes. */
+static int maxpool_is_2x2(const dh_spatial *g)
+{
+	return g->k[0] == 1 && g->s[0] == 1 && g->pb[0] == 0 &&
+	       g->out[0] == g->in[0] && g->k[1] == 2 && g->k[2] == 2 &&
+	       g->s[1] == 2 && g->s[2] == 2 && g->d[1] == 1 && g->d[2] == 1 &&
+	       g->pb[1] == 0 && g->pb[2] == 0 && 2 * g->out[1] <= g->in[1] &&
+	       2 * g->out[2] <= g->in[2];
+}
+
+/* maxpool_plane for maxpool_is_2x2: the same choices (the first maximum in
+ * scan order, or the window's first NaN). */
+static void maxpool_plane_2x2(const dh_spatial *g, const float *xp, float *yp,
+			      int64_t *ip, int64_t base, const float *dyp,
+			      float *dxp)
+{
+	int64_t w = g->in[2];
+	for (int64_t od = 0; od < g->out[0]; od++) {
+		const float *xd = xp + od * g->in[1] * w;
+		for (int64_t oh = 0; oh < g->out[1]; oh++)
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t at = od * g->in[1] * w + 2 * oh * w +
+					     2 * ow;
+				const float *r = xd + 2 * oh * w + 2 * ow;
+				float v0 = r[0], v1 = r[1], v2 = r[w],
+				      v3 = r[w + 1];
+				int64_t best = at;
+				float bv = v0;
+				int gt = v1 > bv;
+				best = gt ? at + 1 : best;
+				bv = gt ? v1 : bv;
+				gt = v2 > bv;
+				best = gt ? at + w : best;
+				bv = gt ? v2 : bv;
+				gt = v3 > bv;
+				best = gt ? at + w + 1 : best;
+				if ((v0 != v0) | (v1 != v1) | (v2 != v2) |
+				    (v3 != v3))
+					best = v0 != v0   ? at
+					       : v1 != v1 ? at + 1
+					       : v2 != v2 ? at + w
+							  : at + w + 1;
+				if (dxp) {
+					dxp[best] += *dyp++;
+					continue;
+				}
+				*yp++ = xp[best];
+				if (ip)
+					*ip++ = base + best;
+			}
+	}
+}
+
 dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 				 int nin, const dh_tensor *const *in, int nout,
 				 dh_tensor *const *out, dh_err *e)
@@ -141,9 +195,10 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++)
-		maxpool_plane(&g, x + p * g.in_size, y + p * g.out_size,
-			      ix ? ix + p * g.out_size : NULL, p * g.in_size,
-			      NULL, NULL);
+		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
+			&g, x + p * g.in_size, y + p * g.out_size,
+			ix ? ix + p * g.out_size : NULL, p * g.in_size, NULL,
+			NULL);
 	return DH_OK;
 }
 
@@ -166,8 +221,9 @@ dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	for (int64_t p = 0; p < np; p++) {
 		float *dxp = dx + p * g.in_size;
 		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
-		maxpool_plane(&g, x + p * g.in_size, NULL, NULL, 0,
-			      dy + p * g.out_size, dxp);
+		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
+			&g, x + p * g.in_size, NULL, NULL, 0,
+			dy + p * g.out_size, dxp);
 	}
 	return DH_OK;
 }
