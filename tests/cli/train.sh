@@ -58,6 +58,12 @@ dh-train -q mlp.onnx train.npy --epochs 2 --seed 7 -j2 -o d.onnx
 dh-train -q mlp.onnx train.npy --epochs 2 --seed 7 -j2 -o e.onnx
 cmp -s d.onnx e.onnx && ok "same seed, same thread count: identical models (2 threads)" ||
 	not_ok "same seed, same thread count: identical models (2 threads)" "they differ"
+# and a CNN (convolutions, MaxPool, Relu) on 2 threads
+dh-onnx new lenet --input 1x8x8 --classes 2 --seed 1 -o lenet.onnx
+dh-train -q lenet.onnx train.npy --epochs 1 --seed 7 -j2 -o l1.onnx
+dh-train -q lenet.onnx train.npy --epochs 1 --seed 7 -j2 -o l2.onnx
+cmp -s l1.onnx l2.onnx && ok "same seed, same thread count: identical CNNs (2 threads)" ||
+	not_ok "same seed, same thread count: identical CNNs (2 threads)" "they differ"
 dh-train -q mlp.onnx train.npy --epochs 2 --seed 8 -j1 -o f.onnx
 cmp -s b.onnx f.onnx && not_ok "another seed, another model" "identical" || ok "another seed, another model"
 

@@ -139,6 +139,45 @@ TEST(softmax_and_logsoftmax_match_numpy)
 	env_release(&t);
 }
 
+/* Relu's gradient is dy * 1 or dy * 0, bit for bit: the sign of zero and
+ * NaN come through as in that product, whichever way the loop is written. */
+TEST(relu_gradient_bits)
+{
+	test_env t;
+	env_init(&t, 1);
+	int64_t shape[1] = {6};
+	dh_tensor *x = t_new(1, shape), *y = t_new(1, shape);
+	dh_tensor *dy = t_new(1, shape), *dx = t_new(1, shape);
+	const float xv[6] = {-1, 0, 2, NAN, 3, -2};
+	const float dyv[6] = {NAN, -3, 4, 5, -0.0f, -7};
+	for (int i = 0; i < 6; i++) {
+		dh_tensor_f32(x)[i] = xv[i];
+		dh_tensor_f32(y)[i] = xv[i] > 0 ? xv[i] : 0;
+		dh_tensor_f32(dy)[i] = dyv[i];
+	}
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	dh_err e;
+	const dh_tensor *in[1] = {x}, *out[1] = {y}, *dout[1] = {dy};
+	CHECK_INT(dh_op_backward(&t.ctx, DH_OP_RELU, &a, 1, in, 1, out, dout,
+				 &dx, &e),
+		  DH_OK);
+	int bad = 0;
+	for (int i = 0; i < 6; i++) {
+		float want = dyv[i] * (xv[i] > 0 ? 1.0f : 0.0f);
+		float got = dh_tensor_f32(dx)[i];
+		bad += isnan(want) ? !isnan(got)
+				   : memcmp(&want, &got, sizeof got) != 0;
+	}
+	CHECK_INT(bad, 0);
+	dh_tensor_free(x);
+	dh_tensor_free(y);
+	dh_tensor_free(dy);
+	dh_tensor_free(dx);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(unary_ops_match_numpy_and_finite_differences),
 	 TAP_CASE(unary_ops_are_stable_at_extremes),
-	 TAP_CASE(softmax_and_logsoftmax_match_numpy))
+	 TAP_CASE(softmax_and_logsoftmax_match_numpy),
+	 TAP_CASE(relu_gradient_bits))

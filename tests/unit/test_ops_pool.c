@@ -176,6 +176,85 @@ TEST(pool_3d_and_edge_shapes_gradients)
 	env_release(&t);
 }
 
+/* The first maximum in scan order wins a tie, a NaN wins over any number
+ * (the first NaN of the window), for the value, the Indices output and the
+ * gradient; padded positions are never picked. */
+TEST(maxpool_ties_nan_padding)
+{
+	test_env t;
+	env_init(&t, 1);
+	int64_t shape[4] = {1, 1, 2, 5};
+	dh_tensor *x = t_new(4, shape);
+	float *xv = dh_tensor_f32(x);
+	const float v[10] = {-3, -3, 5, NAN, 7, -4, -3, 5, NAN, -1};
+	for (int i = 0; i < 10; i++)
+		xv[i] = v[i];
+	dh_op_attrs a;
+	/* 2x2 windows, stride 2, one column of padding at each end: columns
+	 * {pad, 0}, {1, 2}, {3, 4} */
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 2}, (int64_t[]){2, 2},
+		   (int64_t[]){0, 1, 0, 1}, NULL);
+	dh_tensor *out[2];
+	if (run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+		const float *y = dh_tensor_f32(out[0]);
+		const int64_t *ix = out[1]->data;
+		CHECK_INT(dh_tensor_numel(out[0]), 3);
+		/* -3 at 0 and 5 tie with later taps; NaN at 3 comes before 7 */
+		CHECK_NEAR(y[0], -3.0, 0);
+		CHECK_NEAR(y[1], 5.0, 0);
+		CHECK_INT(isnan(y[2]) != 0, 1);
+		CHECK_INT(ix[0], 0);
+		CHECK_INT(ix[1], 2);
+		CHECK_INT(ix[2], 3);
+		dh_tensor *dy = t_like(out[0]), *dx = t_like(x);
+		float *d = dh_tensor_f32(dy);
+		d[0] = 1, d[1] = 2, d[2] = 4;
+		const dh_tensor *douts[2] = {dy, NULL};
+		dh_err e;
+		CHECK_INT(dh_op_backward(&t.ctx, DH_OP_MAXPOOL, &a, 1,
+					 (const dh_tensor *const *)&x, 2,
+					 (const dh_tensor *const *)out, douts,
+					 &dx, &e),
+			  DH_OK);
+		const float want[10] = {1, 0, 2, 4, 0, 0, 0, 0, 0, 0};
+		CHECK_CLOSE("maxpool gradient at the first maximum",
+			    dh_tensor_f32(dx), want, 10, 0, 0);
+		dh_tensor_free(dy);
+		dh_tensor_free(dx);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	dh_tensor_free(x);
+	/* the same rules on the 2x2, stride 2 path */
+	int64_t shape2[4] = {1, 1, 2, 6};
+	x = t_new(4, shape2);
+	const float v2[12] = {-3, -3, 5, NAN, 1, 2, -4, -3, 5, 7, NAN, 9};
+	for (int i = 0; i < 12; i++)
+		dh_tensor_f32(x)[i] = v2[i];
+	pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 2}, (int64_t[]){2, 2},
+		   (int64_t[]){0, 0, 0, 0}, NULL);
+	if (run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+		const float *y = dh_tensor_f32(out[0]);
+		const int64_t *ix = out[1]->data;
+		CHECK_NEAR(y[0], -3.0, 0);
+		CHECK_INT(isnan(y[1]) && isnan(y[2]), 1);
+		CHECK_INT(ix[0], 0);
+		CHECK_INT(ix[1], 3);
+		CHECK_INT(ix[2], 10);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+	}
+	dh_tensor_free(x);
+	int64_t shape3[4] = {2, 3, 4, 6};
+	x = t_new(4, shape3);
+	t_rand_distinct(x, &t.rng, -2, 2, 0.01f);
+	GC_OP("maxpool 2x2 stride 2", &t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 1,
+	      .eps = 2e-3);
+	dh_tensor_free(x);
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(maxpool_matches_numpy), TAP_CASE(averagepool_matches_numpy),
 	 TAP_CASE(global_pools_match_numpy),
-	 TAP_CASE(pool_3d_and_edge_shapes_gradients))
+	 TAP_CASE(pool_3d_and_edge_shapes_gradients),
+	 TAP_CASE(maxpool_ties_nan_padding))

@@ -36,12 +36,11 @@ static int conv_is_pointwise(const dh_spatial *g)
 
 /* col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...]
  *
- * im2col and col2im run on one thread on purpose: they alternate with
- * sgemm calls sample after sample, and an OpenMP team between two OpenBLAS
- * calls keeps spinning after its loop (libgomp's default wait policy) on
- * the cores OpenBLAS's own threads need, which made a 2-thread convolution
- * several times slower than a serial im2col.  The sgemms carry the
- * parallelism. */
+ * The samples of a block go to im2col and col2im in parallel only above
+ * the device's parallel_min (high by default): an OpenMP team between two
+ * OpenBLAS calls keeps spinning after its loop (libgomp's default wait
+ * policy) on the cores OpenBLAS needs next, which made a 2-thread
+ * convolution several times slower than a serial im2col. */
 /* The output positions o in [lo, hi) along an axis whose input position
  * o * s + base falls inside [0, n): the rest reads padding. */
 static void valid_range(int64_t base, int64_t s, int64_t n, int64_t n_out,
@@ -53,6 +52,11 @@ static void valid_range(int64_t base, int64_t s, int64_t n, int64_t n_out,
 	*hi = h < *lo ? *lo : h > n_out ? n_out : h;
 }
 
+/* Rows are short (an output row of the image: 28, 14, 7 floats...), so
+ * they are filled by plain loops rather than memset and memcpy calls, whose
+ * call and dispatch cost more than the copy; the attribute keeps GCC from
+ * turning the loops back into those calls. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *x, float *col, int64_t ld)
 {
@@ -74,21 +78,23 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 				int64_t ih = oh * g->s[1] - g->pb[1] +
 					     kh * g->d[1];
 				if (!dok || ih < 0 || ih >= g->in[1]) {
-					memset(dst, 0,
-					       (size_t)ow_n * sizeof(float));
+					for (int64_t ow = 0; ow < ow_n; ow++)
+						dst[ow] = 0.0f;
 					continue;
 				}
 				const float *row =
-					xc + (id * g->in[1] + ih) * g->in[2];
-				memset(dst, 0, (size_t)lo * sizeof(float));
-				if (sw == 1 && hi > lo)
-					memcpy(dst + lo, row + lo + wbase,
-					       (size_t)(hi - lo) * sizeof(float));
+					xc + (id * g->in[1] + ih) * g->in[2] +
+					wbase;
+				for (int64_t ow = 0; ow < lo; ow++)
+					dst[ow] = 0.0f;
+				if (sw == 1)
+					for (int64_t ow = lo; ow < hi; ow++)
+						dst[ow] = row[ow];
 				else
 					for (int64_t ow = lo; ow < hi; ow++)
-						dst[ow] = row[ow * sw + wbase];
-				memset(dst + hi, 0,
-				       (size_t)(ow_n - hi) * sizeof(float));
+						dst[ow] = row[ow * sw];
+				for (int64_t ow = hi; ow < ow_n; ow++)
+					dst[ow] = 0.0f;
 			}
 		}
 	}
@@ -120,9 +126,19 @@ static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 					    ih >= g->in[1])
 						continue;
 					float *row = xc + (id * g->in[1] + ih) *
-								  g->in[2];
-					for (int64_t ow = lo; ow < hi; ow++)
-						row[ow * sw + wbase] += src[ow];
+								  g->in[2] +
+						     wbase;
+					if (sw == 1) {
+						/* dx and col never overlap */
+						DH_OMP_SIMD
+						for (int64_t ow = lo; ow < hi;
+						     ow++)
+							row[ow] += src[ow];
+					} else {
+						for (int64_t ow = lo; ow < hi;
+						     ow++)
+							row[ow * sw] += src[ow];
+					}
 				}
 			}
 		}
@@ -200,6 +216,7 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		for (int64_t s0 = 0; s0 < nb; s0 += bs) {
 			int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
 			for (int64_t gi = 0; gi < grp; gi++) {
+				DH_OMP_FOR(ctx, L * kcol)
 				for (int64_t j = 0; j < cnt; j++)
 					im2col(ctx, &g, cg,
 					       x + ((s0 + j) * c + gi * cg) *
@@ -317,6 +334,7 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 				dyb = tmp;
 			}
 			if (dw) {
+				DH_OMP_FOR(ctx, L * kcol)
 				for (int64_t j = 0; j < cnt; j++)
 					im2col(ctx, &g, cg,
 					       x + ((s0 + j) * c + gi * cg) *
@@ -329,6 +347,8 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			if (dx) {
 				dh_cpu_sgemm(1, 0, kcol, L, mg, 1.0f, wg, kcol,
 					     dyb, L, 0.0f, dcol, L);
+				/* each sample adds into its own part of dX */
+				DH_OMP_FOR(ctx, L * kcol)
 				for (int64_t j = 0; j < cnt; j++)
 					col2im(ctx, &g, cg, dcol + j * P, L,
 					       dx + ((s0 + j) * c + gi * cg) *

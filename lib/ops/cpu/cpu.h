@@ -17,8 +17,17 @@
 /* A parallel for over a loop worth splitting (work: elements touched). */
 #define DH_OMP_FOR(ctx, work)                                                \
 	DH_PRAGMA(omp parallel for num_threads(dh_cpu_threads(ctx, work)))
+/* The same for an elementwise loop with no dependence between iterations
+ * and no reduction, which the compiler may then vectorise (each element
+ * is computed as in the scalar loop, so results do not change). */
+#define DH_OMP_FOR_SIMD(ctx, work)                                           \
+	DH_PRAGMA(omp parallel for simd num_threads(dh_cpu_threads(ctx, work)))
+/* A loop the compiler may vectorise: no dependence between iterations. */
+#define DH_OMP_SIMD DH_PRAGMA(omp simd)
 #else
 #define DH_OMP_FOR(ctx, work)
+#define DH_OMP_FOR_SIMD(ctx, work)
+#define DH_OMP_SIMD
 #endif
 
 /* Threads for a loop touching `work` elements: one below the device's

@@ -29,39 +29,155 @@ static int64_t planes(const dh_tensor *x)
 	return x->shape[0] * x->shape[1];
 }
 
-/* Offset in the plane of the first maximum of window o, or -1 if the
- * window holds no input position. */
-static int64_t window_argmax(const dh_spatial *g, const float *xp,
-			     int64_t od, int64_t oh, int64_t ow)
+/* The taps t in [*t0, *t1) of a window starting at input position base
+ * (o * stride - pad) whose position base + t * dil falls inside [0, n). */
+static inline void tap_range(int64_t base, int64_t dil, int64_t n, int64_t k,
+			     int64_t *t0, int64_t *t1)
 {
-	int64_t best = -1;
-	float bv = 0.0f;
-	for (int64_t kd = 0; kd < g->k[0]; kd++) {
-		int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-		if (id < 0 || id >= g->in[0])
-			continue;
-		for (int64_t kh = 0; kh < g->k[1]; kh++) {
-			int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-			if (ih < 0 || ih >= g->in[1])
-				continue;
-			for (int64_t kw = 0; kw < g->k[2]; kw++) {
-				int64_t iw = ow * g->s[2] - g->pb[2] +
-					     kw * g->d[2];
-				if (iw < 0 || iw >= g->in[2])
-					continue;
-				int64_t at = (id * g->in[1] + ih) * g->in[2] +
-					     iw;
-				/* NaN wins so that it propagates */
-				if (best < 0 || xp[at] > bv || isnan(xp[at])) {
-					best = at;
-					bv = xp[at];
-					if (isnan(bv))
-						return best;
+	int64_t lo, hi;
+	if (dil == 1) {
+		lo = base >= 0 ? 0 : -base;
+		hi = n - base;
+	} else {
+		lo = base >= 0 ? 0 : (-base + dil - 1) / dil;
+		hi = n - base > 0 ? (n - base + dil - 1) / dil : 0;
+	}
+	*t0 = lo < k ? lo : k;
+	*t1 = hi > k ? k : hi < *t0 ? *t0 : hi;
+}
+
+/* The first NaN of the window whose taps are [d0, d1) x [h0, h1) x
+ * [w0, w1) from bases b0, b1, b2; -1 if none. */
+static int64_t window_first_nan(const dh_spatial *g, const float *xp,
+				int64_t b0, int64_t d0, int64_t d1, int64_t b1,
+				int64_t h0, int64_t h1, int64_t b2, int64_t w0,
+				int64_t w1)
+{
+	for (int64_t kd = d0; kd < d1; kd++)
+		for (int64_t kh = h0; kh < h1; kh++) {
+			int64_t row = ((b0 + kd * g->d[0]) * g->in[1] + b1 +
+				       kh * g->d[1]) * g->in[2] + b2;
+			for (int64_t kw = w0; kw < w1; kw++)
+				if (isnan(xp[row + kw * g->d[2]]))
+					return row + kw * g->d[2];
+		}
+	return -1;
+}
+
+/* MaxPool over one plane: forward (yp, and ip with base added, when not
+ * NULL) or backward (dxp += dyp at each window's maximum).  The maximum
+ * is the first in scan order, or the first NaN, so that NaN propagates.
+ * The taps inside the input are found per axis, and the scan selects
+ * without branches (a branch on random values mispredicts half the time);
+ * a window holding a NaN is scanned again for it.  dh_op_infer refused
+ * windows holding no input position. */
+static void maxpool_plane(const dh_spatial *g, const float *xp, float *yp,
+			  int64_t *ip, int64_t base, const float *dyp,
+			  float *dxp)
+{
+	int64_t dw = g->d[2];
+	for (int64_t od = 0; od < g->out[0]; od++) {
+		int64_t b0 = od * g->s[0] - g->pb[0], d0, d1;
+		tap_range(b0, g->d[0], g->in[0], g->k[0], &d0, &d1);
+		for (int64_t oh = 0; oh < g->out[1]; oh++) {
+			int64_t b1 = oh * g->s[1] - g->pb[1], h0, h1;
+			tap_range(b1, g->d[1], g->in[1], g->k[1], &h0, &h1);
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t b2 = ow * g->s[2] - g->pb[2], w0, w1;
+				tap_range(b2, dw, g->in[2], g->k[2], &w0, &w1);
+				int64_t best = ((b0 + d0 * g->d[0]) * g->in[1] +
+						b1 + h0 * g->d[1]) * g->in[2] +
+					       b2 + w0 * dw;
+				float bv = xp[best];
+				int nan = 0;
+				for (int64_t kd = d0; kd < d1; kd++) {
+					int64_t id = b0 + kd * g->d[0];
+					for (int64_t kh = h0; kh < h1; kh++) {
+						int64_t row =
+							(id * g->in[1] + b1 +
+							 kh * g->d[1]) *
+								g->in[2] +
+							b2;
+						for (int64_t kw = w0; kw < w1;
+						     kw++) {
+							int64_t at = row +
+								     kw * dw;
+							float v = xp[at];
+							int gt = v > bv;
+							best = gt ? at : best;
+							bv = gt ? v : bv;
+							nan |= v != v;
+						}
+					}
 				}
+				if (nan)
+					best = window_first_nan(g, xp, b0, d0,
+								d1, b1, h0, h1,
+								b2, w0, w1);
+				if (dxp) {
+					dxp[best] += *dyp++;
+					continue;
+				}
+				*yp++ = xp[best];
+				if (ip)
+					*ip++ = base + best;
 			}
 		}
 	}
-	return best;
+}
+
+/* The common 2x2 window, stride 2, no padding or dilation, every window
+ * inside the input (no ceil_mode overhang), over 2D planes. */
+static int maxpool_is_2x2(const dh_spatial *g)
+{
+	return g->k[0] == 1 && g->s[0] == 1 && g->pb[0] == 0 &&
+	       g->out[0] == g->in[0] && g->k[1] == 2 && g->k[2] == 2 &&
+	       g->s[1] == 2 && g->s[2] == 2 && g->d[1] == 1 && g->d[2] == 1 &&
+	       g->pb[1] == 0 && g->pb[2] == 0 && 2 * g->out[1] <= g->in[1] &&
+	       2 * g->out[2] <= g->in[2];
+}
+
+/* maxpool_plane for maxpool_is_2x2: the same choices (the first maximum in
+ * scan order, or the window's first NaN). */
+static void maxpool_plane_2x2(const dh_spatial *g, const float *xp, float *yp,
+			      int64_t *ip, int64_t base, const float *dyp,
+			      float *dxp)
+{
+	int64_t w = g->in[2];
+	for (int64_t od = 0; od < g->out[0]; od++) {
+		const float *xd = xp + od * g->in[1] * w;
+		for (int64_t oh = 0; oh < g->out[1]; oh++)
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t at = od * g->in[1] * w + 2 * oh * w +
+					     2 * ow;
+				const float *r = xd + 2 * oh * w + 2 * ow;
+				float v0 = r[0], v1 = r[1], v2 = r[w],
+				      v3 = r[w + 1];
+				int64_t best = at;
+				float bv = v0;
+				int gt = v1 > bv;
+				best = gt ? at + 1 : best;
+				bv = gt ? v1 : bv;
+				gt = v2 > bv;
+				best = gt ? at + w : best;
+				bv = gt ? v2 : bv;
+				gt = v3 > bv;
+				best = gt ? at + w + 1 : best;
+				if ((v0 != v0) | (v1 != v1) | (v2 != v2) |
+				    (v3 != v3))
+					best = v0 != v0   ? at
+					       : v1 != v1 ? at + 1
+					       : v2 != v2 ? at + w
+							  : at + w + 1;
+				if (dxp) {
+					dxp[best] += *dyp++;
+					continue;
+				}
+				*yp++ = xp[best];
+				if (ip)
+					*ip++ = base + best;
+			}
+	}
 }
 
 dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -78,21 +194,11 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t *ix = nout > 1 ? (int64_t *)out[1]->data : NULL;
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
-	for (int64_t p = 0; p < np; p++) {
-		const float *xp = x + p * g.in_size;
-		float *yp = y + p * g.out_size;
-		int64_t *ip = ix ? ix + p * g.out_size : NULL;
-		for (int64_t od = 0; od < g.out[0]; od++)
-			for (int64_t oh = 0; oh < g.out[1]; oh++)
-				for (int64_t ow = 0; ow < g.out[2]; ow++) {
-					/* dh_op_infer refused empty windows */
-					int64_t at = window_argmax(&g, xp, od,
-								   oh, ow);
-					*yp++ = xp[at];
-					if (ip)
-						*ip++ = p * g.in_size + at;
-				}
-	}
+	for (int64_t p = 0; p < np; p++)
+		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
+			&g, x + p * g.in_size, y + p * g.out_size,
+			ix ? ix + p * g.out_size : NULL, p * g.in_size, NULL,
+			NULL);
 	return DH_OK;
 }
 
@@ -113,15 +219,11 @@ dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t np = planes(in[0]);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++) {
-		const float *xp = x + p * g.in_size;
-		const float *dyp = dy + p * g.out_size;
 		float *dxp = dx + p * g.in_size;
 		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
-		for (int64_t od = 0; od < g.out[0]; od++)
-			for (int64_t oh = 0; oh < g.out[1]; oh++)
-				for (int64_t ow = 0; ow < g.out[2]; ow++)
-					dxp[window_argmax(&g, xp, od, oh,
-							  ow)] += *dyp++;
+		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
+			&g, x + p * g.in_size, NULL, NULL, 0,
+			dy + p * g.out_size, dxp);
 	}
 	return DH_OK;
 }

@@ -1,0 +1,114 @@
+#!/bin/sh
+# train.sh - training-step time of dh against PyTorch on the same network,
+# optimizer, batch and thread count (bench/README.md).
+#
+# Environment:
+#   BENCH_NETS     networks (default "mlp lenet resnet18 vgg16_bn")
+#   BENCH_BATCHES  batch sizes (default "32 100")
+#   BENCH_THREADS  thread counts (default "1 2")
+#   BENCH_LARGE    "all": ResNet-18 and VGG-16-BN at every batch and thread
+#                  count; otherwise (default) at the largest thread count
+#                  and smallest batch only
+#   BENCH_OPT      adam (default) or sgd
+#   BENCH_REPEAT   runs of each side; the fastest counts (default 2)
+#   PYTHON3        a Python with torch and numpy (default /usr/bin/python3)
+#   DH_BUILDDIR    where tools/dh-train is (default .)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=${DH_BUILDDIR:-.}
+py=${PYTHON3:-/usr/bin/python3}
+nets=${BENCH_NETS:-mlp lenet resnet18 vgg16_bn}
+batches=${BENCH_BATCHES:-32 100}
+threads=${BENCH_THREADS:-1 2}
+opt=${BENCH_OPT:-adam}
+repeat=${BENCH_REPEAT:-2}
+train=$build/tools/dh-train
+onnx=$build/tools/dh-onnx
+TIME=/usr/bin/time
+
+for f in "$train" "$onnx" "$TIME"; do
+	[ -x "$f" ] || { echo "bench: $f is missing (build dh first)" >&2; exit 2; }
+done
+if ! "$py" -c 'import torch, numpy' 2>/dev/null; then
+	echo "bench: $py cannot import torch and numpy" >&2
+	exit 2
+fi
+# the same BLAS settings for every side
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+export OPENBLAS_NUM_THREADS=1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dh-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+echo "dh:      $("$train" --build-info | grep '^openblas')"
+echo "PyTorch: $("$py" -c 'import torch; print(torch.__version__)') $("$py" "$here/train_torch.py" --blas-info)"
+echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)} optimizer=$opt $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# stream N BATCH CxHxW FILE: random inputs and labels in dh's tensor stream
+stream()
+{
+	"$py" - "$@" <<'PY'
+import json, sys
+import numpy as np
+n, shape, path = int(sys.argv[1]), tuple(int(v) for v in sys.argv[2].split("x")), sys.argv[3]
+r = np.random.default_rng(0)
+with open(path, "wb") as f:
+    np.save(f, np.frombuffer(json.dumps({"dh-stream": 1, "fields": ["input", "target"]}).encode(), np.uint8))
+    for i in range(0, n, 100):
+        k = min(100, n - i)
+        np.save(f, r.standard_normal((k,) + shape).astype(np.float32))
+        np.save(f, r.integers(0, 10, k).astype(np.int64))
+PY
+}
+
+# min A B: the smaller of two decimals ("" counts as none)
+min()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || (b != "" && b + 0 < a + 0)) print b; else print a }'
+}
+
+printf '%-9s %5s %3s %10s %10s %8s %9s %9s %9s\n' network batch thr \
+	"dh ms" "torch ms" dh/torch "dh GF/s" "dh MiB" "torch MiB"
+for net in $nets; do
+	case $net in
+	mlp | lenet) shape=1x28x28 steps=20 large=0 ;;
+	*) shape=3x32x32 steps=3 large=1 ;;
+	esac
+	"$onnx" -q new "$net" --input "$shape" --classes 10 --seed 1 \
+		-o "$tmp/$net.onnx" || exit 1
+	flops=$("$py" "$here/train_torch.py" --flops "$net" "$shape" 10)
+	for b in $batches; do
+		for j in $threads; do
+			if [ "$large" = 1 ] && [ "${BENCH_LARGE:-}" != all ]; then
+				last_b=$(echo $batches | awk '{print $1}')
+				last_j=$(echo $threads | awk '{print $NF}')
+				[ "$b" = "$last_b" ] && [ "$j" = "$last_j" ] || continue
+			fi
+			stream $((steps * b)) "$shape" "$tmp/data.npy" || exit 1
+			dms="" tms="" drss="" trss=""
+			r=0
+			while [ $r -lt "$repeat" ]; do
+				r=$((r + 1))
+				# two epochs of STEPS steps; the second counts
+				$TIME -f %M -o "$tmp/rss" "$train" -q "$tmp/$net.onnx" \
+					"$tmp/data.npy" -b "$b" -e 2 -j "$j" \
+					--optimizer "$opt" -s 1 -o "$tmp/out.onnx" \
+					--log "$tmp/log.jsonl" >/dev/null || exit 1
+				ms=$(tail -n 1 "$tmp/log.jsonl" |
+					sed 's/.*"seconds": \([0-9.e+-]*\).*/\1/' |
+					awk -v s="$steps" '{ printf "%.2f", 1000 * $1 / s }')
+				dms=$(min "$dms" "$ms")
+				drss=$(min "$drss" "$(cat "$tmp/rss")")
+				out=$($TIME -f %M -o "$tmp/rss" "$py" "$here/train_torch.py" \
+					"$net" "$shape" 10 "$b" "$j" "$steps" "$opt") || exit 1
+				tms=$(min "$tms" "${out#ms_per_step=}")
+				trss=$(min "$trss" "$(cat "$tmp/rss")")
+			done
+			awk -v n="$net" -v b="$b" -v j="$j" -v d="$dms" -v t="$tms" \
+				-v f="$flops" -v dr="$drss" -v tr="$trss" 'BEGIN {
+				printf "%-9s %5d %3d %10.1f %10.1f %8.2f %9.1f %9.0f %9.0f\n",
+					n, b, j, d, t, d / t, f * b / (d / 1000) / 1e9,
+					dr / 1024, tr / 1024 }'
+		done
+	done
+done
