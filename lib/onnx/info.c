@@ -108,6 +108,7 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 	const Onnx__GraphProto *g = p->graph;
 	int64_t *per_node = calloc(g->n_node + 1, sizeof *per_node);
 	op_count *ops = calloc(g->n_node + 1, sizeof *ops);
+	double *flops = NULL; /* per model node; set once the counts exist */
 	size_t nops = 0;
 	int64_t total = 0;
 	dh_status s = !per_node || !ops
@@ -127,7 +128,8 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 	qsort(ops, nops, sizeof *ops, by_count);
 	/* FLOPs come from the shapes the graph infers; a model dh cannot
 	 * import has none (the reason is printed instead) */
-	double *flops = calloc(g->n_node + 1, sizeof *flops), total_flops = -1;
+	double total_flops = -1;
+	flops = calloc(g->n_node + 1, sizeof *flops);
 	dh_err fe;
 	dh_err_clear(&fe);
 	dh_device dev;
@@ -263,8 +265,8 @@ dh_status dh_onnx_info_print(const dh_onnx_model *m, FILE *out, int json,
 		s = dh_err_set(e, DH_ENOMEM, "out of memory");
 	free(text);
 	cJSON_Delete(j);
-	free(flops);
 out:
+	free(flops);
 	free(per_node);
 	free(ops);
 	return s;
