@@ -129,9 +129,10 @@ static int has_str(const Onnx__NodeProto *n, const char *name)
 	return attr(n, name) != NULL;
 }
 
-/* The integer values of a constant input, as int64 (any integer dtype). */
-static int const_ints(const importer *im, const Onnx__NodeProto *n, size_t k,
-		      int64_t *dst, int max)
+/* The values of constant input k, at most max (<= 64) of them; returns the
+ * count, -1 when the input is absent or not a constant, -2 when too long. */
+static int const_values(const importer *im, const Onnx__NodeProto *n, size_t k,
+			double *dst, int max)
 {
 	if (k >= n->n_input)
 		return -1;
@@ -142,24 +143,28 @@ static int const_ints(const importer *im, const Onnx__NodeProto *n, size_t k,
 	if (cnt > max)
 		return -2;
 	for (int64_t i = 0; i < cnt; i++)
-		dst[i] = (int64_t)dh_dtype_get(t->dtype, t->data, (size_t)i);
+		dst[i] = dh_dtype_get(t->dtype, t->data, (size_t)i);
 	return (int)cnt;
+}
+
+static int const_ints(const importer *im, const Onnx__NodeProto *n, size_t k,
+		      int64_t *dst, int max)
+{
+	double v[64];
+	int cnt = const_values(im, n, k, v, max < 64 ? max : 64);
+	for (int i = 0; i < cnt; i++)
+		dst[i] = (int64_t)v[i];
+	return cnt;
 }
 
 static int const_floats(const importer *im, const Onnx__NodeProto *n, size_t k,
 			float *dst, int max)
 {
-	if (k >= n->n_input)
-		return -1;
-	const dh_tensor *t = get_const(im, n->input[k]);
-	if (!t)
-		return -1;
-	int64_t cnt = dh_tensor_numel(t);
-	if (cnt > max)
-		return -2;
-	for (int64_t i = 0; i < cnt; i++)
-		dst[i] = (float)dh_dtype_get(t->dtype, t->data, (size_t)i);
-	return (int)cnt;
+	double v[64];
+	int cnt = const_values(im, n, k, v, max < 64 ? max : 64);
+	for (int i = 0; i < cnt; i++)
+		dst[i] = (float)v[i];
+	return cnt;
 }
 
 static int present(const Onnx__NodeProto *n, size_t k)

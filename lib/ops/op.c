@@ -298,7 +298,7 @@ static dh_status check_call(const dh_op_ctx *ctx, dh_op_type op,
 	*k = &b->kernels[op];
 	if (!(*k)->forward)
 		return dh_op_fail(e, DH_EUNSUPPORTED, op, node,
-				  "not implemented on the %s backend", b->name);
+				  "has no kernel on the %s backend", b->name);
 	dh_shape ins[DH_OP_MAX_IO], want[DH_OP_MAX_IO];
 	if (nin > DH_OP_MAX_IO || nout > DH_OP_MAX_IO)
 		return dh_op_fail(e, DH_EINVAL, op, node,
