@@ -1179,6 +1179,7 @@ typedef struct stats_acc {
 	} sizes[STATS_SIZES];
 	int nsizes;
 	int64_t other_sizes;
+	int64_t first_bad; /* the lowest index that failed */
 	char first_err[256];
 } stats_acc;
 
@@ -1188,8 +1189,10 @@ static void stats_one(pass *p, int64_t i, void *accp)
 	dh_image *img = NULL;
 	dh_err e;
 	if (dh_loader_decode_sample(p->d, i, &img, NULL, &e)) {
-		if (!a->failed++)
+		if (!a->failed++ || i < a->first_bad) {
+			a->first_bad = i;
 			snprintf(a->first_err, sizeof a->first_err, "%s", e.msg);
+		}
 		return;
 	}
 	a->decoded++;
@@ -1279,8 +1282,10 @@ static int cmd_stats(dh_ctx *c)
 			t.isq[ch] += a->isq[ch];
 			t.px[ch] += a->px[ch];
 		}
-		if (!t.failed && a->failed)
+		if (a->failed && (!t.failed || a->first_bad < t.first_bad)) {
+			t.first_bad = a->first_bad;
 			memcpy(t.first_err, a->first_err, sizeof t.first_err);
+		}
 		t.decoded += a->decoded;
 		t.failed += a->failed;
 		t.other_sizes += a->other_sizes;

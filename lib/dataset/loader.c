@@ -69,10 +69,15 @@ void dh_loader_opts_init(dh_loader_opts *o)
 static dh_status where(const dh_ddf *d, int64_t i, dh_err *e)
 {
 	const dh_ddf_sample *s = &d->samples[i];
+	dh_status st;
 	if (s->line)
-		return dh_err_prefix(e, "%s:%d:%d: image %lld", d->path, s->line,
-				     s->col, (long long)i);
-	return dh_err_prefix(e, "image %lld", (long long)i);
+		st = dh_err_prefix(e, "%s:%d:%d: image %lld", d->path, s->line,
+				   s->col, (long long)i);
+	else
+		st = dh_err_prefix(e, "image %lld", (long long)i);
+	if (e)
+		dh_ddf_oneline(e->msg, sizeof e->msg);
+	return st;
 }
 
 /* Join images as channels (same size and dtype). */
