@@ -942,9 +942,17 @@ static int cmd_split(dh_ctx *c)
 	if (!st)
 		st = dh_ddf_write(d, dh_ctx_str(c, "output", "-"), &c->err);
 	if (!st) {
-		dh_log_info(&c->log, "%s %lld, validation %lld, test %lld",
-			    srcname, (long long)cnt[0], (long long)cnt[1],
-			    (long long)cnt[2]);
+		char extra[96] = "";
+		if (fv > 0)
+			snprintf(extra, sizeof extra, ", validation %lld",
+				 (long long)cnt[1]);
+		if (ft > 0) {
+			size_t u = strlen(extra);
+			snprintf(extra + u, sizeof extra - u, ", test %lld",
+				 (long long)cnt[2]);
+		}
+		dh_log_info(&c->log, "%s %lld%s", srcname, (long long)cnt[0],
+			    extra);
 		rcode = DH_EXIT_OK;
 	}
 	free(srcname);
@@ -1308,6 +1316,8 @@ static int cmd_stats(dh_ctx *c)
 	free(accs);
 	if (t.failed) {
 		dh_ddf_free(d);
+		if (t.failed == 1)
+			return fail_msg(c, DH_EFORMAT, "%s", t.first_err);
 		return fail_msg(c, DH_EFORMAT, "%s (and %lld more images that "
 				"do not decode; see dh-dataset check)",
 				t.first_err, (long long)t.failed - 1);
