@@ -1595,7 +1595,35 @@ static const dh_toolspec spec = {
 	"dh-dataset split --validation 0.1 --seed 1 dataset.yml -o split.yml",
 };
 
+/* import idx takes its pairs as "--images A --labels B [--images C --labels
+ * D]": the second --images/--labels are the test split's, spelt
+ * --test-images/--test-labels for the option parser, which takes each
+ * option once. */
+static void second_pair(int argc, char **argv)
+{
+	int import = 0, seen[2] = {0, 0};
+	static char ti[] = "--test-images", tl[] = "--test-labels";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "import"))
+			import = 1;
+	}
+	if (!import)
+		return;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		int k = !strcmp(argv[i], "--images")   ? 0
+			: !strcmp(argv[i], "--labels") ? 1
+						       : -1;
+		if (k >= 0 && seen[k]++ == 1)
+			argv[i] = k ? tl : ti;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	second_pair(argc, argv);
 	return dh_tool_main(&spec, argc, argv);
 }
