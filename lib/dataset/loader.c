@@ -530,8 +530,9 @@ dh_loader *dh_loader_open(const dh_ddf *ddf, const dh_loader_opts *o,
 		dh_status st = DH_EINVAL;
 		for (int64_t k = 0; k < l->n && st; k++) {
 			dh_image *img = NULL;
-			st = dh_loader_decode_sample(ddf, l->order[k], &img,
-						     NULL, e);
+			/* in file order, so the seed never changes it */
+			st = dh_loader_decode_sample(ddf, sp ? sp->idx[k] : k,
+						     &img, NULL, e);
 			if (!st) {
 				if (!l->C)
 					l->C = img->channels;
