@@ -65,7 +65,7 @@ dh_status dh_aug_apply(const dh_aug *a, const char *split, dh_rng *rng,
 	if (!root)
 		return DH_OK;
 	aug_normal_init();
-	aug_state s = {*img, mask ? *mask : NULL, 1};
+	aug_state s = {*img, mask ? *mask : NULL, 1, *img, mask ? *mask : NULL};
 	dh_image *orig = *img, *origm = s.mask;
 	switch (orig->dtype) {
 	case DH_U8: s.hi = 255; break;
@@ -78,28 +78,29 @@ dh_status dh_aug_apply(const dh_aug *a, const char *split, dh_rng *rng,
 		       s.mask->depth != orig->depth))
 		return dh_err_set(e, DH_ESHAPE, "the mask is %dx%d but the image %dx%d",
 				  s.mask->width, s.mask->height, orig->width, orig->height);
-	/* work on copies (u8 or f32) so that a failure leaves the caller's
-	 * images as they were */
-	if (orig->dtype == DH_U8 || orig->dtype == DH_F32)
-		s.img = dh_image_clone(orig, e);
-	else
+	/* u8 and f32 images are worked on in place (intensity transforms
+	 * change their pixels; geometric ones make new images); other dtypes
+	 * become f32 first */
+	if (orig->dtype != DH_U8 && orig->dtype != DH_F32) {
 		s.img = dh_image_convert(orig, DH_F32, 1, 0, e);
-	if (!s.img)
-		return e ? e->status : DH_ENOMEM;
-	if (s.mask && !(s.mask = dh_image_clone(origm, e))) {
-		dh_image_free(s.img);
-		return e ? e->status : DH_ENOMEM;
+		if (!s.img)
+			return e ? e->status : DH_ENOMEM;
 	}
 	dh_status st = run(root, &s, rng, e);
 	if (st) {
-		dh_image_free(s.img);
-		dh_image_free(s.mask);
+		/* keep the caller's images (their pixels may have changed) */
+		if (s.img != orig)
+			dh_image_free(s.img);
+		if (s.mask != origm)
+			dh_image_free(s.mask);
 		return st;
 	}
-	dh_image_free(orig);
+	if (s.img != orig)
+		dh_image_free(orig);
 	*img = s.img;
 	if (mask && origm) {
-		dh_image_free(origm);
+		if (s.mask != origm)
+			dh_image_free(origm);
 		*mask = s.mask;
 	}
 	return DH_OK;
