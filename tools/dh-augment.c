@@ -23,6 +23,7 @@ static const dh_opt opts[] = {
 	{"mask-output", 0, DH_ARG_FILE, "OUT", "write the transformed mask here", 0, 0, NULL, 0},
 	{"preview", 0, DH_ARG_INT, "N", "draw N augmented variants side by side", 1, 1000, NULL, 0},
 	{"check", 0, DH_ARG_NONE, NULL, "parse the pipeline, print it as understood, and exit", 0, 0, NULL, 0},
+	{"list", 0, DH_ARG_NONE, NULL, "list every transform with its parameters and exit", 0, 0, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };
 
@@ -374,6 +375,16 @@ close_out:
 static int run(dh_ctx *c)
 {
 	const char *file = dh_ctx_str(c, "file", NULL), *expr = dh_ctx_str(c, "expr", NULL);
+	if (dh_ctx_has(c, "list")) {
+		char *ref = dh_aug_reference();
+		if (!ref) {
+			dh_err_set(&c->err, DH_ENOMEM, "out of memory");
+			return dh_ctx_fail(c);
+		}
+		fputs(ref, stdout);
+		free(ref);
+		return DH_EXIT_OK;
+	}
 	if (!file == !expr)
 		return dh_ctx_usage(c, "give the pipeline with -f FILE or -e PIPELINE (one of them)");
 	if (dh_ctx_has(c, "preview") && c->nargs == 0)

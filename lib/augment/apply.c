@@ -215,3 +215,54 @@ char *dh_aug_describe(const dh_aug *a, const char *split)
 	}
 	return b.p;
 }
+
+static const char *ptype_name(aug_ptype t)
+{
+	switch (t) {
+	case PT_NUM: return "number";
+	case PT_INT: return "integer";
+	case PT_VEC: return "vector";
+	case PT_WORD: return "word";
+	case PT_PROB: return "probability";
+	}
+	return "?";
+}
+
+char *dh_aug_reference(void)
+{
+	sbuf b = {0};
+	sb_add(&b, "sequential [p=1] { ... }  (SequentialAugmentationContainer ... end)\n");
+	sb_add(&b, "oneof [p=1] { ... }  (OneOfAugmentationContainer p=P ... end)\n");
+	for (int i = 0; i < aug_ntransforms; i++) {
+		const aug_tspec *t = &aug_transforms[i];
+		sb_add(&b, "%s", t->name);
+		if (t->alias)
+			sb_add(&b, " (also %s)", t->alias);
+		if (t->ecvl)
+			sb_add(&b, " (ECVL %s)", t->ecvl);
+		sb_add(&b, " p=%g\n", t->pdef);
+		for (int k = 0; k < AUG_MAX_PARAMS && t->params[k].name; k++) {
+			const aug_pspec *ps = &t->params[k];
+			sb_add(&b, "  %s", ps->name);
+			if (ps->ecvl)
+				sb_add(&b, " (ECVL %s)", ps->ecvl);
+			sb_add(&b, ": %s", ptype_name(ps->type));
+			if (ps->type == PT_WORD)
+				sb_add(&b, ", default %s", word_at(ps->words, (int)ps->def));
+			else if (!isnan(ps->def2))
+				sb_add(&b, ", default [%g, %g]", ps->def, ps->def2);
+			else if (!isnan(ps->def))
+				sb_add(&b, ", default %g", ps->def);
+			else if (!ps->optional)
+				sb_add(&b, ", required");
+			if (ps->unit)
+				sb_add(&b, "; %s", ps->unit);
+			sb_add(&b, "\n");
+		}
+	}
+	if (b.bad) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}

@@ -60,4 +60,8 @@ const char *dh_aug_split_name(const dh_aug *a, int i);
  * dh-augment --verbose and the tests); caller frees. */
 char *dh_aug_describe(const dh_aug *a, const char *split);
 
+/* Every transform with its parameters, units and defaults, as text (for
+ * dh-augment --list and the documentation test); caller frees. */
+char *dh_aug_reference(void);
+
 #endif

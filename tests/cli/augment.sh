@@ -60,6 +60,21 @@ for f in ecvl1.txt ecvl2.txt ecvl3.txt ecvl4.txt; do
 done
 expect_out "CRLF and trailing spaces: both flips read" "^  flip p=0.5"
 
+# --- dh-augment(5) documents every transform and parameter -----------------
+page=$DH_SRCDIR/man/dh-augment.5
+if command -v groff >/dev/null; then
+	warn=$(groff -man -t -ww -z "$page" 2>&1)
+	[ -z "$warn" ] && ok "dh-augment.5 renders without warnings" ||
+		not_ok "dh-augment.5 renders without warnings" "$warn"
+fi
+missing=""
+dh-augment --list >list.txt
+for w in $(sed -n 's/^\([a-z_0-9]*\) .*/\1/p; s/^  \([a-z_0-9]*\)[ :].*/\1/p; s/.*(ECVL \([A-Za-z_0-9]*\)).*/\1/p' list.txt | sort -u); do
+	grep -q "^\.B $w\$\|\\fB$w\\fR\|^$w\b\|	$w\b\|^Aug[A-Za-z]*	$w" "$page" || missing="$missing $w"
+done
+[ -z "$missing" ] && ok "dh-augment.5 documents every transform and parameter of --list" ||
+	not_ok "dh-augment.5 documents every transform and parameter" "missing:$missing"
+
 # --- errors: one line, file:line:col ---------------------------------------
 bad() { # name, file text, expected stderr (exact)
 	printf '%b' "$2" >bad.txt
