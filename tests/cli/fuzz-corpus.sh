@@ -31,4 +31,5 @@ replay stream 1 dh-image info
 replay yaml 1 dh-dataset check
 replay onnx_probe 1 dh-onnx info
 replay onnx 0 dh-onnx check
+replay augment 1 dh-augment --check -f
 finish
