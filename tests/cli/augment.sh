@@ -142,6 +142,10 @@ if have_cv2; then
 	same_as resize_nearest "resize size=(32,20) interp=nearest"
 	same_as smooth-rotate "rotate angle=30" smooth.npy
 	same_as rotate_nearest "rotate angle=90 interp=nearest"
+	same_as smooth-rotate_cubic "rotate angle=30 interp=cubic" smooth.npy
+	for b in reflect_101 replicate reflect; do
+		same_as smooth-rotate_border_$b "AugRotate angle=30 border_type=\"$b\"" smooth.npy
+	done
 else
 	skip "OpenCV references" "$PYTHON3 cannot import cv2"
 fi
