@@ -274,7 +274,7 @@ static int word_index(const char *list, const char *w, int len)
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		const char *eq = memchr(s, '=', n);
 		size_t wn = eq ? (size_t)(eq - s) : n;
-		int target = eq ? atoi(eq + 1) : idx;
+		int target = eq ? (int)strtol(eq + 1, NULL, 10) : idx;
 		if (wn == (size_t)len && !strncasecmp(s, w, wn))
 			return target;
 		if (!eq)
