@@ -6,6 +6,7 @@
 
 #include "augment/augment.h"
 #include "cli/tool.h"
+#include "core/atomicfile.h"
 #include "core/dtype.h"
 #include "image/io.h"
 #include "image/proc/proc.h"
@@ -300,12 +301,12 @@ out:
 
 static int run_stream(dh_ctx *c, const job *j)
 {
-	const char *outp = dh_ctx_str(c, "output", NULL);
-	FILE *out = stdout;
-	if (outp && strcmp(outp, "-") && !(out = fopen(outp, "wb"))) {
-		dh_err_errno(&c->err, errno, "cannot create '%s'", outp);
+	const char *outp = dh_ctx_str(c, "output", "-");
+	dh_atomic_file af;
+	/* a file output appears whole or not at all */
+	if (dh_atomic_open(&af, outp, &c->err))
 		return dh_ctx_fail(c);
-	}
+	FILE *out = af.f;
 	dh_stream_reader r;
 	dh_stream_writer w;
 	dh_status st = dh_stream_open(&r, stdin, "stdin", &c->err);
@@ -358,16 +359,14 @@ static int run_stream(dh_ctx *c, const job *j)
 		}
 		first += n;
 	}
-	if (rc == DH_EXIT_OK && fflush(out)) {
-		dh_err_errno(&c->err, errno, "cannot write '%s'", outp ? outp : "stdout");
-		rc = dh_ctx_fail(c);
-	}
 close_r:
 	dh_stream_close(&r);
 close_out:
-	if (out != stdout && fclose(out) && rc == DH_EXIT_OK) {
-		dh_err_errno(&c->err, errno, "cannot write '%s'", outp);
-		rc = dh_ctx_fail(c);
+	if (rc == DH_EXIT_OK) {
+		if (dh_atomic_commit(&af, &c->err))
+			rc = dh_ctx_fail(c);
+	} else {
+		dh_atomic_abort(&af);
 	}
 	return rc;
 }

@@ -195,6 +195,11 @@ expect_rc "--preview draws a montage" 0
 	ok "the montage is 5 images side by side" || skip "montage size" "no cv2 or wrong size"
 run dh-augment -e 'random_crop size=[10,20]' rgb.npy -o o.npy
 expect_err "a range where a vector belongs: one line with the place" "^dh-augment: -e:1:18: expected a number or a vector \(a, b, \.\.\.\) after 'size=', found '\['$"
+run dh-augment -e 'normalize mean=(1,2) std=1' -o failed.npy <g.npy
+expect_err "a sample that fails: one line naming the sample and the transform" "^dh-augment: stdin: sample 0: normalize \(line 1\): normalize: mean has 2 values and std 1, but the image has 3 channels$"
+[ ! -e failed.npy ] && ok "a failed stream leaves no output file" || not_ok "atomic output" "failed.npy exists"
+run dh-augment -e 'oneof { resize size=(8,8); resize size=(9,9) }' <g.npy
+expect_err "samples that come out in different sizes: said so" "^dh-augment: stdin: sample [0-9]+ came out .* end the pipeline with a fixed size"
 printf 'training:\n  mirror\nvalidation:\n  resize size=(8,8)\n' >splits.txt
 run dh-augment -f splits.txt --split validation rgb.npy -o v.npy
 expect_rc "--split picks a section" 0
