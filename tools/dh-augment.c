@@ -172,10 +172,23 @@ static void put_sample(dh_tensor *out, int64_t i, const dh_image *img)
 	int C = img->channels;
 	size_t plane = (size_t)img->width * img->height, base = (size_t)i * plane * C;
 	size_t es = dh_image_elsize(img);
-	for (int ch = 0; ch < C; ch++)
-		for (size_t p = 0; p < plane; p++)
-			memcpy((unsigned char *)out->data + (base + (size_t)ch * plane + p) * es,
-			       img->data + (p * C + ch) * es, es);
+	if (es == 4) {
+		const uint32_t *src = (const uint32_t *)(const void *)img->data;
+		uint32_t *dst = (uint32_t *)out->data + base;
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				dst[(size_t)ch * plane + p] = src[p * C + ch];
+	} else if (es == 1) {
+		unsigned char *dst = (unsigned char *)out->data + base;
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				dst[(size_t)ch * plane + p] = img->data[p * C + ch];
+	} else {
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				memcpy((unsigned char *)out->data + (base + (size_t)ch * plane + p) * es,
+				       img->data + (p * C + ch) * es, es);
+	}
 }
 
 typedef struct group_state {
