@@ -83,7 +83,7 @@ typedef struct aug_node {
 	double p;                       /* apply probability */
 	aug_value vals[AUG_MAX_PARAMS]; /* by t->params index */
 	struct aug_node **kids;
-	int nkids;
+	int nkids, capkids;
 	int line, col;
 } aug_node;
 

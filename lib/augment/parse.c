@@ -474,14 +474,18 @@ static void node_free(aug_node *n)
 
 static int add_kid(parser *p, aug_node *parent, aug_node *kid)
 {
-	aug_node **k = realloc(parent->kids, sizeof *k * (size_t)(parent->nkids + 1));
-	if (!k) {
-		node_free(kid);
-		dh_err_set(p->e, DH_ENOMEM, "out of memory");
-		p->failed = 1;
-		return -1;
+	if (parent->nkids == parent->capkids) {
+		int cap = parent->capkids ? parent->capkids * 2 : 4;
+		aug_node **k = cap > 0 ? realloc(parent->kids, sizeof *k * (size_t)cap) : NULL;
+		if (!k) {
+			node_free(kid);
+			dh_err_set(p->e, DH_ENOMEM, "out of memory");
+			p->failed = 1;
+			return -1;
+		}
+		parent->kids = k;
+		parent->capkids = cap;
 	}
-	parent->kids = k;
 	parent->kids[parent->nkids++] = kid;
 	return 0;
 }
