@@ -75,6 +75,22 @@ done
 [ -z "$missing" ] && ok "dh-augment.5 documents every transform and parameter of --list" ||
 	not_ok "dh-augment.5 documents every transform and parameter" "missing:$missing"
 
+# every pipeline printed in dh-augment(5) (synopsis and examples) parses
+awk -v dir=. '
+	/^\.SH (SYNOPSIS|EXAMPLES)/ { on = 1; next }
+	/^\.SH / { on = 0 }
+	on && /^\.nf/ { n++; f = dir "/man-ex" n ".aug"; inblk = 1; next }
+	on && /^\.fi/ { inblk = 0; next }
+	inblk { gsub(/\\-/, "-"); print > f }' "$page"
+nex=0 bad=""
+for f in man-ex*.aug; do
+	[ -f "$f" ] || continue
+	nex=$((nex + 1))
+	dh-augment --check -f "$f" >/dev/null 2>err.txt || bad="$bad $f: $(cat err.txt)"
+done
+[ "$nex" -ge 4 ] && [ -z "$bad" ] && ok "the $nex pipelines printed in dh-augment.5 parse" ||
+	not_ok "dh-augment.5's pipelines parse" "$nex found;$bad"
+
 # --- errors: one line, file:line:col ---------------------------------------
 bad() { # name, file text, expected stderr (exact)
 	printf '%b' "$2" >bad.txt
