@@ -206,6 +206,37 @@ TEST(probability_statistics)
 	dh_aug_free(b);
 }
 
+TEST(crop_and_choice_statistics)
+{
+	/* a 1x1 random crop of a 5x1 ramp: each position 1/5 of the time */
+	dh_aug *a = parse("random_crop size=(1,1)");
+	dh_aug *b = parse("rotate angle={0, 90, 180, 270} interp=nearest");
+	dh_image *src = ramp(5, 1, 1), *sq = ramp(3, 3, 1);
+	int pos[5] = {0}, turns[4] = {0};
+	for (int i = 0; i < 2000; i++) {
+		dh_image *o = run1(a, 11, 0, i, src, NULL);
+		if (o && o->data[0] >= 1 && o->data[0] <= 5)
+			pos[o->data[0] - 1]++;
+		dh_image_free(o);
+		o = run1(b, 11, 0, i, sq, NULL);
+		/* the top-left corner tells the turn: 1 (0), 3 (90), 9 (180), 7 (270) */
+		if (o)
+			turns[o->data[0] == 1 ? 0 : o->data[0] == 3 ? 1 : o->data[0] == 9 ? 2 : 3]++;
+		dh_image_free(o);
+	}
+	printf("# crop positions %d %d %d %d %d; turns %d %d %d %d\n", pos[0], pos[1],
+	       pos[2], pos[3], pos[4], turns[0], turns[1], turns[2], turns[3]);
+	/* binomial(2000, 1/5): sd 17.9; (2000, 1/4): sd 19.4; 5 sd */
+	for (int k = 0; k < 5; k++)
+		CHECK(abs(pos[k] - 400) <= 90);
+	for (int k = 0; k < 4; k++)
+		CHECK(abs(turns[k] - 500) <= 97);
+	dh_image_free(src);
+	dh_image_free(sq);
+	dh_aug_free(a);
+	dh_aug_free(b);
+}
+
 TEST(noise_statistics)
 {
 	dh_aug *a = parse("gaussian_noise std=0.1");
@@ -351,5 +382,6 @@ TEST(exact_transforms)
 
 TAP_MAIN(TAP_CASE(ecvl_files_parse), TAP_CASE(dh_syntax),
 	 TAP_CASE(error_messages), TAP_CASE(probability_statistics),
-	 TAP_CASE(noise_statistics), TAP_CASE(reproducible),
+	 TAP_CASE(crop_and_choice_statistics), TAP_CASE(noise_statistics),
+	 TAP_CASE(reproducible),
 	 TAP_CASE(mask_follows_geometry), TAP_CASE(exact_transforms))
