@@ -32,4 +32,5 @@ replay yaml 1 dh-dataset check
 replay ddf 1 dh-dataset stats
 replay onnx_probe 1 dh-onnx info
 replay onnx 0 dh-onnx check
+replay augment 1 dh-augment --check -f
 finish
