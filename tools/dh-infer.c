@@ -10,6 +10,7 @@
 #include "cli/inputs.h"
 #include "cli/tool.h"
 #include "core/atomicfile.h"
+#include "dataset/ddf.h"
 #include "image/proc/proc.h"
 #include "nn/predict.h"
 #include "onnx/import.h"
@@ -26,6 +27,7 @@ typedef struct run_state {
 	FILE *in;
 	dh_stream_reader r;
 	int reader_open;
+	dh_ddf *ddf;
 	dh_infer_source src;
 	int src_open;
 	dh_atomic_file af;
@@ -172,11 +174,16 @@ static int open_source(run_state *rs)
 		if (ninputs > 1)
 			return dh_ctx_usage(c, "a dataset comes alone: give one "
 					       "DATASET.yml");
-		fprintf(stderr, "%s: reading DDF datasets (%s) is not built yet in "
-				"this branch: it waits for the dataset loader "
-				"(lib/dataset/loader.h)\n",
-			c->tool->name, inputs[0]);
-		return DH_EXIT_USAGE;
+		dh_image_prep p;
+		int rc = image_prep(rs, &p);
+		if (rc)
+			return rc;
+		if (!(rs->ddf = dh_ddf_load(inputs[0], &c->err)) ||
+		    dh_infer_source_ddf(&rs->src, rs->ddf, split, &p, batch,
+					dh_ctx_has(c, "skip-bad"), &c->log, &c->err))
+			return dh_ctx_fail(c);
+		rs->src_open = 1;
+		return 0;
 	}
 	if (ninputs == 0 || nstream) {
 		if (ninputs > 1)
@@ -421,6 +428,7 @@ out:
 		dh_stream_close(&rs.r);
 	if (rs.in && rs.in != stdin)
 		fclose(rs.in);
+	dh_ddf_free(rs.ddf);
 	dh_graph_free(rs.g);
 	for (int k = 0; k < rs.nclasses; k++)
 		free(rs.classes[k]);

@@ -401,7 +401,7 @@ static dh_status mask_batch(void *ctx, const dh_graph *g,
 		const float *zi = z + i * c * hw;
 		for (int64_t p = 0; p < hw; p++) {
 			if (c == 1) {
-				m->data[p] = zi[p] >= mo->logit ? 255 : 0;
+				m->data[p] = zi[p] >= mo->logit;
 				continue;
 			}
 			int64_t best = 0;

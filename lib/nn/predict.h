@@ -92,6 +92,19 @@ dh_status dh_infer_source_images(dh_infer_source *s, char *const *paths,
 				 int64_t batch, int skip_bad, dh_log *log,
 				 dh_err *e);
 
+/* A source over a dataset (dh_ddf_load) through the loader: the split's
+ * samples (all of them when split is NULL) decoded, converted and resized
+ * as p says (bilinear; mean and std applied after the loader's scale and
+ * shift), with their classes or masks as targets when every sample has one
+ * kind of label, the dataset's class names, and the sample paths as names.
+ * skip_bad: undecodable samples are left out, each reported on log.  ddf is
+ * borrowed and must outlive the source. */
+struct dh_ddf;
+dh_status dh_infer_source_ddf(dh_infer_source *s, const struct dh_ddf *ddf,
+			      const char *split, const dh_image_prep *p,
+			      int64_t batch, int skip_bad, dh_log *log,
+			      dh_err *e);
+
 /* ---- outputs ------------------------------------------------------------ */
 
 typedef enum dh_predict_format {
@@ -125,8 +138,8 @@ typedef struct dh_predict_opts {
  *    id, path, the predicted class (index and name), the true class when
  *    known, and the C scores;
  *  - PNG: output 0 [N, C, H, W] as one 8-bit mask per sample, named after
- *    the sample's file (or its id): the argmax over C (class indices), or
- *    for C = 1 the threshold of the sigmoid (0 and 255). */
+ *    the sample's file (or its id): class indices as in a dataset's masks,
+ *    the argmax over C, or for C = 1 the sigmoid's threshold (0 and 1). */
 dh_status dh_predict(dh_graph *g, dh_infer_source *src,
 		     const dh_predict_opts *o, int64_t *samples, dh_err *e);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/loader.h"
 #include "image/io.h"
 #include "image/proc/proc.h"
 #include "nn/predict.h"
@@ -351,5 +352,157 @@ dh_status dh_infer_source_images(dh_infer_source *src, char *const *paths,
 		return e->status ? e->status
 				 : dh_err_set(e, DH_ENOMEM, "out of memory");
 	}
+	return DH_OK;
+}
+
+/* ---- datasets ----------------------------------------------------------- */
+
+typedef struct ddf_src {
+	const dh_ddf *ddf;
+	dh_loader *l;
+	dh_image_prep p;
+	dh_log *log;
+	int64_t logged;        /* skipped samples already reported */
+	dh_tensor *x, *y, *id;
+	const char **names;
+	int64_t cap;
+} ddf_src;
+
+static void ddf_free_batch(ddf_src *s)
+{
+	dh_tensor_free(s->x);
+	dh_tensor_free(s->y);
+	dh_tensor_free(s->id);
+	s->x = s->y = s->id = NULL;
+}
+
+static void ddf_report_skips(ddf_src *s)
+{
+	int64_t n = dh_loader_skipped(s->l);
+	for (; s->logged < n; s->logged++) {
+		int64_t idx = -1;
+		const char *why = dh_loader_skipped_reason(s->l, s->logged, &idx);
+		if (s->log)
+			dh_log_warn(s->log, "skipped sample %lld: %s",
+				    (long long)idx, why ? why : "unreadable");
+	}
+}
+
+static dh_status ddf_next(dh_infer_source *src, dh_infer_batch *b, dh_err *e)
+{
+	ddf_src *s = src->impl;
+	memset(b, 0, sizeof *b);
+	ddf_free_batch(s);
+	dh_status st = dh_loader_next(s->l, &s->x, &s->y, &s->id, e);
+	ddf_report_skips(s);
+	if (st)
+		return st;
+	int64_t n = s->x->shape[0];
+	if (n > s->cap) {
+		const char **nn = realloc(s->names, (size_t)n * sizeof *nn);
+		if (!nn)
+			return dh_err_set(e, DH_ENOMEM, "out of memory");
+		s->names = nn;
+		s->cap = n;
+	}
+	const int64_t *id = s->id->data;
+	for (int64_t i = 0; i < n; i++) {
+		const dh_ddf_sample *sm = &s->ddf->samples[id[i]];
+		s->names[i] = sm->npaths ? sm->paths[0] : "";
+	}
+	if (s->p.nmean) {
+		float *x = dh_tensor_f32(s->x);
+		int64_t plane = (int64_t)s->p.width * s->p.height;
+		for (int64_t i = 0; i < n; i++)
+			for (int c = 0; c < s->p.channels; c++) {
+				float *q = x + (i * s->p.channels + c) * plane;
+				for (int64_t k = 0; k < plane; k++)
+					q[k] = (q[k] - s->p.mean[c]) / s->p.std[c];
+			}
+	}
+	b->x = s->x;
+	b->target = src->has_target ? s->y : NULL;
+	b->id = s->id;
+	b->names = s->names;
+	return DH_OK;
+}
+
+static int64_t ddf_skipped(const dh_infer_source *src)
+{
+	const ddf_src *s = src->impl;
+	return s ? dh_loader_skipped(s->l) : 0;
+}
+
+static void ddf_close(dh_infer_source *src)
+{
+	ddf_src *s = src->impl;
+	if (!s)
+		return;
+	ddf_free_batch(s);
+	dh_loader_close(s->l);
+	free(s->names);
+	free(s);
+	src->impl = NULL;
+}
+
+dh_status dh_infer_source_ddf(dh_infer_source *src, const dh_ddf *ddf,
+			      const char *split, const dh_image_prep *p,
+			      int64_t batch, int skip_bad, dh_log *log,
+			      dh_err *e)
+{
+	memset(src, 0, sizeof *src);
+	const dh_ddf_split *sp = NULL;
+	if (split && !(sp = dh_ddf_split_find(ddf, split))) {
+		char have[256] = "";
+		size_t k = 0;
+		for (int i = 0; i < ddf->nsplits && k < sizeof have - 40; i++)
+			k += (size_t)snprintf(have + k, sizeof have - k, "%s'%s'",
+					      i ? ", " : "", ddf->splits[i].name);
+		return dh_err_set(e, DH_EINVAL, "%s: no split '%s' (it has %s)",
+				  ddf->path, split,
+				  ddf->nsplits ? have : "none");
+	}
+	int64_t n = sp ? sp->n : ddf->nsamples;
+	if (n == 0)
+		return dh_err_set(e, DH_EINVAL, "%s: split '%s' is empty",
+				  ddf->path, split ? split : "(all)");
+	/* targets when every sample has a class, or every one a mask */
+	int kind = -1;
+	for (int64_t i = 0; i < n; i++) {
+		int k = ddf->samples[sp ? sp->idx[i] : i].kind;
+		if (kind < 0)
+			kind = k;
+		else if (kind != k)
+			kind = DH_DDF_LABEL_NONE;
+	}
+	ddf_src *s = calloc(1, sizeof *s);
+	if (!s)
+		return dh_err_set(e, DH_ENOMEM, "out of memory");
+	s->ddf = ddf;
+	s->p = *p;
+	s->log = log;
+	dh_loader_opts o;
+	dh_loader_opts_init(&o);
+	o.split = split;
+	o.width = p->width;
+	o.height = p->height;
+	o.channels = p->channels;
+	o.scale = p->scale;
+	o.shift = p->shift;
+	o.batch = (int)(batch < 1 << 20 ? batch : 1 << 20);
+	o.skip_bad = skip_bad;
+	s->l = dh_loader_open(ddf, &o, e);
+	if (!s->l) {
+		free(s);
+		return e->status ? e->status : DH_ENOMEM;
+	}
+	src->name = ddf->path;
+	src->has_target = kind == DH_DDF_LABEL_CLASS || kind == DH_DDF_LABEL_MASK;
+	src->classes = ddf->nclasses ? (const char *const *)ddf->classes : NULL;
+	src->nclasses = ddf->nclasses;
+	src->next = ddf_next;
+	src->skipped = ddf_skipped;
+	src->close = ddf_close;
+	src->impl = s;
 	return DH_OK;
 }
