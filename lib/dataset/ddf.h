@@ -8,9 +8,10 @@
  * in a split and a URL location are errors, each reported as
  * "FILE:LINE:COL: cause".
  *
- * dh_ddf_load also accepts packed shards (a folder or a .tar written by
- * dh_ddf_pack, "dh-dataset pack"): the result then has `packed` set and the
- * samples' paths name members of the shards; the loader reads those. */
+ * dh_ddf_load also accepts packed shards (the folder written by
+ * "dh-dataset pack", or its index.yml): the result then has `packed` set and
+ * the samples' paths name members of the shards ("DIR/shard-00000.tar/
+ * 00000012.npy"); the loader reads those. */
 #ifndef DH_DATASET_DDF_H
 #define DH_DATASET_DDF_H
 
@@ -37,6 +38,7 @@ typedef struct dh_ddf_sample {
 	 * dh_ddf_write emits, so paths stay relative */
 	char **rel_paths;
 	char *rel_mask;
+	char **value_text;          /* nvalues entries, NULL where absent */
 } dh_ddf_sample;
 
 typedef struct dh_ddf_split { char *name; int64_t *idx; int64_t n; } dh_ddf_split;
@@ -52,6 +54,7 @@ typedef struct dh_ddf {
 	/* packed shards (dh_ddf_load of a shard folder / .tar): NULL for a
 	 * plain DDF.  Owned; read through the loader. */
 	struct dh_shards *packed;
+	int packed_version;  /* "dh-packed: 1" in a shard index; 0 otherwise */
 	int64_t cap_samples; /* allocation bookkeeping */
 } dh_ddf;
 
@@ -68,6 +71,7 @@ dh_ddf *dh_ddf_parse(const char *text, size_t n, const char *path, dh_err *e);
 dh_ddf *dh_ddf_new(const char *name);
 dh_status dh_ddf_set_dir(dh_ddf *d, const char *dir, dh_err *e);
 dh_status dh_ddf_add_class(dh_ddf *d, const char *name, dh_err *e);
+dh_status dh_ddf_add_feature(dh_ddf *d, const char *name, dh_err *e);
 /* Append a sample; returns its index or -1.  label -1: none; else a class
  * index (which must exist). */
 int64_t dh_ddf_add_sample(dh_ddf *d, const char *path_rel, int label, dh_err *e);
@@ -84,8 +88,7 @@ int dh_ddf_class_find(const dh_ddf *d, const char *name);
 dh_status dh_ddf_write(const dh_ddf *d, const char *out_path, dh_err *e);
 void dh_ddf_free(dh_ddf *d);
 
-/* 1 if path looks like packed shards (a folder holding index.yml and
- * shard-*.tar, or a .tar file written by the packer). */
+/* 1 if path is a folder of packed shards (it holds index.yml). */
 int dh_ddf_is_packed(const char *path);
 
 #endif
