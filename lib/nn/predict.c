@@ -340,7 +340,9 @@ typedef struct mask_out {
 	const dh_predict_opts *o;
 	int sigmoid;           /* output 0 already holds probabilities */
 	float logit;           /* one channel: foreground at z >= logit */
-	dh_strmap seen;
+	dh_strmap seen;        /* mask paths written -> sample id */
+	char **keys;           /* the map's keys (it borrows them) */
+	size_t nkeys, capkeys;
 } mask_out;
 
 /* "DIR/stem.png" for the sample's file name (or its id). */
@@ -392,7 +394,19 @@ static dh_status mask_batch(void *ctx, const dh_graph *g,
 					  "%s: two inputs would write this mask "
 					  "(samples %lld and %lld); rename one",
 					  path, (long long)prev, id);
-		if ((s = dh_strmap_put(&mo->seen, path, id, e)))
+		if (mo->nkeys == mo->capkeys) {
+			size_t cap = mo->capkeys ? 2 * mo->capkeys : 64;
+			char **k = realloc(mo->keys, cap * sizeof *k);
+			if (!k)
+				return dh_err_set(e, DH_ENOMEM, "out of memory");
+			mo->keys = k;
+			mo->capkeys = cap;
+		}
+		char *key = strdup(path);
+		if (!key)
+			return dh_err_set(e, DH_ENOMEM, "out of memory");
+		mo->keys[mo->nkeys++] = key;
+		if ((s = dh_strmap_put(&mo->seen, key, id, e)))
 			return s;
 		dh_image *m = dh_image_new(DH_U8, (int)w, (int)h, 1, 1,
 					   DH_COLOR_GRAY, e);
@@ -443,11 +457,17 @@ dh_status dh_predict(dh_graph *g, dh_infer_source *src,
 		if (stat(o->dir, &st) || !S_ISDIR(st.st_mode))
 			return dh_err_set(e, DH_EIO, "'%s' is not a directory",
 					  o->dir);
-		mask_out mo = {o, output_is_sigmoid(g, 0), 0, {0}};
+		mask_out mo;
+		memset(&mo, 0, sizeof mo);
+		mo.o = o;
+		mo.sigmoid = output_is_sigmoid(g, 0);
 		mo.logit = fg_cut(mo.sigmoid, o->threshold > 0 ? o->threshold : 0.5f);
 		dh_strmap_init(&mo.seen);
 		dh_status s = run_source(g, src, mask_batch, &mo, samples, e);
 		dh_strmap_release(&mo.seen);
+		for (size_t k = 0; k < mo.nkeys; k++)
+			free(mo.keys[k]);
+		free(mo.keys);
 		return s;
 	}
 	table_out to = {o, 0, 0, 0, NULL};
