@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/inputs.h"
 #include "cli/tool.h"
@@ -247,6 +248,12 @@ static int latency(run_state *rs)
 		runs = 100;
 	int warmup = (int)dh_ctx_int(c, "warmup", 10);
 	dh_tensor *x = NULL;
+	/* "--latency 50" reads 50 as an input: say how to write it */
+	if (c->nargs == 2 && strspn(c->args[1], "0123456789") == strlen(c->args[1]) &&
+	    access(c->args[1], F_OK))
+		return dh_ctx_usage(c, "the run count goes after an equals sign: "
+				       "--latency=%s",
+				    c->args[1]);
 	if (c->nargs > 1) {
 		int rc = open_source(rs);
 		if (rc)
