@@ -330,10 +330,12 @@ static int evaluate(run_state *rs)
 	if (plot) {
 		static const char *const bin[] = {"background", "foreground"};
 		char title[256];
-		snprintf(title, sizeof title, "%s%s", c->args[0],
-			 ev.segmentation ? " (pixels)" : "");
+		snprintf(title, sizeof title, "%s on %s", c->args[0],
+			 rs->src.name);
 		s = dh_plot_confusion_svg(plot, ev.cm, ev.classes,
-					  ev.binary ? bin : names, title, &c->err);
+					  ev.binary ? bin : names, title,
+					  ev.segmentation ? "pixels" : "samples",
+					  &c->err);
 	}
 	dh_log_info(&c->log, "%lld samples", (long long)ev.samples);
 	dh_eval_release(&ev);

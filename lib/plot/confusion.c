@@ -38,7 +38,7 @@ static void label(FILE *f, const char *const *names, int64_t k)
 
 dh_status dh_plot_confusion_write(FILE *f, const int64_t *cm, int64_t c,
 				  const char *const *names, const char *title,
-				  dh_err *e)
+				  const char *unit, dh_err *e)
 {
 	if (c < 1 || c > 1000)
 		return dh_err_set(e, DH_EINVAL,
@@ -61,6 +61,12 @@ dh_status dh_plot_confusion_write(FILE *f, const int64_t *cm, int64_t c,
 	int bottom = 40 + (c <= 100 ? lab * 7 : 0), right = 20;
 	int64_t side = (int64_t)cell * c;
 	int64_t width = left + side + right, height = top + side + bottom;
+	/* room for the title (about 8 px a character at 14 px) */
+	size_t tl = title ? strlen(title) : 16;
+	if (tl > 200)
+		tl = 200;
+	if (width < (int64_t)tl * 8 + 20)
+		width = (int64_t)tl * 8 + 20;
 	int64_t total = 0, right_n = 0;
 	for (int64_t i = 0; i < c; i++)
 		for (int64_t j = 0; j < c; j++) {
@@ -80,8 +86,9 @@ dh_status dh_plot_confusion_write(FILE *f, const int64_t *cm, int64_t c,
 		(long long)(width / 2));
 	xml_text(f, title ? title : "confusion matrix", 200);
 	fprintf(f, "</text>\n<text x=\"%lld\" y=\"40\" text-anchor=\"middle\">"
-		   "%lld samples, accuracy %.4f</text>\n",
+		   "%lld %s, accuracy %.4f</text>\n",
 		(long long)(width / 2), (long long)total,
+		unit ? unit : "samples",
 		total ? (double)right_n / (double)total : 0.0);
 	/* axis titles */
 	fprintf(f, "<text x=\"%lld\" y=\"%lld\" text-anchor=\"middle\">"
@@ -142,13 +149,13 @@ dh_status dh_plot_confusion_write(FILE *f, const int64_t *cm, int64_t c,
 
 dh_status dh_plot_confusion_svg(const char *path, const int64_t *cm, int64_t c,
 				const char *const *names, const char *title,
-				dh_err *e)
+				const char *unit, dh_err *e)
 {
 	dh_atomic_file af;
 	dh_status s = dh_atomic_open(&af, path, e);
 	if (s)
 		return s;
-	s = dh_plot_confusion_write(af.f, cm, c, names, title, e);
+	s = dh_plot_confusion_write(af.f, cm, c, names, title, unit, e);
 	if (s) {
 		dh_atomic_abort(&af);
 		return dh_err_prefix(e, "%s", path);

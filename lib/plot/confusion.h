@@ -11,14 +11,15 @@
 #include "core/error.h"
 
 /* Write the SVG of the c x c matrix cm (cm[true * c + predicted]) to f.
- * names: c class names, or NULL for the indices; title may be NULL. */
+ * names: c class names, or NULL for the indices; title may be NULL; unit
+ * names what was counted ("samples", "pixels"; NULL: "samples"). */
 dh_status dh_plot_confusion_write(FILE *f, const int64_t *cm, int64_t c,
 				  const char *const *names, const char *title,
-				  dh_err *e);
+				  const char *unit, dh_err *e);
 
 /* The same into a file, through a temporary file and a rename. */
 dh_status dh_plot_confusion_svg(const char *path, const int64_t *cm, int64_t c,
 				const char *const *names, const char *title,
-				dh_err *e);
+				const char *unit, dh_err *e);
 
 #endif
