@@ -313,7 +313,7 @@ static int evaluate(run_state *rs)
 		return rc;
 	dh_eval ev;
 	memset(&ev, 0, sizeof ev);
-	ev.threshold = (float)dh_ctx_float(c, "threshold", 0.5);
+	ev.threshold = (float)dh_ctx_float(c, "mask-threshold", 0.5);
 	if (dh_evaluate(rs->g, &rs->src, dh_ctx_int(c, "batch", 64), &ev, &c->err)) {
 		dh_eval_release(&ev);
 		return dh_ctx_fail(c);
@@ -355,7 +355,7 @@ static int predict(run_state *rs, dh_predict_format fmt)
 	o.dir = dh_ctx_str(c, "output", NULL);
 	o.batch = dh_ctx_int(c, "batch", 64);
 	o.softmax = dh_ctx_has(c, "softmax");
-	o.threshold = (float)dh_ctx_float(c, "threshold", 0.5);
+	o.threshold = (float)dh_ctx_float(c, "mask-threshold", 0.5);
 	o.classes = rs->src.classes ? rs->src.classes : rs->names;
 	o.nclasses = rs->src.classes ? rs->src.nclasses : rs->nnames;
 	int64_t n = 0;
@@ -463,7 +463,7 @@ static const dh_opt opts[] = {
 	{"std", 0, DH_ARG_STRING, "S[,S...]", "images: then divide by a standard deviation per channel", 0, 0, NULL, 0},
 	{"interpolation", 0, DH_ARG_CHOICE, "HOW", "images: resizing to the model's size (default linear)", 0, 0, "nearest|linear|cubic|area", 0},
 	{"softmax", 0, DH_ARG_NONE, NULL, "CSV/JSON lines: softmax probabilities instead of raw scores", 0, 0, NULL, 0},
-	{"threshold", 0, DH_ARG_FLOAT, "T", "one-channel masks: foreground where sigmoid >= T (default 0.5)", 0, 1, NULL, 0},
+	{"mask-threshold", 0, DH_ARG_FLOAT, "T", "one-channel masks: foreground where sigmoid >= T (default 0.5)", 0, 1, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };
 

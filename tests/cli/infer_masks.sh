@@ -51,7 +51,7 @@ fi
 run dh-infer u1.onnx bin.npy -o s1.npy
 run dh-infer u1.onnx bin.npy -f png -o masks1
 expect_rc "one-channel masks" 0
-run dh-infer u1.onnx bin.npy -f png -o masks1t --threshold 0.7
+run dh-infer u1.onnx bin.npy -f png -o masks1t --mask-threshold 0.7
 for i in 0 1 2 3 4; do dh-image convert "masks1/$i.png" "m1-$i.npy"; dh-image convert "masks1t/$i.png" "m1t-$i.npy"; done
 if "$PYTHON3" -c '
 import numpy as np
