@@ -41,9 +41,10 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+/* A DDF file, or a folder of packed shards (dh-dataset pack). */
 static int is_ddf(const char *s)
 {
-	return ends_with(s, ".yml") || ends_with(s, ".yaml");
+	return ends_with(s, ".yml") || ends_with(s, ".yaml") || dh_ddf_is_packed(s);
 }
 
 static int is_stream(const char *s)

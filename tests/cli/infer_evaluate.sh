@@ -135,6 +135,28 @@ fi
 run dh-infer m.onnx --split test toy.yml --evaluate
 expect_out "the text report names the classes" "^dog +[0-9]"
 
+# the same split three ways: through the loader, as dh-dataset stream
+# writes it, and as image files: the same pixels, the same scores
+run dh-dataset stream toy.yml --split test --size 28x28 --channels 1 -o toy.npy
+if [ "$rc" -eq 0 ]; then
+	dh-infer -q m.onnx toy.npy -f csv -o via-stream.csv
+	dh-infer -q m.onnx pics/01.png pics/02.png pics/03.png pics/05.png pics/08.png pics/09.png pics/10.png pics/11.png -f csv -o via-files.csv
+	if "$PYTHON3" -c '
+import csv, sys
+def scores(f):
+    return [[float(v) for v in r[-4:]] for r in list(csv.reader(open(f)))[1:]]
+a, b, c = scores("d.csv"), scores("via-stream.csv"), scores("via-files.csv")
+d = max(abs(x - y) for p, q in ((a, b), (a, c)) for r, s in zip(p, q) for x, y in zip(r, s))
+print("# worst difference %.3g" % d)
+sys.exit(not (len(a) == len(b) == len(c) == 8 and d <= 1e-5))'; then
+		ok "a DDF split, dh-dataset stream and image files give the same scores"
+	else
+		not_ok "DDF, stream and files agree" "$(cat d.csv via-stream.csv via-files.csv)"
+	fi
+else
+	skip "a DDF split, dh-dataset stream and image files agree" "dh-dataset stream: $(head -c 200 "$err_file")"
+fi
+
 # no labels, no evaluation
 "$PYTHON3" -c 'import numpy as np; np.save("plain.npy", np.zeros((2, 1, 28, 28), np.float32))'
 run dh-infer m.onnx plain.npy --evaluate
