@@ -858,9 +858,14 @@ static int cmd_split(dh_ctx *c)
 	     (!src || strcmp(src->name, "validation"))) ||
 	    (ft > 0 && dh_ddf_split_find(d, "test") &&
 	     (!src || strcmp(src->name, "test")))) {
+		const char *which = fv > 0 && dh_ddf_split_find(d, "validation")
+					    ? "validation"
+					    : "test";
 		dh_ddf_free(d);
-		return fail_msg(c, DH_EINVAL, "%s: it already has a %s split",
-				c->args[0], fv > 0 && dh_ddf_split_find(d, "validation") ? "validation" : "test");
+		return fail_msg(c, DH_EINVAL,
+				"%s: it already has a %s split (use --from "
+				"to split another)",
+				c->args[0], which);
 	}
 	int64_t n = src ? src->n : d->nsamples;
 	int64_t *pool = malloc((size_t)(n + 1) * sizeof *pool);
@@ -1048,12 +1053,29 @@ static void check_one(pass *p, int64_t i, void *acc)
 	dh_image_free(mask);
 }
 
-static int cmp_path(const void *a, const void *b, void *ctx)
+static int cmp_path(const void *pa, const void *pb, void *ctx)
 {
 	const dh_ddf *d = ctx;
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	int r = strcmp(d->samples[x].paths[0], d->samples[y].paths[0]);
-	return r ? r : (x > y) - (x < y);
+	int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+	const dh_ddf_sample *a = &d->samples[x], *b = &d->samples[y];
+	for (int k = 0; k < a->npaths && k < b->npaths; k++) {
+		int r = strcmp(a->paths[k], b->paths[k]);
+		if (r)
+			return r;
+	}
+	if (a->npaths != b->npaths)
+		return a->npaths - b->npaths;
+	return (x > y) - (x < y);
+}
+
+static int same_paths(const dh_ddf_sample *a, const dh_ddf_sample *b)
+{
+	if (a->npaths != b->npaths)
+		return 0;
+	for (int k = 0; k < a->npaths; k++)
+		if (strcmp(a->paths[k], b->paths[k]))
+			return 0;
+	return 1;
 }
 
 static int cmd_check(dh_ctx *c)
@@ -1094,8 +1116,7 @@ static int cmd_check(dh_ctx *c)
 			for (int64_t k = 1; k < d->nsamples; k++) {
 				const dh_ddf_sample *a = &d->samples[ord[k - 1]],
 						    *b = &d->samples[ord[k]];
-				if (a->npaths == b->npaths &&
-				    !strcmp(a->paths[0], b->paths[0]))
+				if (same_paths(a, b))
 					PROBLEM("%s:%d:%d: image %lld: '%s' is "
 						"also image %lld (line %d)",
 						d->path, b->line, b->col,
@@ -1158,6 +1179,7 @@ typedef struct stats_acc {
 	} sizes[STATS_SIZES];
 	int nsizes;
 	int64_t other_sizes;
+	int64_t first_bad; /* the lowest index that failed */
 	char first_err[256];
 } stats_acc;
 
@@ -1167,8 +1189,10 @@ static void stats_one(pass *p, int64_t i, void *accp)
 	dh_image *img = NULL;
 	dh_err e;
 	if (dh_loader_decode_sample(p->d, i, &img, NULL, &e)) {
-		if (!a->failed++)
+		if (!a->failed++ || i < a->first_bad) {
+			a->first_bad = i;
 			snprintf(a->first_err, sizeof a->first_err, "%s", e.msg);
+		}
 		return;
 	}
 	a->decoded++;
@@ -1258,8 +1282,10 @@ static int cmd_stats(dh_ctx *c)
 			t.isq[ch] += a->isq[ch];
 			t.px[ch] += a->px[ch];
 		}
-		if (!t.failed && a->failed)
+		if (a->failed && (!t.failed || a->first_bad < t.first_bad)) {
+			t.first_bad = a->first_bad;
 			memcpy(t.first_err, a->first_err, sizeof t.first_err);
+		}
 		t.decoded += a->decoded;
 		t.failed += a->failed;
 		t.other_sizes += a->other_sizes;

@@ -29,6 +29,7 @@ replay() { # corpus-name, max stderr lines (0: any, each naming the file), comma
 }
 replay stream 1 dh-image info
 replay yaml 1 dh-dataset check
+replay ddf 1 dh-dataset stats
 replay onnx_probe 1 dh-onnx info
 replay onnx 0 dh-onnx check
 finish
