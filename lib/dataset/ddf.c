@@ -431,7 +431,7 @@ static int as_int(const yaml_node_t *n, long long *v)
 	if (n->type != YAML_SCALAR_NODE ||
 	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
-	return dh_parse_ll(scalar(n), v);
+	return dh_parse_ll(scalar(n), v) == 0;
 }
 
 static dh_status want_scalar(parser *p, const yaml_node_t *n,
