@@ -43,6 +43,8 @@ typedef struct loader_src {
 	int64_t n;
 	int64_t batches;     /* in this epoch */
 	int64_t skipped;     /* reported so far */
+	int named;           /* skipped samples were named (first epoch) */
+	int64_t per_epoch;   /* samples skipped in the first epoch */
 	dh_tensor *x, *y, *ids, *yv;
 	/* augmentation for this split */
 	const dh_aug *aug;
@@ -147,7 +149,7 @@ static void report_skipped(loader_src *ls)
 {
 	dh_ctx *c = ls->rs->c;
 	int64_t k = ls->l ? dh_loader_skipped(ls->l) : 0;
-	for (int64_t i = ls->skipped; i < k; i++) {
+	for (int64_t i = ls->skipped; !ls->named && i < k; i++) {
 		int64_t idx = -1;
 		const char *why = dh_loader_skipped_reason(ls->l, i, &idx);
 		const char *path = idx >= 0 && idx < ls->ddf->nsamples &&
@@ -163,6 +165,12 @@ static void report_skipped(loader_src *ls)
 static dh_status ls_begin(void *ctx, int epoch, dh_err *e)
 {
 	loader_src *ls = ctx;
+	if (ls->l && ls->o.skip_bad) {
+		/* name the skipped samples once */
+		if (!ls->named)
+			ls->per_epoch = dh_loader_skipped(ls->l);
+		ls->named = 1;
+	}
 	ls->batches = 0;
 	ls->skipped = 0;
 	if (ls->l)
@@ -197,8 +205,12 @@ static dh_status ls_next(void *ctx, const dh_tensor **x, const dh_tensor **y,
 						"(nothing to train on)",
 				  rs->data, ls->split ? ls->split : "dataset's");
 	if (ls->batches++ == 0 &&
-	    dh_graph_check_input(rs->g, 0, ls->x, rs->data, e))
-		return dh_err_prefix(e, "%s", rs->model_path);
+	    dh_graph_check_input(rs->g, 0, ls->x, rs->data, e)) {
+		char msg[DH_ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return dh_err_set(e, e->status, "%s: %s (--size WxH and --channels C "
+					       "convert the images)", rs->model_path, msg);
+	}
 	s = shape_targets(rs, ls->y, &ls->yv, e);
 	if (s)
 		return s;
@@ -1047,6 +1059,13 @@ static int run(dh_ctx *c)
 	}
 	if (rs.plot && write_plot(&rs, &rs.st, &c->err))
 		goto out;
+	for (loader_src *ls = &rs.tl; ls <= &rs.vl; ls++) {
+		int64_t k = !ls->l ? 0 : ls->named ? ls->per_epoch : dh_loader_skipped(ls->l);
+		if (k)
+			dh_log_warn(&c->log, "%s: %lld undecodable sample%s skipped in the %s split",
+				    rs.data, (long long)k, k == 1 ? "" : "s",
+				    ls->split ? ls->split : "whole");
+	}
 	if (rs.log) {
 		rs.log = NULL;
 		if (dh_atomic_commit(&rs.logf, &c->err))
