@@ -24,7 +24,7 @@
 /* lib/augment is being written on its own branch: until it is merged,
  * --augment says that it is not built. */
 #ifndef DH_TRAIN_AUGMENT
-#define DH_TRAIN_AUGMENT 0
+#define DH_TRAIN_AUGMENT 1
 #endif
 #if !DH_TRAIN_AUGMENT
 #define dh_aug_apply(a, sp, r, i, m, e) ((void)(a), dh_err_set((e), DH_EUNSUPPORTED, "augmentation is not built"))
