@@ -43,6 +43,7 @@ typedef struct loader_src {
 	int64_t n;
 	int64_t batches;     /* in this epoch */
 	int64_t skipped;     /* reported so far */
+	int started;         /* an epoch has begun */
 	int named;           /* skipped samples were named (first epoch) */
 	int64_t per_epoch;   /* samples skipped in the first epoch */
 	dh_tensor *x, *y, *ids, *yv;
@@ -165,7 +166,7 @@ static void report_skipped(loader_src *ls)
 static dh_status ls_begin(void *ctx, int epoch, dh_err *e)
 {
 	loader_src *ls = ctx;
-	if (ls->l && ls->o.skip_bad) {
+	if (ls->started && ls->o.skip_bad) {
 		/* name the skipped samples once */
 		if (!ls->named)
 			ls->per_epoch = dh_loader_skipped(ls->l);
@@ -173,6 +174,7 @@ static dh_status ls_begin(void *ctx, int epoch, dh_err *e)
 	}
 	ls->batches = 0;
 	ls->skipped = 0;
+	ls->started = 1;
 	if (ls->l)
 		return dh_loader_rewind(ls->l, epoch, e);
 	ls->o.epoch = epoch;
@@ -204,13 +206,7 @@ static dh_status ls_next(void *ctx, const dh_tensor **x, const dh_tensor **y,
 		return dh_err_set(e, DH_EINVAL, "%s: the %s samples have no labels "
 						"(nothing to train on)",
 				  rs->data, ls->split ? ls->split : "dataset's");
-	if (ls->batches++ == 0 &&
-	    dh_graph_check_input(rs->g, 0, ls->x, rs->data, e)) {
-		char msg[DH_ERR_MSG_MAX];
-		snprintf(msg, sizeof msg, "%s", e->msg);
-		return dh_err_set(e, e->status, "%s: %s (--size WxH and --channels C "
-					       "convert the images)", rs->model_path, msg);
-	}
+	ls->batches++;
 	s = shape_targets(rs, ls->y, &ls->yv, e);
 	if (s)
 		return s;
@@ -668,18 +664,24 @@ bad:
 	return -1;
 }
 
-/* Number of classes the model's output declares (dimension 1), or 0. */
-static int64_t model_classes(const dh_graph *g)
+/* Number of classes of the model's output (dimension 1), or 0. */
+static int64_t model_classes(dh_graph *g, dh_err *e)
 {
 	const dh_value *v = &g->v[g->outputs[0]];
-	return v->decl.ndim >= 2 && v->decl.d[1] > 0 ? v->decl.d[1] : 0;
+	if (v->decl.ndim >= 2 && v->decl.d[1] > 0)
+		return v->decl.d[1];
+	if (dh_graph_plan(g, 1, 0, e))
+		return -1;
+	return v->shape.ndim >= 2 ? v->shape.d[1] : 0;
 }
 
 /* --class-weights: "w0,w1,..." or "balanced" (n / (C n_c), as
  * scikit-learn's). */
 static dh_status class_weights(run_state *rs, const char *spec, dh_err *e)
 {
-	int64_t c = model_classes(rs->g);
+	int64_t c = model_classes(rs->g, e);
+	if (c < 0)
+		return e->status;
 	if (c < 2)
 		return dh_err_set(e, DH_EINVAL, "--class-weights: the model's output "
 						"does not declare its classes (dimension 1)");
@@ -780,6 +782,26 @@ static dh_status open_split(run_state *rs, loader_src *ls, const char *split,
 		return dh_err_set(e, DH_EINVAL, "%s: the %s%s%s is empty", rs->data,
 				  split ? "split '" : "dataset", split ? split : "",
 				  split ? "'" : "");
+	/* open now, so that a model that does not fit the images is said
+	 * before any training */
+	ls->o.epoch = 1;
+	ls->l = dh_loader_open(ls->ddf, &ls->o, e);
+	if (!ls->l)
+		return e->status;
+	int ch, h, w;
+	dh_loader_shape(ls->l, &ch, &h, &w);
+	int64_t shape[4] = {1, ch, h, w};
+	dh_tensor *probe = dh_tensor_new(DH_F32, 4, shape, e);
+	if (!probe)
+		return e->status;
+	dh_status s = dh_graph_check_input(rs->g, 0, probe, rs->data, e);
+	dh_tensor_free(probe);
+	if (s) {
+		char msg[DH_ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return dh_err_set(e, s, "%s: %s (--size WxH and --channels C "
+				       "convert the images)", rs->model_path, msg);
+	}
 	return DH_OK;
 }
 
@@ -827,7 +849,7 @@ static void describe_options(run_state *rs, const dh_optim_opts *oo)
 	dh_ctx *c = rs->c;
 	const char *size = dh_ctx_str(c, "size", "native");
 	snprintf(rs->options, sizeof rs->options,
-		 "optimizer=%s lr=%.9g momentum=%.9g weight-decay=%.9g loss=%s "
+		 "optimizer=%s lr=%.7g momentum=%.7g weight-decay=%.7g loss=%s "
 		 "batch=%lld seed=%llu metrics=%s class-weights=%s schedule=%s "
 		 "early-stop=%s keep-best=%s on-nan=%s freeze=%s augment=%s "
 		 "size=%s channels=%lld split-train=%s split-validation=%s",
