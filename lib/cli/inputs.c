@@ -78,6 +78,11 @@ dh_status dh_check_input(const char *path, const char *kind, dh_err *e)
 					  "'%s' is not a directory", path);
 		return DH_OK;
 	}
+	/* packed dataset shards (dh-dataset pack): a folder with an index */
+	if (S_ISDIR(st.st_mode) &&
+	    (!strcmp(kind, "yml") || !strcmp(kind, "data")) &&
+	    dh_yaml_is_shard_dir(path))
+		return DH_OK;
 	if (S_ISDIR(st.st_mode))
 		return dh_err_set(e, DH_EIO, "'%s' is a directory", path);
 	FILE *f = fopen(path, "rb");

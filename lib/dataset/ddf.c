@@ -625,7 +625,7 @@ static dh_status set_value(parser *p, dh_ddf_sample *s, int k,
 	if (!s->value_text[k])
 		return DH_ENOMEM;
 	double v;
-	s->values[k] = dh_parse_double(scalar(c), &v) ? v : NAN;
+	s->values[k] = dh_parse_double(scalar(c), &v) == 0 ? v : NAN;
 	return DH_OK;
 }
 
@@ -1104,7 +1104,7 @@ static void put_str_list(FILE *f, char *const *v, int n)
 static void put_value(FILE *f, const char *text)
 {
 	double v;
-	if (dh_parse_double(text, &v) && isfinite(v) &&
+	if (dh_parse_double(text, &v) == 0 && isfinite(v) &&
 	    strspn(text, "0123456789.-+eE") == strlen(text))
 		fputs(text, f);
 	else
@@ -1200,7 +1200,8 @@ static void write_yaml(FILE *f, const dh_ddf *d)
 			put_str(f, sp->name);
 			fputs(": [", f);
 			for (int64_t k = 0; k < sp->n; k++)
-				fprintf(f, "%s%lld", k ? ", " : "",
+				fprintf(f, "%s%lld",
+					!k ? "" : k % 16 ? ", " : ",\n    ",
 					(long long)sp->idx[k]);
 			fputs("]\n", f);
 		}

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 dh_status dh_yaml_check_file(const char *path, dh_err *e)
@@ -15,12 +18,62 @@ dh_status dh_yaml_check_file(const char *path, dh_err *e)
 	return s;
 }
 
+int dh_yaml_is_shard_dir(const char *path)
+{
+	size_t n = strlen(path);
+	char *ix = malloc(n + sizeof "/index.yml");
+	if (!ix)
+		return 0;
+	memcpy(ix, path, n);
+	memcpy(ix + n, "/index.yml", sizeof "/index.yml");
+	struct stat st;
+	int r = stat(ix, &st) == 0 && S_ISREG(st.st_mode);
+	free(ix);
+	return r;
+}
+
+/* ECVL's files start with "%YAML:1.2" (OpenCV's spelling), which YAML does
+ * not allow: a first-line %YAML directive is blanked, keeping positions. */
+static void blank_directive(unsigned char *t, size_t n)
+{
+	size_t i = 0;
+	if (n >= 3 && t[0] == 0xEF && t[1] == 0xBB && t[2] == 0xBF)
+		i = 3;
+	if (n - i >= 5 && !memcmp(t + i, "%YAML", 5))
+		for (; i < n && t[i] != '\n'; i++)
+			t[i] = ' ';
+}
+
 dh_status dh_yaml_check_stream(FILE *f, const char *path, dh_err *e)
 {
+	unsigned char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 65536;
+			unsigned char *b = realloc(buf, cap);
+			if (!b) {
+				free(buf);
+				return dh_err_set(e, DH_ENOMEM, "out of memory");
+			}
+			buf = b;
+		}
+		size_t k = fread(buf + n, 1, cap - n, f);
+		n += k;
+		if (!k)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		return dh_err_set(e, DH_EIO, "cannot read '%s'", path);
+	}
+	blank_directive(buf, n);
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p))
+	if (!yaml_parser_initialize(&p)) {
+		free(buf);
 		return dh_err_set(e, DH_ENOMEM, "out of memory");
-	yaml_parser_set_input_file(&p, f);
+	}
+	yaml_parser_set_input_string(&p, buf, n);
 	dh_status s = DH_OK;
 	for (;;) {
 		yaml_event_t ev;
@@ -55,5 +108,6 @@ dh_status dh_yaml_check_stream(FILE *f, const char *path, dh_err *e)
 			break;
 	}
 	yaml_parser_delete(&p);
+	free(buf);
 	return s;
 }
