@@ -21,18 +21,6 @@
 #include "plot/curves.h"
 #include "stream/load.h"
 
-/* lib/augment is being written on its own branch: until it is merged,
- * --augment says that it is not built. */
-#ifndef DH_TRAIN_AUGMENT
-#define DH_TRAIN_AUGMENT 1
-#endif
-#if !DH_TRAIN_AUGMENT
-#define dh_aug_apply(a, sp, r, i, m, e) ((void)(a), dh_err_set((e), DH_EUNSUPPORTED, "augmentation is not built"))
-#define dh_aug_has_split(a, sp) 0
-#define dh_aug_free(a) ((void)(a))
-#define dh_aug_parse_file(p, e) (dh_err_set((e), DH_EUNSUPPORTED, "not built"), (dh_aug *)NULL)
-#endif
-
 /* A DDF split through lib/dataset's loader, as a batch source. */
 typedef struct loader_src {
 	struct run_state *rs;
@@ -544,14 +532,6 @@ static dh_status on_epoch(void *ctx, const dh_epoch_stats *es,
 	return s;
 }
 
-static int not_built(dh_ctx *c, const char *what)
-{
-	fprintf(stderr, "%s: %s is not built yet in this version (planned: the "
-			"train/infer issue, #4)\n",
-		c->tool->name, what);
-	return DH_EXIT_USAGE;
-}
-
 /* --- options --- */
 
 static int parse_size(const char *s, int *w, int *h)
@@ -892,8 +872,6 @@ static int run(dh_ctx *c)
 	if (!rs.out)
 		return dh_ctx_usage(c, "where to write the trained model? (-o OUT.onnx)");
 	int ddf = is_ddf(rs.data);
-	if (dh_ctx_has(c, "augment") && !DH_TRAIN_AUGMENT)
-		return not_built(c, "--augment");
 	if (dh_ctx_has(c, "augment") && !ddf)
 		return dh_ctx_usage(c, "--augment needs a DDF dataset (DATASET.yml): "
 				       "tensor streams hold no images to transform");
