@@ -21,18 +21,6 @@
 #include "plot/curves.h"
 #include "stream/load.h"
 
-/* lib/augment is being written on its own branch: until it is merged,
- * --augment says that it is not built. */
-#ifndef DH_TRAIN_AUGMENT
-#define DH_TRAIN_AUGMENT 0
-#endif
-#if !DH_TRAIN_AUGMENT
-#define dh_aug_apply(a, sp, r, i, m, e) ((void)(a), dh_err_set((e), DH_EUNSUPPORTED, "augmentation is not built"))
-#define dh_aug_has_split(a, sp) 0
-#define dh_aug_free(a) ((void)(a))
-#define dh_aug_parse_file(p, e) (dh_err_set((e), DH_EUNSUPPORTED, "not built"), (dh_aug *)NULL)
-#endif
-
 /* A DDF split through lib/dataset's loader, as a batch source. */
 typedef struct loader_src {
 	struct run_state *rs;
@@ -43,6 +31,9 @@ typedef struct loader_src {
 	int64_t n;
 	int64_t batches;     /* in this epoch */
 	int64_t skipped;     /* reported so far */
+	int started;         /* an epoch has begun */
+	int named;           /* skipped samples were named (first epoch) */
+	int64_t per_epoch;   /* samples skipped in the first epoch */
 	dh_tensor *x, *y, *ids, *yv;
 	/* augmentation for this split */
 	const dh_aug *aug;
@@ -147,7 +138,7 @@ static void report_skipped(loader_src *ls)
 {
 	dh_ctx *c = ls->rs->c;
 	int64_t k = ls->l ? dh_loader_skipped(ls->l) : 0;
-	for (int64_t i = ls->skipped; i < k; i++) {
+	for (int64_t i = ls->skipped; !ls->named && i < k; i++) {
 		int64_t idx = -1;
 		const char *why = dh_loader_skipped_reason(ls->l, i, &idx);
 		const char *path = idx >= 0 && idx < ls->ddf->nsamples &&
@@ -163,8 +154,15 @@ static void report_skipped(loader_src *ls)
 static dh_status ls_begin(void *ctx, int epoch, dh_err *e)
 {
 	loader_src *ls = ctx;
+	if (ls->started && ls->o.skip_bad) {
+		/* name the skipped samples once */
+		if (!ls->named)
+			ls->per_epoch = dh_loader_skipped(ls->l);
+		ls->named = 1;
+	}
 	ls->batches = 0;
 	ls->skipped = 0;
+	ls->started = 1;
 	if (ls->l)
 		return dh_loader_rewind(ls->l, epoch, e);
 	ls->o.epoch = epoch;
@@ -196,9 +194,7 @@ static dh_status ls_next(void *ctx, const dh_tensor **x, const dh_tensor **y,
 		return dh_err_set(e, DH_EINVAL, "%s: the %s samples have no labels "
 						"(nothing to train on)",
 				  rs->data, ls->split ? ls->split : "dataset's");
-	if (ls->batches++ == 0 &&
-	    dh_graph_check_input(rs->g, 0, ls->x, rs->data, e))
-		return dh_err_prefix(e, "%s", rs->model_path);
+	ls->batches++;
 	s = shape_targets(rs, ls->y, &ls->yv, e);
 	if (s)
 		return s;
@@ -536,14 +532,6 @@ static dh_status on_epoch(void *ctx, const dh_epoch_stats *es,
 	return s;
 }
 
-static int not_built(dh_ctx *c, const char *what)
-{
-	fprintf(stderr, "%s: %s is not built yet in this version (planned: the "
-			"train/infer issue, #4)\n",
-		c->tool->name, what);
-	return DH_EXIT_USAGE;
-}
-
 /* --- options --- */
 
 static int parse_size(const char *s, int *w, int *h)
@@ -656,18 +644,24 @@ bad:
 	return -1;
 }
 
-/* Number of classes the model's output declares (dimension 1), or 0. */
-static int64_t model_classes(const dh_graph *g)
+/* Number of classes of the model's output (dimension 1), or 0. */
+static int64_t model_classes(dh_graph *g, dh_err *e)
 {
 	const dh_value *v = &g->v[g->outputs[0]];
-	return v->decl.ndim >= 2 && v->decl.d[1] > 0 ? v->decl.d[1] : 0;
+	if (v->decl.ndim >= 2 && v->decl.d[1] > 0)
+		return v->decl.d[1];
+	if (dh_graph_plan(g, 1, 0, e))
+		return -1;
+	return v->shape.ndim >= 2 ? v->shape.d[1] : 0;
 }
 
 /* --class-weights: "w0,w1,..." or "balanced" (n / (C n_c), as
  * scikit-learn's). */
 static dh_status class_weights(run_state *rs, const char *spec, dh_err *e)
 {
-	int64_t c = model_classes(rs->g);
+	int64_t c = model_classes(rs->g, e);
+	if (c < 0)
+		return e->status;
 	if (c < 2)
 		return dh_err_set(e, DH_EINVAL, "--class-weights: the model's output "
 						"does not declare its classes (dimension 1)");
@@ -768,6 +762,26 @@ static dh_status open_split(run_state *rs, loader_src *ls, const char *split,
 		return dh_err_set(e, DH_EINVAL, "%s: the %s%s%s is empty", rs->data,
 				  split ? "split '" : "dataset", split ? split : "",
 				  split ? "'" : "");
+	/* open now, so that a model that does not fit the images is said
+	 * before any training */
+	ls->o.epoch = 1;
+	ls->l = dh_loader_open(ls->ddf, &ls->o, e);
+	if (!ls->l)
+		return e->status;
+	int ch, h, w;
+	dh_loader_shape(ls->l, &ch, &h, &w);
+	int64_t shape[4] = {1, ch, h, w};
+	dh_tensor *probe = dh_tensor_new(DH_F32, 4, shape, e);
+	if (!probe)
+		return e->status;
+	dh_status s = dh_graph_check_input(rs->g, 0, probe, rs->data, e);
+	dh_tensor_free(probe);
+	if (s) {
+		char msg[DH_ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return dh_err_set(e, s, "%s: %s (--size WxH and --channels C "
+				       "convert the images)", rs->model_path, msg);
+	}
 	return DH_OK;
 }
 
@@ -815,7 +829,7 @@ static void describe_options(run_state *rs, const dh_optim_opts *oo)
 	dh_ctx *c = rs->c;
 	const char *size = dh_ctx_str(c, "size", "native");
 	snprintf(rs->options, sizeof rs->options,
-		 "optimizer=%s lr=%.9g momentum=%.9g weight-decay=%.9g loss=%s "
+		 "optimizer=%s lr=%.7g momentum=%.7g weight-decay=%.7g loss=%s "
 		 "batch=%lld seed=%llu metrics=%s class-weights=%s schedule=%s "
 		 "early-stop=%s keep-best=%s on-nan=%s freeze=%s augment=%s "
 		 "size=%s channels=%lld split-train=%s split-validation=%s",
@@ -858,8 +872,6 @@ static int run(dh_ctx *c)
 	if (!rs.out)
 		return dh_ctx_usage(c, "where to write the trained model? (-o OUT.onnx)");
 	int ddf = is_ddf(rs.data);
-	if (dh_ctx_has(c, "augment") && !DH_TRAIN_AUGMENT)
-		return not_built(c, "--augment");
 	if (dh_ctx_has(c, "augment") && !ddf)
 		return dh_ctx_usage(c, "--augment needs a DDF dataset (DATASET.yml): "
 				       "tensor streams hold no images to transform");
@@ -1047,6 +1059,13 @@ static int run(dh_ctx *c)
 	}
 	if (rs.plot && write_plot(&rs, &rs.st, &c->err))
 		goto out;
+	for (loader_src *ls = &rs.tl; ls <= &rs.vl; ls++) {
+		int64_t k = !ls->l ? 0 : ls->named ? ls->per_epoch : dh_loader_skipped(ls->l);
+		if (k)
+			dh_log_warn(&c->log, "%s: %lld undecodable sample%s skipped in the %s split",
+				    rs.data, (long long)k, k == 1 ? "" : "s",
+				    ls->split ? ls->split : "whole");
+	}
 	if (rs.log) {
 		rs.log = NULL;
 		if (dh_atomic_commit(&rs.logf, &c->err))

@@ -49,8 +49,10 @@ void dh_aug_sample_rng(dh_rng *out, uint64_t seed, int64_t epoch,
 void dh_aug_free(dh_aug *a);
 
 /* --- extras ---------------------------------------------------------------
- * The split names the file defines, in order (borrowed; n in *count). */
-const char *const *dh_aug_splits(const dh_aug *a, int *count);
+ * The splits the file defines, in order: their number, and the name of
+ * split i (borrowed). */
+int dh_aug_split_count(const dh_aug *a);
+const char *dh_aug_split_name(const dh_aug *a, int i);
 /* A one-line-per-node description of split's pipeline, as parsed (for
  * dh-augment --verbose and the tests); caller frees. */
 char *dh_aug_describe(const dh_aug *a, const char *split);

@@ -243,7 +243,7 @@ dh_status dh_fit(dh_trainer *t, dh_fit_source *train, dh_fit_source *val,
 		dh_progress bar;
 		dh_progress_init(&bar, stderr, o->progress, label, "img", n);
 		double t0 = dh_now(), lsum = 0;
-		int64_t seen = 0, skipped = 0;
+		int64_t seen = 0, skipped = 0, nb = 0;
 		if (o->meter)
 			dh_meter_reset(o->meter);
 		int acc_i = o->meter ? dh_meter_find(o->meter, "accuracy") : -1;
@@ -261,11 +261,12 @@ dh_status dh_fit(dh_trainer *t, dh_fit_source *train, dh_fit_source *val,
 			if (s)
 				break;
 			int64_t k = x->shape[0];
+			nb++;
 			if (r.skipped) {
 				skipped++;
-				if (o->log)
+				if (o->log && skipped <= 3)
 					dh_log_warn(o->log, "epoch %d: batch %lld skipped: %s",
-						    epoch, (long long)(seen / (k ? k : 1)),
+						    epoch, (long long)nb,
 						    t->nonfinite);
 				dh_progress_add(&bar, k);
 				continue;

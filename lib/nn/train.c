@@ -221,6 +221,18 @@ static dh_status nonfinite(dh_trainer *t, const dh_tensor *x, int backward,
 	dh_graph *g = t->g;
 	dh_err e2;
 	dh_err_clear(&e2);
+	if (x->dtype == DH_F32) {
+		const float *p = x->data;
+		int64_t n = dh_tensor_numel(x), per = n / (x->shape[0] ? x->shape[0] : 1);
+		for (int64_t i = 0; i < n; i++)
+			if (!isfinite(p[i])) {
+				snprintf(t->nonfinite, sizeof t->nonfinite,
+					 "the input holds %s (sample %lld of the batch)",
+					 isnan(p[i]) ? "NaN" : "an infinity",
+					 (long long)(i / (per ? per : 1)));
+				goto found;
+			}
+	}
 	int was = g->check_finite;
 	dh_rng rng = g->rng;
 	g->check_finite = 1;
@@ -237,12 +249,16 @@ static dh_status nonfinite(dh_trainer *t, const dh_tensor *x, int backward,
 	else
 		snprintf(t->nonfinite, sizeof t->nonfinite,
 			 "the loss is %g (the outputs are finite: the targets?)", loss);
+found:
 	if (t->skip_nonfinite) {
 		r->skipped = 1;
 		return save_consts(t, 1, e);
 	}
+	if (!strncmp(t->nonfinite, "the input", 9))
+		return dh_err_set(e, DH_ENUMERIC, "%s: bad data (--on-nan skip passes "
+						  "over such batches)", t->nonfinite);
 	return dh_err_set(e, DH_ENUMERIC, "%s: training diverged (lower the "
-					  "learning rate, or --on-nan skip)",
+					  "learning rate; or --on-nan skip)",
 			  t->nonfinite);
 }
 
@@ -271,6 +287,8 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 	if (!s)
 		s = compute_loss(t, out, y, training ? t->dout : NULL, &r->loss, e);
 	if (!s && !isfinite(r->loss)) {
+		if (!training && t->skip_nonfinite)
+			return DH_OK; /* reported as it is */
 		if (!training)
 			return dh_err_set(e, DH_ENUMERIC, "the loss is %g", r->loss);
 		return nonfinite(t, x, 0, r->loss, r, e);
