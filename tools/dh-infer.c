@@ -176,6 +176,9 @@ static int open_source(run_state *rs)
 		if (ninputs > 1)
 			return dh_ctx_usage(c, "a dataset comes alone: give one "
 					       "DATASET.yml");
+		if (dh_ctx_has(c, "interpolation"))
+			return dh_ctx_usage(c, "--interpolation is for image files; "
+					       "the dataset loader resizes bilinearly");
 		dh_image_prep p;
 		int rc = image_prep(rs, &p);
 		if (rc)
