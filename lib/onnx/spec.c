@@ -419,6 +419,21 @@ static int need_rank(spec *s, layer *l, const value *x, int lo, int hi,
 	return 0;
 }
 
+/* The layer's one input; for the spatial layers, one of [C, W], [C, H, W]
+ * or [C, D, H, W]. */
+static const value *one_input(spec *s, layer *l)
+{
+	return need_inputs(s, l, 1, 1) ? NULL : &s->v[l->in[0]];
+}
+
+static const value *spatial_input(spec *s, layer *l)
+{
+	const value *x = one_input(s, l);
+	if (x && need_rank(s, l, x, 2, 4, "[C, W], [C, H, W] or [C, D, H, W]"))
+		return NULL;
+	return x;
+}
+
 /* conv and convtranspose: "padding" is a number, a list of ns or 2*ns
  * numbers (begins then ends, as ONNX), "same" or "valid". */
 static int get_padding(spec *s, layer *l, int ns, const int64_t *in,
@@ -457,10 +472,8 @@ static int get_padding(spec *s, layer *l, int ns, const int64_t *in,
 
 static int build_conv(spec *s, layer *l, int transpose, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
-		return -1;
-	const value *x = &s->v[l->in[0]];
-	if (need_rank(s, l, x, 2, 4, "[C, W], [C, H, W] or [C, D, H, W]"))
+	const value *x = spatial_input(s, l);
+	if (!x)
 		return -1;
 	int ns = x->ndim - 1;
 	int64_t f, g, k[3], st[3], dil[3], pads[6], opad[3] = {0, 0, 0};
@@ -536,10 +549,8 @@ static int build_conv(spec *s, layer *l, int transpose, value *out)
 
 static int build_pool(spec *s, layer *l, const char *op, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
-		return -1;
-	const value *x = &s->v[l->in[0]];
-	if (need_rank(s, l, x, 2, 4, "[C, W], [C, H, W] or [C, D, H, W]"))
+	const value *x = spatial_input(s, l);
+	if (!x)
 		return -1;
 	int ns = x->ndim - 1;
 	int64_t k[3], st[3], p[6], pads[6];
@@ -586,9 +597,9 @@ static int build_pool(spec *s, layer *l, const char *op, value *out)
 
 static int build_dense(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	if (need_rank(s, l, x, 1, 1, "a flat input [F] (add a flatten layer "
 				     "before it)"))
 		return -1;
@@ -613,9 +624,9 @@ static int build_dense(spec *s, layer *l, value *out)
 
 static int build_batchnorm(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	if (need_rank(s, l, x, 1, 4, "[C] or [C, ...]"))
 		return -1;
 	float eps, mom;
@@ -650,9 +661,9 @@ static const struct {
 
 static int build_unary(spec *s, layer *l, const char *op, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	const char *in[] = {x->name};
 	float alpha, beta;
 	int64_t axis = -1;
@@ -748,10 +759,8 @@ static int build_concat(spec *s, layer *l, value *out)
 
 static int build_upsample(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
-		return -1;
-	const value *x = &s->v[l->in[0]];
-	if (need_rank(s, l, x, 2, 4, "[C, W], [C, H, W] or [C, D, H, W]"))
+	const value *x = spatial_input(s, l);
+	if (!x)
 		return -1;
 	int ns = x->ndim - 1;
 	int64_t sc[3];
@@ -786,9 +795,9 @@ static int build_upsample(spec *s, layer *l, value *out)
 
 static int build_flatten(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	const char *in[] = {x->name};
 	Onnx__NodeProto *n = node(s, "Flatten", l->name, 1, in, l->name);
 	if (!n)
@@ -801,9 +810,9 @@ static int build_flatten(spec *s, layer *l, value *out)
 
 static int build_reshape(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	yaml_node_t *n = map_get(s, l->map, "shape");
 	if (!n || n->type != YAML_SEQUENCE_NODE)
 		return fail_at(s, n ? n : l->map, "layer '%s' (reshape): shape "
@@ -850,9 +859,9 @@ static int build_reshape(spec *s, layer *l, value *out)
 
 static int build_dropout(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	float rate;
 	if (get_float(s, l, "rate", 0.5, 0, 0.999, &rate))
 		return -1;
@@ -867,9 +876,9 @@ static int build_dropout(spec *s, layer *l, value *out)
 
 static int build_lstm(spec *s, layer *l, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
+	const value *x = one_input(s, l);
+	if (!x)
 		return -1;
-	const value *x = &s->v[l->in[0]];
 	if (need_rank(s, l, x, 2, 2, "a sequence [T, F]"))
 		return -1;
 	int64_t h;
@@ -948,10 +957,8 @@ static int build_lstm(spec *s, layer *l, value *out)
 
 static int build_global(spec *s, layer *l, const char *op, value *out)
 {
-	if (need_inputs(s, l, 1, 1))
-		return -1;
-	const value *x = &s->v[l->in[0]];
-	if (need_rank(s, l, x, 2, 4, "[C, W], [C, H, W] or [C, D, H, W]"))
+	const value *x = spatial_input(s, l);
+	if (!x)
 		return -1;
 	const char *in[] = {x->name};
 	if (!node(s, op, l->name, 1, in, l->name))
