@@ -7,8 +7,8 @@
  * .npy records: first a manifest record, a 1-D uint8 array holding the JSON
  * text {"dh-weights":1,"kind":"weights","names":["conv1.weight",...]}, then
  * one record per name, in that order, with its dtype and shape.  numpy reads
- * it with np.load on one open file, `dh-image info -` summarises it, and it
- * goes over a byte channel (MPI, a pipe) unchanged. */
+ * it with np.load on one open file, and it goes over a byte channel (MPI, a
+ * pipe) unchanged. */
 #ifndef DH_ONNX_WEIGHTS_H
 #define DH_ONNX_WEIGHTS_H
 
