@@ -4,6 +4,9 @@
  * without process start, model loading or stream I/O; bench/infer.sh times
  * onnxruntime the same way).
  *
+ * BatchNormalization is folded into the Conv before it, as for inference
+ * (lib/onnx/optimize.h); BENCH_NO_FOLD=1 keeps it, to measure the fold.
+ *
  * Usage: infer_bench MODEL.onnx BATCH THREADS [SECONDS]
  * Prints "ms_per_batch MIN MEDIAN RUNS" on standard output. */
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "core/rng.h"
 #include "core/threads.h"
 #include "onnx/import.h"
+#include "onnx/optimize.h"
 
 static double now(void)
 {
@@ -46,6 +50,11 @@ int main(int argc, char **argv)
 	dh_device dev;
 	dh_device_cpu(&dev, (int)threads);
 	dh_onnx_model *m = dh_onnx_load(argv[1], &e);
+	const char *nofold = getenv("BENCH_NO_FOLD");
+	if (m && !(nofold && *nofold == '1') && dh_onnx_fold_batchnorm(m, NULL, &e)) {
+		dh_onnx_free(m);
+		m = NULL;
+	}
 	dh_graph *g = m ? dh_onnx_import(m, &dev, 0, &e) : NULL;
 	if (!g || dh_graph_plan(g, batch, 0, &e)) {
 		fprintf(stderr, "infer_bench: %s\n", e.msg);

@@ -1,11 +1,13 @@
 /* test_onnx_weights.c - weights and gradients streams (lib/onnx/weights.h):
  * memory round trips, the strict checks with their one-line messages, a
  * trainer's gradients after a step, and the spec parser's errors. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/train.h"
 #include "onnx/import.h"
+#include "onnx/optimize.h"
 #include "onnx/spec.h"
 #include "onnx/weights.h"
 #include "onnx/zoo.h"
@@ -208,7 +210,76 @@ TEST(spec_errors_point_at_the_place)
 		   "flow sequence");
 }
 
+/* Output 0 of m for x (a new tensor). */
+static dh_tensor *infer(dh_onnx_model *m, const dh_tensor *x)
+{
+	dh_device dev;
+	dh_device_cpu(&dev, 1);
+	dh_graph *g = dh_onnx_import(m, &dev, 0, NULL);
+	const dh_tensor *feed[] = {x};
+	dh_tensor *y = NULL;
+	if (g && !dh_graph_plan(g, x->shape[0], 0, NULL) &&
+	    !dh_graph_forward(g, feed, NULL))
+		y = dh_tensor_clone(dh_graph_output(g, 0), NULL);
+	dh_graph_free(g);
+	return y;
+}
+
+TEST(batchnorm_folds_for_inference)
+{
+	dh_zoo_opts o = {0};
+	o.arch = "resnet18";
+	o.ndim = 3;
+	o.input[0] = 3;
+	o.input[1] = 8;
+	o.input[2] = 8;
+	o.classes = 4;
+	dh_onnx_model *m = dh_zoo_build(&o, "r.onnx", NULL);
+	dh_err e;
+	/* statistics and affine terms away from the identity */
+	dh_weights *w = dh_weights_from_model(m, &e);
+	dh_rng r;
+	dh_rng_seed(&r, 5);
+	for (int i = 0; i < w->n; i++) {
+		const char *n = w->names[i];
+		float *v = dh_tensor_f32(w->t[i]);
+		int var = strstr(n, "running_var") != NULL;
+		if (strstr(n, "bn") || strstr(n, "downsample.1"))
+			for (int64_t k = 0; k < dh_tensor_numel(w->t[i]); k++)
+				v[k] = var ? dh_rng_uniform(&r, 0.5f, 1.5f)
+					   : dh_rng_normal(&r, 0.0f, 0.5f);
+	}
+	CHECK_INT(dh_weights_apply_model(m, w, "w", &e), DH_OK);
+	int64_t xs[] = {2, 3, 8, 8};
+	dh_tensor *x = dh_tensor_new(DH_F32, 4, xs, NULL);
+	float *xp = dh_tensor_f32(x);
+	for (int64_t i = 0; i < dh_tensor_numel(x); i++)
+		xp[i] = dh_rng_normal(&r, 0.0f, 1.0f);
+	dh_tensor *want = infer(m, x);
+	size_t nodes = m->proto->graph->n_node;
+	int folded = 0;
+	CHECK_INT(dh_onnx_fold_batchnorm(m, &folded, &e), DH_OK);
+	CHECK_INT(folded, 20); /* 17 after convs, 3 in the shortcuts */
+	CHECK_INT((int)m->proto->graph->n_node, (int)nodes - 20);
+	dh_tensor *got = infer(m, x);
+	CHECK(want && got);
+	double worst = 0, scale = 1e-30;
+	for (int64_t i = 0; want && got && i < dh_tensor_numel(want); i++) {
+		double d = fabs(dh_tensor_f32(want)[i] - dh_tensor_f32(got)[i]);
+		worst = d > worst ? d : worst;
+		double a = fabs(dh_tensor_f32(want)[i]);
+		scale = a > scale ? a : scale;
+	}
+	CHECK(worst / scale < 1e-4);
+	dh_tensor_free(want);
+	dh_tensor_free(got);
+	dh_tensor_free(x);
+	dh_weights_free(w);
+	dh_onnx_free(m);
+}
+
 TAP_MAIN(TAP_CASE(buffer_round_trip_and_import),
 	 TAP_CASE(strict_checks_name_the_tensor),
 	 TAP_CASE(gradients_after_a_step), TAP_CASE(reset_reproduces_the_zoo),
-	 TAP_CASE(spec_errors_point_at_the_place))
+	 TAP_CASE(spec_errors_point_at_the_place),
+	 TAP_CASE(batchnorm_folds_for_inference))
