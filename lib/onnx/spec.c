@@ -68,6 +68,7 @@ typedef struct spec {
 	int failed;
 	dh_strmap names; /* every value and initializer name used */
 	char **owned;    /* the map's keys */
+	int64_t params, max_params;
 	int nowned, capowned;
 	value *v;
 	int nv, cap;
@@ -344,9 +345,12 @@ static const char *param(spec *s, const layer *l, const char *suffix,
 					"'%s' would have a dimension of %lld",
 				       l->name, l->type, buf,
 				       (long long)shape[i]), NULL;
-	if (dh_shape_numel(ndim, shape) > ((int64_t)1 << 31))
-		return fail_at(s, l->map, "layer '%s' (%s): parameter '%s' is "
-				"too large", l->name, l->type, buf), NULL;
+	int64_t numel = dh_shape_numel(ndim, shape);
+	if (numel < 0 || numel > s->max_params - s->params)
+		return fail_at(s, l->map, "layer '%s' (%s): parameter '%s' takes "
+				"the model beyond %lld parameters",
+			       l->name, l->type, buf, (long long)s->max_params), NULL;
+	s->params += numel;
 	dh_tensor *t = dh_tensor_new(DH_F32, ndim, shape, s->e);
 	if (!t) {
 		s->failed = 1;
@@ -1213,10 +1217,12 @@ static int read_doc(spec *s, uint64_t seed)
 
 dh_onnx_model *dh_spec_build_string(const char *text, size_t len,
 				    const char *name, uint64_t seed,
-				    const char *out_path, dh_err *e)
+				    int64_t max_params, const char *out_path,
+				    dh_err *e)
 {
 	spec s;
 	memset(&s, 0, sizeof s);
+	s.max_params = max_params > 0 ? max_params : DH_SPEC_MAX_PARAMS;
 	s.file = name;
 	s.e = e;
 	dh_strmap_init(&s.names);
@@ -1300,7 +1306,8 @@ dh_onnx_model *dh_spec_build_file(const char *path, uint64_t seed,
 		dh_err_errno(e, EIO, "cannot read '%s'", path);
 		return NULL;
 	}
-	dh_onnx_model *m = dh_spec_build_string(buf, len, path, seed, out_path, e);
+	dh_onnx_model *m = dh_spec_build_string(buf, len, path, seed, 0,
+						out_path, e);
 	free(buf);
 	return m;
 }

@@ -18,10 +18,15 @@
  * not written). */
 dh_onnx_model *dh_spec_build_file(const char *path, uint64_t seed,
 				  const char *out_path, dh_err *e);
-/* The same from text in memory; `name` stands for the file in messages. */
+/* The same from text in memory; `name` stands for the file in messages;
+ * max_params bounds the parameter count (0: DH_SPEC_MAX_PARAMS). */
 dh_onnx_model *dh_spec_build_string(const char *text, size_t len,
 				    const char *name, uint64_t seed,
-				    const char *out_path, dh_err *e);
+				    int64_t max_params, const char *out_path,
+				    dh_err *e);
+
+/* At most this many parameters (1 GiB of float32). */
+#define DH_SPEC_MAX_PARAMS ((int64_t)1 << 28)
 
 /* The layer types, NULL-terminated (for help and documentation tests). */
 extern const char *const dh_spec_types[];

@@ -186,7 +186,7 @@ static void spec_error(const char *text, const char *want)
 	dh_err e;
 	memset(&e, 0, sizeof e);
 	dh_onnx_model *m = dh_spec_build_string(text, strlen(text), "net.yml",
-						0, "out.onnx", &e);
+						0, 0, "out.onnx", &e);
 	CHECK(m == NULL);
 	CHECK_STR(e.msg, want);
 	dh_onnx_free(m);
