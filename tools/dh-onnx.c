@@ -9,6 +9,7 @@
 #include "onnx/export.h"
 #include "onnx/info.h"
 #include "onnx/model.h"
+#include "onnx/optimize.h"
 #include "onnx/spec.h"
 #include "onnx/weights.h"
 #include "onnx/zoo.h"
@@ -157,6 +158,26 @@ static int run_weights(dh_ctx *c)
 	return DH_EXIT_OK;
 }
 
+static int run_optimize(dh_ctx *c)
+{
+	const char *out = dh_ctx_str(c, "output", NULL);
+	if (!out)
+		return dh_ctx_usage(c, "where to? (-o FILE.onnx)");
+	dh_onnx_model *m = dh_onnx_load(c->args[0], &c->err);
+	if (!m)
+		return dh_ctx_fail(c);
+	int folded = 0;
+	dh_status s = dh_onnx_fold_batchnorm(m, &folded, &c->err);
+	if (!s)
+		s = save_model(c, m, out);
+	dh_onnx_free(m);
+	if (s)
+		return dh_ctx_fail(c);
+	dh_log_info(&c->log, "%s: %d BatchNormalization layer%s folded", out,
+		    folded, folded == 1 ? "" : "s");
+	return DH_EXIT_OK;
+}
+
 static int run_info(dh_ctx *c)
 {
 	dh_onnx_model *m = dh_onnx_load(c->args[0], &c->err);
@@ -238,6 +259,11 @@ static const dh_opt diff_opts[] = {
 	{"tol", 0, DH_ARG_FLOAT, "X", "weights closer than X are equal", 0, 1e30, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };
+static const dh_opt optimize_opts[] = {
+	{"output", 'o', DH_ARG_FILE, "FILE.onnx", "write the model here", 0, 0, "onnx", 0},
+	{"external-data", 0, DH_ARG_NONE, NULL, "keep the weights in FILE.onnx.data", 0, 0, NULL, 0},
+	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
+};
 static const dh_opt weights_opts[] = {
 	{"output", 'o', DH_ARG_FILE, "FILE", "write the weights or the model here", 0, 0, NULL, 0},
 	{"seed", 's', DH_ARG_INT, "S", "reset: random seed for the new weights", 0, 9.2e18, NULL, 0},
@@ -252,6 +278,7 @@ static const dh_cmd cmds[] = {
 	{"check", "FILE.onnx", "validate a model's structure", NULL, 1, 1, "onnx", run_check, NULL},
 	{"diff", "A.onnx B.onnx", "topology and weight differences (exit 1 when they differ)", diff_opts, 2, 2, "onnx onnx", run_diff, NULL},
 	{"weights", "export|import|reset|freeze MODEL.onnx [W]", "export, import or reset weights; freeze layers", weights_opts, 2, 3, "word onnx file", run_weights, NULL},
+	{"optimize", "MODEL.onnx", "for inference: fold BatchNormalization into the Conv or Gemm before it", optimize_opts, 1, 1, "onnx", run_optimize, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -32,6 +32,14 @@ const char *const dh_spec_types[] = {
 	"upsample", "flatten", "reshape", "dropout", "lstm", NULL,
 };
 
+/* Other names for some types (ONNX's and PyTorch's). */
+static const struct {
+	const char *alias, *type;
+} aliases[] = {
+	{"gemm", "dense"}, {"linear", "dense"}, {"resize", "upsample"},
+	{"batchnormalization", "batchnorm"}, {"averagepool", "avgpool"},
+};
+
 /* Attributes per type (besides name, type, input, inputs). */
 static const struct {
 	const char *type, *attrs;
@@ -1045,6 +1053,9 @@ static int read_layer(spec *s, yaml_node_t *map, int index)
 	l.type_node = map_get(s, map, "type");
 	l.name = scalar(nn);
 	l.type = scalar(l.type_node);
+	for (size_t i = 0; l.type && i < sizeof aliases / sizeof aliases[0]; i++)
+		if (!strcmp(l.type, aliases[i].alias))
+			l.type = aliases[i].type;
 	if (!nn)
 		return fail_at(s, map, "layer %d has no name", index + 1);
 	if (!l.name || !valid_name(l.name))

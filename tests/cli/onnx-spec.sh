@@ -30,7 +30,7 @@ layers:
   - {name: a4, type: hardsigmoid, alpha: 0.3, beta: 0.4}
   - {name: p1, type: maxpool, kernel: 2}
   - {name: p2, type: avgpool, kernel: 3, stride: 1, padding: 1}
-  - {name: up, type: upsample, scale: 2, mode: linear}
+  - {name: up, type: resize, scale: 2, mode: linear}
   - {name: t1, type: convtranspose, filters: 4, kernel: 3, stride: 2, padding: 1, output_padding: 1}
   - {name: a5, type: tanh}
   - {name: a6, type: softplus, input: t1}
@@ -41,13 +41,13 @@ layers:
   - {name: s2, type: add, inputs: [gm, ga]}
   - {name: f, type: flatten}
   - {name: dr, type: dropout, rate: 0.3}
-  - {name: fc1, type: dense, units: 24}
+  - {name: fc1, type: linear, units: 24}
   - {name: r1, type: relu}
   - {name: rs, type: reshape, shape: [4, -1]}
   - {name: l1, type: lstm, hidden: 5, sequences: true}
   - {name: l2, type: lstm, hidden: 7}
   - {name: i, type: identity}
-  - {name: fc2, type: dense, units: 5, bias: false}
+  - {name: fc2, type: gemm, units: 5, bias: false}
   - {name: sg, type: sigmoid}
   - {name: sm, type: softmax}
   - {name: ls, type: logsoftmax, input: fc2, axis: 1}
@@ -82,6 +82,14 @@ run dh-onnx info example2.onnx
 expect_out "the U-Net's output is inferred as [N, 2, 32, 32]" "^  head: float32 \[N, 2, 32, 32\]$"
 run dh-onnx info all.onnx
 expect_out "every-type output [N, 5]" "^  ls: float32 \[N, 5\]$"
+run dh-onnx optimize example1.onnx -o folded.onnx
+expect_rc "optimize folds the residual block's BatchNormalization" 0
+run dh-onnx info folded.onnx
+if grep -q BatchNormalization "$out_file"; then
+	not_ok "optimize leaves no BatchNormalization after a Conv" "$(grep BatchNorm "$out_file")"
+else
+	ok "optimize leaves no BatchNormalization after a Conv"
+fi
 run dh-onnx new --spec example2.yml --external-data -o ext.onnx
 expect_rc "new --spec --external-data" 0
 [ -s ext.onnx.data ] && ok "spec models take external data" || not_ok "spec models take external data" "$(ls)"
@@ -96,7 +104,7 @@ done
 if [ -z "$ort" ]; then
 	skip "spec models against onnx and onnxruntime" "no Python here imports onnx and onnxruntime"
 else
-	for f in example1 example2 all conv1d ext; do
+	for f in example1 example2 all conv1d ext folded; do
 		if "$ort" -c "
 import onnx, numpy as np, onnxruntime as ort
 onnx.checker.check_model('$f.onnx', full_check=True)
