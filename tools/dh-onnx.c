@@ -135,11 +135,14 @@ static int run_weights(dh_ctx *c)
 		break;
 	case 1:
 		w = dh_weights_load(c->args[2], &c->err);
-		s = w ? dh_weights_apply_model(m, w, c->args[2], &c->err) : DH_EFORMAT;
-		if (!s && w->kind != DH_WEIGHTS_PARAMS)
-			s = dh_err_set(&c->err, DH_EINVAL, "%s: holds %s, not "
+		if (!w)
+			s = DH_EFORMAT;
+		else if (w->kind != DH_WEIGHTS_PARAMS)
+			s = dh_err_set(&c->err, DH_EFORMAT, "%s: holds %s, not "
 				       "weights", c->args[2],
 				       dh_weights_kind_name(w->kind));
+		else
+			s = dh_weights_apply_model(m, w, c->args[2], &c->err);
 		break;
 	case 2:
 		s = dh_weights_reset(m, (uint64_t)dh_ctx_int(c, "seed", 0), &c->err);

@@ -83,6 +83,9 @@ run dh-onnx weights import lenet.onnx cut.npy -o bad.onnx
 expect_rc "a truncated weights file: exit 1" 1
 expect_err "a truncated weights file: the tensor, the record and the byte" \
 	"^dh-onnx: cut.npy: byte [0-9]+: tensor 'conv2.weight' \(record 3\): truncated"
+cp "$DH_SRCDIR/tests/fuzz/corpus/weights/grads.npy" grads.npy
+run dh-onnx weights import lenet.onnx grads.npy -o bad.onnx
+expect_err "gradients are not weights" "^dh-onnx: grads.npy: holds gradients, not weights$"
 run dh-onnx weights import lenet.onnx lenet.onnx -o bad.onnx
 expect_rc "a model is not a weights file: exit 1" 1
 expect_err "a model given as weights: one line" "^dh-onnx: lenet.onnx: byte 0: "
