@@ -4,8 +4,10 @@
 # 1 threads.  Both sides are timed in process on compute only: the model is
 # loaded and planned once, then forward passes on one batch are timed (dh:
 # bench/infer_bench; onnxruntime: bench/infer_ort.py with sequential
-# execution and intra_op_num_threads).  Printed: the median ms per batch of
-# each side and dh/ORT (below 1: dh is faster).
+# execution and intra_op_num_threads).  Printed: the median wall-clock ms
+# per batch of each side and dh/ORT (below 1: dh is faster), then the same
+# ratio of CPU time per batch, which a machine shared with other work
+# disturbs less (at 2 threads it also counts time spent waiting in spins).
 #
 # Environment:
 #   BENCH_NETS     networks (default "lenet resnet18")
@@ -42,7 +44,7 @@ echo "ORT: $("$py" "$here/infer_ort.py" --version) (its own MLAS kernels)"
 echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)} $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-printf '%-9s %5s %3s %10s %10s %8s\n' network batch thr "dh ms" "ORT ms" dh/ORT
+printf '%-9s %5s %3s %10s %10s %8s %8s\n' network batch thr "dh ms" "ORT ms" dh/ORT "cpu d/O"
 for net in $nets; do
 	case $net in
 	lenet | mlp) shape=1x28x28 ;;
@@ -54,13 +56,17 @@ for net in $nets; do
 		for t in $threads; do
 			# each side alone on the machine; dh with a passive OpenMP
 			# wait, as its tools set it
-			dh=$(OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} \
+			dhl=$(OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} \
 				OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t \
-				"$bench" "$tmp/$net.onnx" "$b" "$t" "$secs" | awk '{ print $3 }')
-			ort=$(OMP_NUM_THREADS=$t "$py" "$here/infer_ort.py" \
-				"$tmp/$net.onnx" "$b" "$t" "$secs" | awk '{ print $3 }')
+				"$bench" "$tmp/$net.onnx" "$b" "$t" "$secs")
+			ortl=$(OMP_NUM_THREADS=$t "$py" "$here/infer_ort.py" \
+				"$tmp/$net.onnx" "$b" "$t" "$secs")
+			dh=$(echo "$dhl" | awk '{ print $3 }')
+			ort=$(echo "$ortl" | awk '{ print $3 }')
 			ratio=$(awk -v a="$dh" -v b="$ort" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }')
-			printf '%-9s %5s %3s %10s %10s %8s\n' "$net" "$b" "$t" "$dh" "$ort" "$ratio"
+			cpu=$(awk -v a="$(echo "$dhl" | awk '{ print $5 }')" -v b="$(echo "$ortl" | awk '{ print $5 }')" \
+				'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }')
+			printf '%-9s %5s %3s %10s %10s %8s %8s\n' "$net" "$b" "$t" "$dh" "$ort" "$ratio" "$cpu"
 		done
 	done
 done
