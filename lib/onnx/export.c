@@ -2,6 +2,11 @@
  * model-only writing is in write.c. */
 #include "onnx/export.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx/weights.h"
+
 dh_status dh_onnx_update_weights(dh_onnx_model *m, const dh_graph *g,
 				 dh_err *e)
 {
@@ -22,3 +27,68 @@ dh_status dh_onnx_update_weights(dh_onnx_model *m, const dh_graph *g,
 	return DH_OK;
 }
 
+
+/* The values that dh_weights_from_graph takes. */
+static int state_value(const dh_value *v)
+{
+	return (v->kind == DH_VAL_PARAM || v->kind == DH_VAL_CONST) && v->t &&
+	       dh_dtype_is_float(v->dtype);
+}
+
+dh_weights *dh_weights_from_graph(const dh_graph *g, dh_err *e)
+{
+	int n = 0;
+	for (int i = 0; i < g->nv; i++)
+		n += state_value(&g->v[i]);
+	dh_weights *w = calloc(1, sizeof *w);
+	if (w) {
+		w->kind = DH_WEIGHTS_PARAMS;
+		w->names = calloc((size_t)(n ? n : 1), sizeof *w->names);
+		w->t = calloc((size_t)(n ? n : 1), sizeof *w->t);
+	}
+	if (!w || !w->names || !w->t) {
+		dh_weights_free(w);
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < g->nv; i++) {
+		const dh_value *v = &g->v[i];
+		if (!state_value(v))
+			continue;
+		int k = w->n++;
+		w->names[k] = strdup(v->name);
+		w->t[k] = dh_tensor_clone(v->t, e);
+		if (!w->names[k] || !w->t[k]) {
+			if (!w->names[k])
+				dh_err_set(e, DH_ENOMEM, "out of memory");
+			dh_weights_free(w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+dh_status dh_weights_apply_graph(dh_graph *g, const dh_weights *w,
+				 const char *src, dh_err *e)
+{
+	int n = 0;
+	for (int i = 0; i < g->nv; i++)
+		n += state_value(&g->v[i]);
+	char **names = calloc((size_t)(n ? n : 1), sizeof *names);
+	dh_tensor **t = calloc((size_t)(n ? n : 1), sizeof *t);
+	dh_status s;
+	if (!names || !t) {
+		s = dh_err_set(e, DH_ENOMEM, "out of memory");
+	} else {
+		int k = 0;
+		for (int i = 0; i < g->nv; i++)
+			if (state_value(&g->v[i])) {
+				names[k] = g->v[i].name;
+				t[k++] = g->v[i].t;
+			}
+		s = dh_weights_copy_to(w, src, n, names, t, e);
+	}
+	free(names);
+	free(t);
+	return s;
+}

@@ -19,7 +19,7 @@
 /* A stream names at most this many tensors (ResNet-152 has ~1000): a bound
  * for hostile manifests. */
 #define MAX_TENSORS (1 << 20)
-#define MAX_MANIFEST ((size_t)256 << 20)
+#define MAX_MANIFEST ((size_t)64 << 20)
 
 static const char *const kind_names[] = {"weights", "gradients"};
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == DH_WEIGHTS_KIND_COUNT,

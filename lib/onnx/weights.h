@@ -72,6 +72,17 @@ dh_status dh_weights_copy_to(const dh_weights *w, const char *src, int n,
 			     char *const *names, dh_tensor *const *dst,
 			     dh_err *e);
 
+/* A graph's state (lib/graph/graph.h): copies of every floating-point
+ * parameter and constant it holds (weights and running statistics, trained
+ * or not), in graph order: what a master sends its workers.  (Defined in
+ * export.c, with the other graph-facing code.) */
+struct dh_graph;
+dh_weights *dh_weights_from_graph(const struct dh_graph *g, dh_err *e);
+/* Copy w into those same values of g, with the strict checks (src names w
+ * in messages). */
+dh_status dh_weights_apply_graph(struct dh_graph *g, const dh_weights *w,
+				 const char *src, dh_err *e);
+
 /* Replace the model's floating-point initializers by w, with the same
  * strict checks (src names w in messages).  External data are brought
  * inline. */

@@ -154,6 +154,20 @@ TEST(gradients_after_a_step)
 				     t->grads, &e), DH_OK);
 	for (int i = 0; gw && i < gw->n; i++)
 		CHECK(same_tensor(gw->t[i], t->grads[i]));
+	/* the trained state moves to another graph of the model, whose
+	 * forward pass then gives the same outputs */
+	dh_weights *state = dh_weights_from_graph(g, &e);
+	CHECK(state != NULL);
+	dh_graph *g2 = dh_onnx_import(m, &dev, 0, &e);
+	CHECK_INT(dh_weights_apply_graph(g2, state, "state", &e), DH_OK);
+	const dh_tensor *feed[] = {x};
+	CHECK_INT(dh_graph_plan(g, 4, 0, &e), DH_OK);
+	CHECK_INT(dh_graph_plan(g2, 4, 0, &e), DH_OK);
+	CHECK_INT(dh_graph_forward(g, feed, &e), DH_OK);
+	CHECK_INT(dh_graph_forward(g2, feed, &e), DH_OK);
+	CHECK(same_tensor(dh_graph_output(g, 0), dh_graph_output(g2, 0)));
+	dh_weights_free(state);
+	dh_graph_free(g2);
 	/* a weights stream does not fit a shorter list */
 	CHECK_INT(dh_weights_copy_to(gw, "grads", t->nparams - 1, t->names,
 				     t->grads, &e), DH_EINVAL);
