@@ -51,6 +51,25 @@ static Onnx__NodeProto *producer(Onnx__GraphProto *g, const char *value)
 	return NULL;
 }
 
+/* Remove initializer `name` when nothing reads it any more (and it is not
+ * a graph input, as models before IR 4 list them). */
+static void drop_unused(Onnx__GraphProto *g, const char *name)
+{
+	if (readers(g, name))
+		return;
+	for (size_t i = 0; i < g->n_input; i++)
+		if (g->input[i]->name && !strcmp(g->input[i]->name, name))
+			return;
+	for (size_t i = 0; i < g->n_initializer; i++)
+		if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name)) {
+			onnx__tensor_proto__free_unpacked(g->initializer[i], NULL);
+			memmove(&g->initializer[i], &g->initializer[i + 1],
+				(g->n_initializer - i - 1) * sizeof *g->initializer);
+			g->n_initializer--;
+			return;
+		}
+}
+
 /* Fold bn into p; 1 when folded, 0 when it does not apply, -1 on error. */
 static int fold_one(dh_onnx_model *m, Onnx__NodeProto *p, Onnx__NodeProto *bn,
 		    dh_err *e)
@@ -172,10 +191,18 @@ dh_status dh_onnx_fold_batchnorm(dh_onnx_model *m, int *folded, dh_err *e)
 			k++;
 			continue;
 		}
+		char *stats[4] = {NULL, NULL, NULL, NULL};
+		for (int i = 0; i < 4; i++)
+			stats[i] = strdup(bn->input[i + 1]);
 		onnx__node_proto__free_unpacked(bn, NULL);
 		memmove(&g->node[k], &g->node[k + 1], (g->n_node - k - 1) * sizeof *g->node);
 		g->n_node--;
 		count++;
+		for (int i = 0; i < 4; i++) {
+			if (stats[i])
+				drop_unused(g, stats[i]);
+			free(stats[i]);
+		}
 	}
 	if (folded)
 		*folded = count;
