@@ -40,17 +40,9 @@ dh_weights *dh_weights_from_graph(const dh_graph *g, dh_err *e)
 	int n = 0;
 	for (int i = 0; i < g->nv; i++)
 		n += state_value(&g->v[i]);
-	dh_weights *w = calloc(1, sizeof *w);
-	if (w) {
-		w->kind = DH_WEIGHTS_PARAMS;
-		w->names = calloc((size_t)(n ? n : 1), sizeof *w->names);
-		w->t = calloc((size_t)(n ? n : 1), sizeof *w->t);
-	}
-	if (!w || !w->names || !w->t) {
-		dh_weights_free(w);
-		dh_err_set(e, DH_ENOMEM, "out of memory");
+	dh_weights *w = dh_weights_new(DH_WEIGHTS_PARAMS, n, e);
+	if (!w)
 		return NULL;
-	}
 	for (int i = 0; i < g->nv; i++) {
 		const dh_value *v = &g->v[i];
 		if (!state_value(v))

@@ -43,7 +43,7 @@ void dh_weights_free(dh_weights *w)
 	free(w);
 }
 
-static dh_weights *weights_new(dh_weights_kind kind, int n, dh_err *e)
+dh_weights *dh_weights_new(dh_weights_kind kind, int n, dh_err *e)
 {
 	dh_weights *w = calloc(1, sizeof *w);
 	if (w) {
@@ -176,7 +176,7 @@ static dh_weights *parse_manifest(const char *text, const char *name,
 			   MAX_TENSORS);
 		goto out;
 	}
-	w = weights_new((dh_weights_kind)k, n, e);
+	w = dh_weights_new((dh_weights_kind)k, n, e);
 	if (!w)
 		goto out;
 	dh_strmap seen;
@@ -323,7 +323,7 @@ dh_weights *dh_weights_from_model(const dh_onnx_model *m, dh_err *e)
 	int n = 0;
 	for (size_t i = 0; i < g->n_initializer; i++)
 		n += is_weight_init(g->initializer[i]);
-	dh_weights *w = weights_new(DH_WEIGHTS_PARAMS, n, e);
+	dh_weights *w = dh_weights_new(DH_WEIGHTS_PARAMS, n, e);
 	if (!w)
 		return NULL;
 	for (size_t i = 0; i < g->n_initializer; i++) {

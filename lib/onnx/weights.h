@@ -38,6 +38,8 @@ typedef struct dh_weights {
 	dh_tensor **t;
 } dh_weights;
 
+/* An empty set with room for n tensors (w->n is 0; fill and count up). */
+dh_weights *dh_weights_new(dh_weights_kind kind, int n, dh_err *e);
 void dh_weights_free(dh_weights *w);
 
 /* Write n named tensors as one weights stream.  For gradients after a

@@ -94,13 +94,7 @@ run dh-onnx new --spec example2.yml --external-data -o ext.onnx
 expect_rc "new --spec --external-data" 0
 [ -s ext.onnx.data ] && ok "spec models take external data" || not_ok "spec models take external data" "$(ls)"
 
-ort=""
-for p in "$PYTHON3" python3; do
-	if command -v "$p" >/dev/null && "$p" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
-		ort=$p
-		break
-	fi
-done
+ort=$(ort_python)
 if [ -z "$ort" ]; then
 	skip "spec models against onnx and onnxruntime" "no Python here imports onnx and onnxruntime"
 else

@@ -151,13 +151,7 @@ run dh-onnx weights freeze inline.onnx --layers fc --external-data -o sub/f.onnx
 expect_rc "weights freeze --external-data" 0
 [ -s sub/f.onnx.data ] && ok "freeze writes external data on request" || not_ok "freeze --external-data" "$(ls sub)"
 
-ort=""
-for p in "$PYTHON3" python3; do
-	if command -v "$p" >/dev/null && "$p" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
-		ort=$p
-		break
-	fi
-done
+ort=$(ort_python)
 if [ -z "$ort" ]; then
 	skip "onnx and onnxruntime load external data" "no Python here imports onnx and onnxruntime"
 else
