@@ -14,7 +14,7 @@ void dh_aug_sample_rng(dh_rng *out, uint64_t seed, int64_t epoch,
 {
 	/* keyed by (epoch, index) under the seed, with a domain tag so that
 	 * augmentation never shares a stream with shuffling or initialisation */
-	dh_rng_derive(out, seed ^ 0x6175676d656e74ull /* "augment" */,
+	dh_rng_derive(out, seed ^ DH_RNG_DOMAIN_AUGMENT,
 		      (uint64_t)epoch, (uint64_t)index);
 }
 

@@ -14,6 +14,12 @@ typedef struct dh_rng {
 	uint64_t s[4];
 } dh_rng;
 
+/* Domain tags XORed into the seed so that uses of one seed never share a
+ * stream: augmentation (per sample: epoch, index) is one such use, keyed the
+ * same in dh-augment and in dh-train's loader so both give a sample the same
+ * variant. */
+#define DH_RNG_DOMAIN_AUGMENT 0x6175676d656e74ull /* "augment" */
+
 void dh_rng_seed(dh_rng *r, uint64_t seed);
 /* The stream for (seed, a, b): e.g. a = epoch, b = sample index. */
 void dh_rng_derive(dh_rng *r, uint64_t seed, uint64_t a, uint64_t b);

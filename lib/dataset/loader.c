@@ -314,7 +314,10 @@ static dh_status prepare(dh_loader *l, int64_t pos, slot *sl, dh_err *e)
 	}
 	if (!st && l->o.transform) {
 		dh_rng rng;
-		dh_rng_derive(&rng, l->o.seed, (uint64_t)l->epoch, (uint64_t)i);
+		/* the stream dh_aug_sample_rng gives: dh-augment on the same
+		 * sample id draws the same variant */
+		dh_rng_derive(&rng, l->o.seed ^ DH_RNG_DOMAIN_AUGMENT,
+			      (uint64_t)l->epoch, (uint64_t)i);
 		st = l->o.transform(l->o.transform_ctx, &img,
 				    mask ? &mask : NULL, &rng, e);
 		if (!st && (img->width != l->W || img->height != l->H ||
