@@ -97,9 +97,9 @@ static void set_identity(dh_image *img)
 	img->direction[0] = img->direction[4] = img->direction[8] = 1.0;
 }
 
-dh_image *dh_image_new_limit(dh_dtype t, int width, int height, int depth,
-			     int channels, dh_colortype color,
-			     uint64_t max_pixels, dh_err *e)
+static dh_image *image_new(dh_dtype t, int width, int height, int depth,
+			   int channels, dh_colortype color,
+			   uint64_t max_pixels, int zero, dh_err *e)
 {
 	size_t n;
 	if (dh_image_check_dims(width, height, depth, channels, t, max_pixels,
@@ -114,7 +114,7 @@ dh_image *dh_image_new_limit(dh_dtype t, int width, int height, int depth,
 	dh_image *img = dh_malloc(sizeof *img, e);
 	if (!img)
 		return NULL;
-	img->data = dh_calloc_aligned(n, 1, e);
+	img->data = zero ? dh_calloc_aligned(n, 1, e) : dh_alloc_aligned(n, e);
 	if (!img->data) {
 		free(img);
 		return NULL;
@@ -128,6 +128,35 @@ dh_image *dh_image_new_limit(dh_dtype t, int width, int height, int depth,
 	img->row_bytes = (size_t)width * (size_t)channels * dh_dtype_size(t);
 	img->nbytes = n;
 	set_identity(img);
+	return img;
+}
+
+dh_image *dh_image_new_limit(dh_dtype t, int width, int height, int depth,
+			     int channels, dh_colortype color,
+			     uint64_t max_pixels, dh_err *e)
+{
+	return image_new(t, width, height, depth, channels, color, max_pixels,
+			 1, e);
+}
+
+dh_image *dh_image_new_uninit(dh_dtype t, int width, int height, int depth,
+			      int channels, dh_colortype color, dh_err *e)
+{
+	return image_new(t, width, height, depth, channels, color, 0, 0, e);
+}
+
+dh_image *dh_image_new_like_uninit(const dh_image *src, dh_dtype t,
+				   int channels, dh_colortype color, dh_err *e)
+{
+	if (!channels)
+		channels = src->channels;
+	dh_image *img = image_new(t, src->width, src->height, src->depth,
+				  channels, color, UINT64_MAX, 0, e);
+	if (!img)
+		return NULL;
+	memcpy(img->spacing, src->spacing, sizeof img->spacing);
+	memcpy(img->origin, src->origin, sizeof img->origin);
+	memcpy(img->direction, src->direction, sizeof img->direction);
 	return img;
 }
 
@@ -157,8 +186,8 @@ dh_image *dh_image_new_like(const dh_image *src, dh_dtype t, int channels,
 
 dh_image *dh_image_clone(const dh_image *src, dh_err *e)
 {
-	dh_image *img = dh_image_new_like(src, src->dtype, src->channels,
-					  src->color, e);
+	dh_image *img = dh_image_new_like_uninit(src, src->dtype, src->channels,
+						 src->color, e);
 	if (img)
 		memcpy(img->data, src->data, src->nbytes);
 	return img;
