@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 #include "image/sat.h"
 
 /* The source's colour, with NONE read as gray (1 channel) or RGB (3). */
@@ -105,6 +106,28 @@ static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
 	}
 }
 
+/* Gray from 3- or 4-channel 8-bit pixels with the weights in the source's
+ * channel order (15-bit fixed point). */
+DH_PROC_CLONES static void gray3_u8(const uint8_t *restrict s,
+				    uint8_t *restrict d, size_t n, int w0,
+				    int w1, int w2)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)((s[3 * i] * w0 + s[3 * i + 1] * w1 +
+				  s[3 * i + 2] * w2 + (1 << 14)) >> 15);
+}
+
+DH_PROC_CLONES static void gray4_u8(const uint8_t *restrict s,
+				    uint8_t *restrict d, size_t n, int w0,
+				    int w1, int w2)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)((s[4 * i] * w0 + s[4 * i + 1] * w1 +
+				  s[4 * i + 2] * w2 + (1 << 14)) >> 15);
+}
+
 /* 8-bit conversions from gray/RGB/BGR/RGBA, on plain byte pointers (the
  * same arithmetic as the general loop below). */
 static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
@@ -116,14 +139,24 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 	const size_t gi = from == DH_COLOR_GRAY ? 0 : 1;
 	const size_t bi = from == DH_COLOR_BGR ? 0 : from == DH_COLOR_GRAY ? 0 : 2;
 	switch (to) {
-	case DH_COLOR_GRAY:
-#pragma omp parallel for simd schedule(static)
-		for (size_t i = 0; i < n; i++) {
-			const uint8_t *p = s + i * SC;
-			d[i] = (uint8_t)((p[ri] * 9798 + p[gi] * 19235 + p[bi] * 3735 +
-					  (1 << 14)) >> 15);
+	case DH_COLOR_GRAY: {
+		const int w0 = ri == 0 ? 9798 : 3735, w2 = ri == 0 ? 3735 : 9798;
+		if (SC < 3) {
+			memcpy(d, s, n);
+			return;
+		}
+		/* contiguous ranges of pixels, one per thread */
+#pragma omp parallel if (n * SC >= DH_PROC_PAR_MIN)
+		{
+			size_t i0, i1;
+			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
+			if (SC == 3)
+				gray3_u8(s + i0 * 3, d + i0, i1 - i0, w0, 19235, w2);
+			else
+				gray4_u8(s + i0 * 4, d + i0, i1 - i0, w0, 19235, w2);
 		}
 		return;
+	}
 	case DH_COLOR_RGB:
 	case DH_COLOR_BGR:
 	case DH_COLOR_RGBA: {
@@ -189,7 +222,7 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 			   dh_dtype_name(src->dtype));
 		return NULL;
 	}
-	dh_image *dst = dh_image_new_like(src, src->dtype,
+	dh_image *dst = dh_image_new_like_uninit(src, src->dtype,
 					  dh_colortype_channels(to), to, e);
 	if (!dst)
 		return NULL;
