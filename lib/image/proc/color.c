@@ -128,6 +128,34 @@ DH_PROC_CLONES static void gray4_u8(const uint8_t *restrict s,
 				  s[4 * i + 2] * w2 + (1 << 14)) >> 15);
 }
 
+/* HSV from 3-channel 8-bit pixels (bgr: channel 0 is blue): the
+ * arithmetic of rgb_to_hsv_u8 with the branches turned into selects, so
+ * that it vectorises (the divisions are table gathers). */
+DH_PROC_CLONES static void hsv3_u8(const uint8_t *restrict s,
+				   uint8_t *restrict d, size_t n, int bgr,
+				   const int *restrict sdiv,
+				   const int *restrict hdiv)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		int c0 = s[3 * i], g = s[3 * i + 1], c2 = s[3 * i + 2];
+		int r = bgr ? c2 : c0, b = bgr ? c0 : c2;
+		int v = r > g ? r : g;
+		v = v > b ? v : b;
+		int mn = r < g ? r : g;
+		mn = mn < b ? mn : b;
+		int diff = v - mn;
+		int sv = (diff * sdiv[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+		int h = v == r ? g - b : v == g ? b - r + 2 * diff
+						  : r - g + 4 * diff;
+		h = (h * hdiv[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+		h += h < 0 ? 180 : 0;
+		d[3 * i] = (uint8_t)h;
+		d[3 * i + 1] = (uint8_t)sv;
+		d[3 * i + 2] = (uint8_t)v;
+	}
+}
+
 /* 8-bit conversions from gray/RGB/BGR/RGBA, on plain byte pointers (the
  * same arithmetic as the general loop below). */
 static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
@@ -175,6 +203,17 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 		return;
 	}
 	case DH_COLOR_HSV:
+		if (SC == 3) {
+#pragma omp parallel if (n * SC >= DH_PROC_PAR_MIN)
+			{
+				size_t i0, i1;
+				dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(),
+					      &i0, &i1);
+				hsv3_u8(s + i0 * 3, d + i0 * 3, i1 - i0,
+					from == DH_COLOR_BGR, tabs->sdiv, tabs->hdiv);
+			}
+			return;
+		}
 #pragma omp parallel for schedule(static)
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *p = s + i * SC;
