@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 
 static dh_status need_gray(const dh_image *src, const char *what, dh_err *e)
 {
@@ -14,21 +15,63 @@ static dh_status need_gray(const dh_image *src, const char *what, dh_err *e)
 	return DH_OK;
 }
 
+/* d = s > t ? hi : 0 over n bytes. */
+DH_PROC_CLONES static void thresh_u8(const uint8_t *restrict s,
+				     uint8_t *restrict d, size_t n, int t,
+				     uint8_t hi)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i] > t ? hi : 0;
+}
+
+/* Add the histogram of n bytes to h, counting into four tables in turn so
+ * that runs of equal values do not wait on one counter. */
+static void hist_u8(const uint8_t *p, size_t n, size_t h[256])
+{
+	uint32_t t[4][256];
+	memset(t, 0, sizeof t);
+	size_t i = 0;
+	/* flush before a table could overflow */
+	while (i < n) {
+		size_t end = n - i > ((size_t)1 << 30) ? i + ((size_t)1 << 30) : n;
+		for (; i + 4 <= end; i += 4) {
+			t[0][p[i]]++;
+			t[1][p[i + 1]]++;
+			t[2][p[i + 2]]++;
+			t[3][p[i + 3]]++;
+		}
+		for (; i < end; i++)
+			t[0][p[i]]++;
+		for (int k = 0; k < 256; k++) {
+			h[k] += (size_t)t[0][k] + t[1][k] + t[2][k] + t[3][k];
+			t[0][k] = t[1][k] = t[2][k] = t[3][k] = 0;
+		}
+	}
+}
+
 dh_image *dh_threshold(const dh_image *src, double t, double maxval,
 		       dh_err *e)
 {
 	if (need_gray(src, "threshold", e))
 		return NULL;
-	dh_image *dst = dh_image_new_like(src, DH_U8, 1, DH_COLOR_GRAY, e);
+	dh_image *dst = dh_image_new_like_uninit(src, DH_U8, 1, DH_COLOR_GRAY, e);
 	if (!dst)
 		return NULL;
 	size_t n = src->nbytes / dh_image_elsize(src);
 	uint8_t hi = maxval >= 255 ? 255 : maxval <= 0 ? 0 : (uint8_t)maxval;
 	if (src->dtype == DH_U8) {
-		const uint8_t *s = src->data;
-#pragma omp parallel for schedule(static)
-		for (size_t i = 0; i < n; i++)
-			dst->data[i] = s[i] > t ? hi : 0;
+		/* v > t for a byte v is v > floor(t) (t below 0: every v;
+		 * 255 and above: none) */
+		int it = t < 0 ? -1 : t >= 255 ? 255 : (int)t;
+		if (t != t)
+			it = 255; /* NaN: nothing is above it */
+#pragma omp parallel if (n >= DH_PROC_PAR_MIN / 4)
+		{
+			size_t i0, i1;
+			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
+			thresh_u8(src->data + i0, dst->data + i0, i1 - i0, it, hi);
+		}
 	} else {
 		for (size_t i = 0; i < n; i++)
 			dst->data[i] =
@@ -53,10 +96,19 @@ dh_status dh_otsu(const dh_image *src, int *threshold, dh_image **out,
 	double hist[256];
 	memset(hist, 0, sizeof hist);
 	{
+		/* one histogram per thread over a contiguous range, summed
+		 * in thread order: integer counts, the same whatever the
+		 * thread count */
 		size_t h[256] = {0};
-		const uint8_t *p = src->data;
-		for (size_t i = 0; i < n; i++)
-			h[p[i]]++;
+#pragma omp parallel if (n >= DH_PROC_PAR_MIN / 4)
+		{
+			size_t i0, i1, mine[256] = {0};
+			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
+			hist_u8(src->data + i0, i1 - i0, mine);
+#pragma omp critical(dh_otsu_hist)
+			for (int i = 0; i < 256; i++)
+				h[i] += mine[i];
+		}
 		for (int i = 0; i < 256; i++)
 			hist[i] = (double)h[i];
 	}
