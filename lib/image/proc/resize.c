@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "core/alloc.h"
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 #include "image/sat.h"
 
 #define COEF_BITS 11
@@ -27,6 +32,9 @@ typedef struct axis {
 	float *w;    /* n * k */
 	int *iw;     /* n * k, weights * 2^11 */
 	int fast;    /* integer area factor (0: not) */
+	int32_t *wp; /* 2 taps: the weights as 16-bit pairs (or NULL) */
+	int xs;      /* 2 taps: outputs whose taps' 4-byte loads stay in
+			a 3-channel row */
 } axis;
 
 static void axis_free(axis *a)
@@ -34,6 +42,7 @@ static void axis_free(axis *a)
 	free(a->idx);
 	free(a->w);
 	free(a->iw);
+	free(a->wp);
 }
 
 static int clampi(int v, int lo, int hi)
@@ -139,14 +148,105 @@ static dh_status axis_init(axis *a, int s, int d, dh_interp m, int area_mode,
 			a->iw[(size_t)o * (size_t)a->k + (size_t)j] =
 				(int)lrintf(w[j] * COEF_ONE);
 	}
+	if (a->k == 2 && is_x) {
+		a->wp = malloc(sizeof *a->wp * (size_t)d);
+		if (!a->wp) {
+			axis_free(a);
+			return dh_err_set(e, DH_ENOMEM, "out of memory");
+		}
+		a->xs = 0;
+		for (int o = 0; o < d; o++) {
+			int w0 = a->iw[2 * o], w1 = a->iw[2 * o + 1];
+			if (w0 < -32768 || w0 > 32767 || w1 < -32768 || w1 > 32767) {
+				free(a->wp);
+				a->wp = NULL;
+				break;
+			}
+			a->wp[o] = (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xffff));
+			/* 4 bytes from pixel idx: inside while idx <= s - 2 */
+			if (a->idx[2 * o] <= s - 2 && a->idx[2 * o + 1] <= s - 2 &&
+			    a->xs == o)
+				a->xs = o + 1;
+		}
+	}
 	return DH_OK;
 }
+
+/* Two-tap horizontal pass with the channel count known to the compiler. */
+#define HROW2(NAME, CC)                                                     \
+	static void NAME(const uint8_t *s, int32_t *restrict h,             \
+			 const int *restrict idx, const int *restrict iw,   \
+			 int DW)                                            \
+	{                                                                   \
+		for (int x = 0; x < DW; x++) {                              \
+			const uint8_t *p0 = s + (size_t)idx[2 * x] * CC;    \
+			const uint8_t *p1 = s + (size_t)idx[2 * x + 1] * CC; \
+			const int32_t w0 = iw[2 * x], w1 = iw[2 * x + 1];   \
+			int32_t *o = h + (size_t)x * CC;                    \
+			for (int c = 0; c < CC; c++)                        \
+				o[c] = p0[c] * w0 + p1[c] * w1;             \
+		}                                                           \
+	}
+HROW2(hrow2_c1, 1)
+HROW2(hrow2_c3, 3)
+HROW2(hrow2_c4, 4)
+
+/* d = saturate(round((b0 * (r0 >> 4) >> 16) + (b1 * (r1 >> 4) >> 16))) as
+ * OpenCV's 8-bit linear vertical pass. */
+DH_PROC_CLONES static void vrow2_u8(const int32_t *restrict r0,
+				    const int32_t *restrict r1, int b0, int b1,
+				    uint8_t *restrict d, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		int v = ((b0 * (r0[i] >> 4)) >> 16) + ((b1 * (r1[i] >> 4)) >> 16);
+		v = (v + 2) >> 2;
+		d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+}
+
+#ifdef __SSE2__
+/* Two taps, 3 channels, SSE2 (baseline on x86-64): the 4 bytes at each
+ * tap interleaved into 16-bit pairs and multiplied-added with the weight
+ * pair (pmaddwd), giving the 3 channels and one spare lane, which the next
+ * pixel overwrites.  Pixels [0, xs) only: their second tap's 4 bytes lie
+ * inside the row; h has room for one int past the row. */
+static void hrow2_c3_sse2(const uint8_t *s, int32_t *restrict h,
+			  const int *restrict idx, const int32_t *restrict wp,
+			  int xs)
+{
+	const __m128i zero = _mm_setzero_si128();
+	for (int x = 0; x < xs; x++) {
+		int32_t a, b;
+		memcpy(&a, s + (size_t)idx[2 * x] * 3, 4);
+		memcpy(&b, s + (size_t)idx[2 * x + 1] * 3, 4);
+		__m128i v = _mm_unpacklo_epi8(_mm_cvtsi32_si128(a),
+					      _mm_cvtsi32_si128(b));
+		v = _mm_unpacklo_epi8(v, zero);
+		__m128i r = _mm_madd_epi16(v, _mm_set1_epi32(wp[x]));
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3), r);
+	}
+}
+#endif
 
 /* Horizontal pass of one 8-bit source row into h (fixed point). */
 static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
 		    int DW)
 {
 	const int kx = ax->k;
+#ifdef __SSE2__
+	if (kx == 2 && C == 3 && ax->wp) {
+		hrow2_c3_sse2(s, h, ax->idx, ax->wp, ax->xs);
+		hrow2_c3(s + 0, h + (size_t)ax->xs * 3, ax->idx + 2 * (size_t)ax->xs,
+			 ax->iw + 2 * (size_t)ax->xs, DW - ax->xs);
+		return;
+	}
+#endif
+	if (kx == 2 && (C == 1 || C == 3 || C == 4)) {
+		(C == 1 ? hrow2_c1 : C == 3 ? hrow2_c3 : hrow2_c4)(s, h, ax->idx,
+								   ax->iw, DW);
+		return;
+	}
 	if (kx == 2) {
 		for (int x = 0; x < DW; x++) {
 			const uint8_t *p0 = s + (size_t)ax->idx[2 * x] * (size_t)C;
@@ -183,7 +283,8 @@ static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 	int oom = 0;
 #pragma omp parallel
 	{
-		int32_t *cache = malloc((size_t)slots * hrow * sizeof *cache);
+		/* rows 4 ints apart: room for the SSE2 pass's spare lane */
+		int32_t *cache = malloc((size_t)slots * (hrow + 4) * sizeof *cache);
 		int tags[8];
 		for (int i = 0; i < slots; i++)
 			tags[i] = -1;
@@ -200,7 +301,7 @@ static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 			const int32_t *rows[4];
 			for (int j = 0; j < ky; j++) {
 				int slot = iy[j] % slots;
-				int32_t *r = cache + (size_t)slot * hrow;
+				int32_t *r = cache + (size_t)slot * (hrow + 4);
 				if (tags[slot] != iy[j]) {
 					hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
 					tags[slot] = iy[j];
@@ -209,15 +310,7 @@ static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 			}
 			uint8_t *d = dh_image_row(dst, z, y);
 			if (ky == 2) {
-				const int32_t *r0 = rows[0], *r1 = rows[1];
-				const int b0 = bw[0], b1 = bw[1];
-#pragma omp simd
-				for (size_t i = 0; i < hrow; i++) {
-					int v = ((b0 * (r0[i] >> 4)) >> 16) +
-						((b1 * (r1[i] >> 4)) >> 16);
-					v = (v + 2) >> 2;
-					d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-				}
+				vrow2_u8(rows[0], rows[1], bw[0], bw[1], d, hrow);
 			} else {
 				for (size_t i = 0; i < hrow; i++) {
 					int64_t acc = 0;
@@ -326,8 +419,10 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 		dh_err_set(e, DH_EINVAL, "bad interpolation");
 		return NULL;
 	}
-	dh_image *dst = dh_image_new(src->dtype, width, height, src->depth,
-				     src->channels, src->color, e);
+	/* every path below writes every pixel */
+	dh_image *dst = dh_image_new_uninit(src->dtype, width, height,
+					    src->depth, src->channels,
+					    src->color, e);
 	if (!dst)
 		return NULL;
 	memcpy(dst->origin, src->origin, sizeof dst->origin);
