@@ -326,6 +326,118 @@ static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 	return oom ? -1 : 0;
 }
 
+/* Horizontal pass of one 8-bit row in float, the taps in order (so the
+ * sums are those of plane_float); trailing zero-weight taps are skipped
+ * (adding 0 changes nothing). */
+static void hrow_u8f(const uint8_t *s, float *restrict h, const axis *ax,
+		     const int *nz, int C, int DW)
+{
+	const int kx = ax->k;
+	for (int x = 0; x < DW; x++) {
+		const int *ix = ax->idx + (size_t)x * (size_t)kx;
+		const float *w = ax->w + (size_t)x * (size_t)kx;
+		const int k = nz[x];
+		float *o = h + (size_t)x * (size_t)C;
+		if (C == 3) {
+			float a0 = 0, a1 = 0, a2 = 0;
+			for (int j = 0; j < k; j++) {
+				const uint8_t *p = s + (size_t)ix[j] * 3;
+				a0 += w[j] * (float)p[0];
+				a1 += w[j] * (float)p[1];
+				a2 += w[j] * (float)p[2];
+			}
+			o[0] = a0, o[1] = a1, o[2] = a2;
+			continue;
+		}
+		for (int c = 0; c < C; c++) {
+			float acc = 0;
+			for (int j = 0; j < k; j++)
+				acc += w[j] * (float)s[(size_t)ix[j] * (size_t)C + (size_t)c];
+			o[c] = acc;
+		}
+	}
+}
+
+/* d = saturate(rint(sum_j bw[j] rows[j])) with the sums in tap order;
+ * rint by the 1.5 * 2^23 trick (exact for 0 <= v < 2^22, round half to
+ * even as lrintf), so that the loop vectorises. */
+static void vrow_u8f(const float *const *rows, const float *bw, int k,
+		     uint8_t *restrict d, size_t n)
+{
+	const float magic = 12582912.0f;
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		float acc = 0;
+		for (int j = 0; j < k; j++)
+			acc += bw[j] * rows[j][i];
+		acc = acc > 0.0f ? acc : 0.0f;
+		acc = acc < 255.0f ? acc : 255.0f;
+		d[i] = (uint8_t)(int)((acc + magic) - magic);
+	}
+}
+
+/* 8-bit in float (area shrink by non-integer factors): as plane_float,
+ * with each thread resampling the source rows its band of output rows
+ * needs into a small cache (slot = row mod slots). */
+static int plane_u8_float(const dh_image *src, int z, dh_image *dst,
+			  const axis *ax, const axis *ay)
+{
+	const int C = src->channels, DW = dst->width;
+	const size_t hrow = (size_t)DW * (size_t)C;
+	const int ky = ay->k, slots = ky + 1;
+	int *nz = malloc(sizeof(int) * (size_t)(DW + dst->height));
+	if (!nz)
+		return -1;
+	int *nzy = nz + DW;
+	for (int x = 0; x < DW; x++) {
+		int k = ax->k;
+		while (k > 1 && ax->w[(size_t)x * (size_t)ax->k + (size_t)k - 1] == 0.f)
+			k--;
+		nz[x] = k;
+	}
+	for (int y = 0; y < dst->height; y++) {
+		int k = ky;
+		while (k > 1 && ay->w[(size_t)y * (size_t)ky + (size_t)k - 1] == 0.f)
+			k--;
+		nzy[y] = k;
+	}
+	int oom = 0;
+#pragma omp parallel if (hrow * (size_t)src->height >= DH_PROC_PAR_MIN)
+	{
+		int y0, y1;
+		dh_proc_band(dst->height, dh_proc_tid(), dh_proc_nthreads(), &y0, &y1);
+		float *cache = y0 < y1 ? malloc((size_t)slots * hrow * sizeof *cache) : NULL;
+		int *tags = y0 < y1 ? malloc((size_t)slots * sizeof *tags) : NULL;
+		const float **rows = y0 < y1 ? malloc((size_t)ky * sizeof *rows) : NULL;
+		if (y0 < y1 && (!cache || !tags || !rows)) {
+#pragma omp atomic write
+			oom = 1;
+		}
+		for (int i = 0; tags && i < slots; i++)
+			tags[i] = -1;
+		for (int y = y0; y < y1 && cache && tags && rows; y++) {
+			const int *iy = ay->idx + (size_t)y * (size_t)ky;
+			const int k = nzy[y];
+			for (int j = 0; j < k; j++) {
+				int slot = iy[j] % slots;
+				float *r = cache + (size_t)slot * hrow;
+				if (tags[slot] != iy[j]) {
+					hrow_u8f(dh_image_row(src, z, iy[j]), r, ax, nz, C, DW);
+					tags[slot] = iy[j];
+				}
+				rows[j] = r;
+			}
+			vrow_u8f(rows, ay->w + (size_t)y * (size_t)ky, k,
+				 dh_image_row(dst, z, y), hrow);
+		}
+		free(cache);
+		free(tags);
+		free(rows);
+	}
+	free(nz);
+	return oom ? -1 : 0;
+}
+
 /* Any dtype in float (and 8-bit area and nearest). */
 static void plane_float(const dh_image *src, int z, dh_image *dst,
 			const axis *ax, const axis *ay, float *hbuf)
@@ -486,6 +598,19 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 		int bad = 0;
 		for (int z = 0; z < src->depth && !bad; z++)
 			bad = plane_u8_fixed(src, z, dst, &ax, &ay);
+		axis_free(&ax);
+		axis_free(&ay);
+		if (bad) {
+			dh_image_free(dst);
+			dh_err_set(e, DH_ENOMEM, "out of memory");
+			return NULL;
+		}
+		return dst;
+	}
+	if (src->dtype == DH_U8 && m == DH_INTERP_AREA) {
+		int bad = 0;
+		for (int z = 0; z < src->depth && !bad; z++)
+			bad = plane_u8_float(src, z, dst, &ax, &ay);
 		axis_free(&ax);
 		axis_free(&ay);
 		if (bad) {
