@@ -289,7 +289,62 @@ TEST(morphology_reference)
 		dh_image_free(imgs[n]);
 }
 
+/* Statistics of every label, background included, against a plain pass
+ * over the label image. */
+TEST(components_stats_reference)
+{
+	static const int sizes[][2] = {{61, 47}, {1, 9}, {9, 1}, {130, 70}};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+		for (int conn = 4; conn <= 8; conn += 4) {
+			int W = sizes[k][0], H = sizes[k][1];
+			dh_image *g = picture(W, H, 1, 20 + (unsigned)k);
+			dh_image *bin = dh_threshold(g, 128, 255, NULL);
+			/* a full row and a full column too */
+			if (H > 3)
+				memset(dh_image_row(bin, 0, 2), 255, (size_t)W);
+			for (int y = 0; y < H && W > 3; y++)
+				bin->data[(size_t)y * W + 3] = 0;
+			int n;
+			dh_component *st;
+			dh_image *lab = dh_components(bin, conn, &n, &st, NULL);
+			CHECK(lab != NULL);
+			const int32_t *L = (const int32_t *)lab->data;
+			int bad = 0;
+			for (int i = 0; i <= n; i++) {
+				int64_t area = 0;
+				double sx = 0, sy = 0;
+				int l = W, t = H, r = -1, b = -1;
+				for (int y = 0; y < H; y++)
+					for (int x = 0; x < W; x++) {
+						if (L[(size_t)y * W + x] != i)
+							continue;
+						area++;
+						sx += x;
+						sy += y;
+						l = x < l ? x : l;
+						r = x > r ? x : r;
+						t = y < t ? y : t;
+						b = y > b ? y : b;
+					}
+				if (!area)
+					l = t = 0, r = b = -1;
+				if (st[i].area != area || st[i].left != l ||
+				    st[i].top != t || st[i].width != r - l + 1 ||
+				    st[i].height != b - t + 1 ||
+				    (area && (st[i].cx != sx / (double)area ||
+					      st[i].cy != sy / (double)area)))
+					bad++;
+				/* labels are numbered in raster order */
+			}
+			CHECK_INT(bad, 0);
+			free(st);
+			dh_image_free(lab);
+			dh_image_free(bin);
+			dh_image_free(g);
+		}
+}
+
 TAP_MAIN(TAP_CASE(threads_resize), TAP_CASE(threads_filters),
 	 TAP_CASE(threads_rotate), TAP_CASE(threads_color_otsu),
 	 TAP_CASE(threads_components), TAP_CASE(threads_morphology),
-	 TAP_CASE(morphology_reference))
+	 TAP_CASE(morphology_reference), TAP_CASE(components_stats_reference))
