@@ -5,6 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "core/alloc.h"
 #include "image/sat.h"
@@ -97,6 +100,28 @@ static void set_identity(dh_image *img)
 	img->direction[0] = img->direction[4] = img->direction[8] = 1.0;
 }
 
+/* Pixel storage.  Large blocks are aligned to 2 MiB and marked for
+ * transparent huge pages (where the kernel has them on request, as
+ * numpy does for its arrays): a 48 MiB result then costs 24 page faults
+ * instead of 12288, which is most of the time of a fast operation. */
+static void *pixels_alloc(size_t n, int zero, dh_err *e)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const size_t huge = (size_t)2 << 20;
+	if (n >= 2 * huge && n <= SIZE_MAX - huge) {
+		size_t r = (n + huge - 1) & ~(huge - 1);
+		void *p = aligned_alloc(huge, r);
+		if (p) {
+			(void)madvise(p, r, MADV_HUGEPAGE);
+			if (zero)
+				memset(p, 0, n);
+			return p;
+		}
+	}
+#endif
+	return zero ? dh_calloc_aligned(n, 1, e) : dh_alloc_aligned(n, e);
+}
+
 static dh_image *image_new(dh_dtype t, int width, int height, int depth,
 			   int channels, dh_colortype color,
 			   uint64_t max_pixels, int zero, dh_err *e)
@@ -114,7 +139,7 @@ static dh_image *image_new(dh_dtype t, int width, int height, int depth,
 	dh_image *img = dh_malloc(sizeof *img, e);
 	if (!img)
 		return NULL;
-	img->data = zero ? dh_calloc_aligned(n, 1, e) : dh_alloc_aligned(n, e);
+	img->data = pixels_alloc(n, zero, e);
 	if (!img->data) {
 		free(img);
 		return NULL;
