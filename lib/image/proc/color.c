@@ -156,6 +156,35 @@ DH_PROC_CLONES static void hsv3_u8(const uint8_t *restrict s,
 	}
 }
 
+/* A gray or HSV conversion cut into chunks of pixels (pool.c). */
+typedef struct color_job {
+	const uint8_t *s;
+	uint8_t *d;
+	size_t n, SC;
+	int w0, w2, bgr;
+	const hsv_tabs *tabs;
+} color_job;
+
+static void gray_chunk(void *p, int c, int nc)
+{
+	const color_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+	if (j->SC == 3)
+		gray3_u8(j->s + i0 * 3, j->d + i0, i1 - i0, j->w0, 19235, j->w2);
+	else
+		gray4_u8(j->s + i0 * 4, j->d + i0, i1 - i0, j->w0, 19235, j->w2);
+}
+
+static void hsv_chunk(void *p, int c, int nc)
+{
+	const color_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+	hsv3_u8(j->s + i0 * 3, j->d + i0 * 3, i1 - i0, j->bgr, j->tabs->sdiv,
+		j->tabs->hdiv);
+}
+
 /* 8-bit conversions from gray/RGB/BGR/RGBA, on plain byte pointers (the
  * same arithmetic as the general loop below). */
 static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
@@ -173,16 +202,9 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 			memcpy(d, s, n);
 			return;
 		}
-		/* contiguous ranges of pixels, one per thread */
-#pragma omp parallel if (n * SC >= DH_PROC_PAR_MIN)
-		{
-			size_t i0, i1;
-			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
-			if (SC == 3)
-				gray3_u8(s + i0 * 3, d + i0, i1 - i0, w0, 19235, w2);
-			else
-				gray4_u8(s + i0 * 4, d + i0, i1 - i0, w0, 19235, w2);
-		}
+		/* contiguous ranges of pixels */
+		color_job j = {s, d, n, SC, w0, w2, 0, tabs};
+		dh_proc_run(dh_proc_chunks(n * SC), gray_chunk, &j, n * SC);
 		return;
 	}
 	case DH_COLOR_RGB:
@@ -204,14 +226,8 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 	}
 	case DH_COLOR_HSV:
 		if (SC == 3) {
-#pragma omp parallel if (n * SC >= DH_PROC_PAR_MIN)
-			{
-				size_t i0, i1;
-				dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(),
-					      &i0, &i1);
-				hsv3_u8(s + i0 * 3, d + i0 * 3, i1 - i0,
-					from == DH_COLOR_BGR, tabs->sdiv, tabs->hdiv);
-			}
+			color_job j = {s, d, n, SC, 0, 0, from == DH_COLOR_BGR, tabs};
+			dh_proc_run(dh_proc_chunks(n * SC), hsv_chunk, &j, n * SC);
 			return;
 		}
 #pragma omp parallel for schedule(static)

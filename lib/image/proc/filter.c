@@ -99,6 +99,59 @@ DH_PROC_CLONES static void hsum32(const uint16_t *restrict v, const uint32_t *q,
 	}
 }
 
+typedef struct gauss_job {
+	const dh_image *src;
+	dh_image *dst;
+	int z, nk, red, shift;
+	const uint16_t *qr, *q16;
+	const uint32_t *q32;
+	int oom;
+} gauss_job;
+
+/* Output rows of band c of n. */
+static void gauss_chunk(void *p, int c, int n)
+{
+	gauss_job *jb = p;
+	const dh_image *src = jb->src;
+	const int W = src->width, H = src->height, C = src->channels;
+	const int nk = jb->nk, r = nk / 2, z = jb->z;
+	const size_t row = (size_t)W * (size_t)C;
+	const size_t prow = (size_t)(W + 2 * r) * (size_t)C;
+	int y0, y1;
+	dh_proc_band(H, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	uint16_t *vp = malloc(prow * sizeof *vp);
+	const uint8_t **rows = malloc((size_t)nk * sizeof *rows);
+	if (!vp || !rows) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		y1 = y0;
+	}
+	for (int y = y0; y < y1; y++) {
+		for (int j = 0; j < nk; j++)
+			rows[j] = dh_image_row(src, z, dh_border_index(
+				y - r + j, H, DH_BORDER_REFLECT101));
+		uint16_t *v = vp + (size_t)r * (size_t)C;
+		vsum16(rows, jb->red ? jb->qr : jb->q16, nk, v, row);
+		/* reflect-101 columns on both sides */
+		for (int k = 1; k <= r; k++) {
+			int xl = dh_border_index(-k, W, DH_BORDER_REFLECT101);
+			int xr = dh_border_index(W - 1 + k, W, DH_BORDER_REFLECT101);
+			memcpy(v - (size_t)k * (size_t)C, v + (size_t)xl * (size_t)C,
+			       (size_t)C * sizeof *v);
+			memcpy(v + (size_t)(W - 1 + k) * (size_t)C,
+			       v + (size_t)xr * (size_t)C, (size_t)C * sizeof *v);
+		}
+		uint8_t *d = dh_image_row(jb->dst, z, y);
+		if (jb->red)
+			hsum16(vp, jb->qr, nk, C, d, row, jb->shift);
+		else
+			hsum32(vp, jb->q32, nk, C, d, row);
+	}
+	free(vp);
+	free(rows);
+}
+
 static int gcd(int a, int b)
 {
 	while (b) {
@@ -145,46 +198,14 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 	dh_image *dst = dh_image_new_like_uninit(src, DH_U8, 0, src->color, e);
 	if (!dst)
 		return NULL;
-	const int W = src->width, H = src->height, C = src->channels;
-	const int r = nk / 2;
-	const size_t row = (size_t)W * (size_t)C;
-	const size_t prow = (size_t)(W + 2 * r) * (size_t)C;
+	const int H = src->height;
+	const size_t row = (size_t)src->width * (size_t)src->channels;
 	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
-#pragma omp parallel if (row * (size_t)H * (size_t)nk >= DH_PROC_PAR_MIN)
-		{
-			int y0, y1;
-			dh_proc_band(H, dh_proc_tid(), dh_proc_nthreads(), &y0, &y1);
-			uint16_t *vp = y0 < y1 ? malloc(prow * sizeof *vp) : NULL;
-			const uint8_t **rows = y0 < y1 ? malloc((size_t)nk * sizeof *rows) : NULL;
-			if (y0 < y1 && (!vp || !rows)) {
-#pragma omp atomic write
-				oom = 1;
-			}
-			for (int y = y0; y < y1 && vp && rows; y++) {
-				for (int j = 0; j < nk; j++)
-					rows[j] = dh_image_row(src, z, dh_border_index(
-						y - r + j, H, DH_BORDER_REFLECT101));
-				uint16_t *v = vp + (size_t)r * (size_t)C;
-				vsum16(rows, red ? qr : q16, nk, v, row);
-				/* reflect-101 columns on both sides */
-				for (int k = 1; k <= r; k++) {
-					int xl = dh_border_index(-k, W, DH_BORDER_REFLECT101);
-					int xr = dh_border_index(W - 1 + k, W, DH_BORDER_REFLECT101);
-					memcpy(v - (size_t)k * (size_t)C, v + (size_t)xl * (size_t)C,
-					       (size_t)C * sizeof *v);
-					memcpy(v + (size_t)(W - 1 + k) * (size_t)C,
-					       v + (size_t)xr * (size_t)C, (size_t)C * sizeof *v);
-				}
-				uint8_t *d = dh_image_row(dst, z, y);
-				if (red)
-					hsum16(vp, qr, nk, C, d, row, shift);
-				else
-					hsum32(vp, q32, nk, C, d, row);
-			}
-			free(vp);
-			free(rows);
-		}
+		gauss_job jb = {src, dst, z, nk, red, shift, qr, q16, q32, 0};
+		dh_proc_run(dh_proc_chunks(row * (size_t)H * (size_t)nk),
+			    gauss_chunk, &jb, row * (size_t)H * (size_t)nk);
+		oom |= jb.oom;
 	}
 	if (oom) {
 		dh_image_free(dst);

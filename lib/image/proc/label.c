@@ -107,6 +107,65 @@ DH_PROC_CLONES static void fill_i32(int32_t *restrict d, int32_t v, int n)
 		d[i] = v;
 }
 
+typedef struct runs_job {
+	const dh_image *src;
+	runbuf *bufs;       /* one per chunk */
+	size_t *boff;       /* row y's first run in its chunk's buffer */
+	int *bown;          /* and that chunk */
+	int64_t *first;     /* first[y + 1]: row y's run count */
+	int oom;
+} runs_job;
+
+static void runs_chunk(void *p, int c, int n)
+{
+	runs_job *jb = p;
+	const dh_image *src = jb->src;
+	int y0, y1;
+	dh_proc_band(src->height, c, n, &y0, &y1);
+	runbuf *b = &jb->bufs[c];
+	for (int y = y0; y < y1; y++) {
+		size_t before = b->n;
+		int bad = src->dtype == DH_U8
+				  ? runs_u8(dh_image_row(src, 0, y), src->width, b)
+				  : runs_any(src, y, b);
+		if (bad) {
+			__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		jb->boff[y] = before;
+		jb->bown[y] = c;
+		jb->first[y + 1] = (int64_t)(b->n - before);
+	}
+}
+
+typedef struct write_job {
+	dh_image *lab;
+	const int32_t **rr;
+	const int64_t *first;
+	const int32_t *fin;
+} write_job;
+
+static void write_chunk(void *p, int c, int n)
+{
+	const write_job *jb = p;
+	const int W = jb->lab->width;
+	int y0, y1;
+	dh_proc_band(jb->lab->height, c, n, &y0, &y1);
+	for (int y = y0; y < y1; y++) {
+		int32_t *L = (int32_t *)dh_image_row(jb->lab, 0, y);
+		const int32_t *r = jb->rr[y];
+		const int64_t nc = jb->first[y + 1] - jb->first[y];
+		int x = 0;
+		for (int64_t k = 0; k < nc; k++) {
+			fill_i32(L + x, 0, r[2 * k] - x);
+			fill_i32(L + r[2 * k], jb->fin[jb->first[y] + k + 1],
+				 r[2 * k + 1] - r[2 * k]);
+			x = r[2 * k + 1];
+		}
+		fill_i32(L + x, 0, W - x);
+	}
+}
+
 dh_image *dh_components(const dh_image *src, int connectivity, int *count,
 			dh_component **stats, dh_err *e)
 {
@@ -135,36 +194,17 @@ dh_image *dh_components(const dh_image *src, int connectivity, int *count,
 	 * buffer of the thread that found them */
 	const int32_t **rr = malloc((size_t)H * sizeof *rr);
 	int64_t *first = malloc(((size_t)H + 1) * sizeof *first);
-	int nth = 1;
-#ifdef _OPENMP
-	nth = omp_get_max_threads();
-#endif
+	const size_t work = (size_t)W * (size_t)H;
+	const int nth = dh_proc_chunks(work);
 	runbuf *bufs = calloc((size_t)nth, sizeof *bufs);
 	size_t *boff = malloc((size_t)H * sizeof *boff);
 	int *bown = malloc((size_t)H * sizeof *bown);
 	int32_t *par = NULL, *fin = NULL;
 	int oom = !rr || !first || !bufs || !boff || !bown;
-	const int u8 = src->dtype == DH_U8;
 	if (!oom) {
-#pragma omp parallel if ((size_t)W * (size_t)H >= DH_PROC_PAR_MIN) num_threads(nth)
-		{
-			int t = dh_proc_tid(), y0, y1;
-			dh_proc_band(H, t, dh_proc_nthreads(), &y0, &y1);
-			runbuf *b = &bufs[t];
-			for (int y = y0; y < y1; y++) {
-				size_t before = b->n;
-				int bad = u8 ? runs_u8(dh_image_row(src, 0, y), W, b)
-					     : runs_any(src, y, b);
-				if (bad) {
-#pragma omp atomic write
-					oom = 1;
-					break;
-				}
-				boff[y] = before;
-				bown[y] = t;
-				first[y + 1] = (int64_t)(b->n - before);
-			}
-		}
+		runs_job jb = {src, bufs, boff, bown, first, 0};
+		dh_proc_run(nth, runs_chunk, &jb, work);
+		oom = jb.oom;
 	}
 	int64_t nruns = 0;
 	if (!oom) {
@@ -212,19 +252,9 @@ dh_image *dh_components(const dh_image *src, int connectivity, int *count,
 		fin[i] = r == i ? ++n : fin[r];
 	}
 	free(par);
-#pragma omp parallel for schedule(static) if ((size_t)W * (size_t)H >= DH_PROC_PAR_MIN)
-	for (int y = 0; y < H; y++) {
-		int32_t *L = (int32_t *)dh_image_row(lab, 0, y);
-		const int32_t *r = rr[y];
-		const int64_t nc = first[y + 1] - first[y];
-		int x = 0;
-		for (int64_t k = 0; k < nc; k++) {
-			fill_i32(L + x, 0, r[2 * k] - x);
-			fill_i32(L + r[2 * k], fin[first[y] + k + 1],
-				 r[2 * k + 1] - r[2 * k]);
-			x = r[2 * k + 1];
-		}
-		fill_i32(L + x, 0, W - x);
+	{
+		write_job wj = {lab, rr, first, fin};
+		dh_proc_run(dh_proc_chunks(4 * work), write_chunk, &wj, 4 * work);
 	}
 	if (stats) {
 		dh_component *st = calloc((size_t)n + 1, sizeof *st);

@@ -101,6 +101,81 @@ DH_PROC_CLONES static void op3(uint8_t *restrict d, const uint8_t *a,
 	}
 }
 
+typedef struct morph_job {
+	const dh_image *src;
+	dh_image *dst;
+	const int (*runs)[2];
+	int kw, kh, levels, is_min, z;
+	int oom;
+} morph_job;
+
+/* Output rows of band c of n. */
+static void morph_chunk(void *p, int c, int n)
+{
+	morph_job *jb = p;
+	const dh_image *src = jb->src;
+	const int W = src->width, H = src->height, C = src->channels;
+	const int kw = jb->kw, kh = jb->kh, ax = kw / 2, ay = kh / 2;
+	const int levels = jb->levels, is_min = jb->is_min, z = jb->z;
+	const size_t row = (size_t)W * (size_t)C;
+	const uint8_t neutral = is_min ? 255 : 0;
+	const size_t prow = (size_t)(W + kw) * (size_t)C;
+	const size_t slot_bytes = prow * (size_t)levels;
+	int y0, y1;
+	dh_proc_band(H, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	uint8_t *ring = malloc(slot_bytes * (size_t)kh);
+	if (!ring) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	int next = y0 - ay < 0 ? 0 : y0 - ay;
+	for (int y = y0; y < y1; y++) {
+		int last = y - ay + kh - 1;
+		if (last > H - 1)
+			last = H - 1;
+		for (; next <= last; next++) {
+			uint8_t *t = ring + (size_t)(next % kh) * slot_bytes;
+			memset(t, neutral, (size_t)ax * (size_t)C);
+			memcpy(t + (size_t)ax * (size_t)C, dh_image_row(src, z, next), row);
+			memset(t + (size_t)ax * (size_t)C + row, neutral,
+			       prow - row - (size_t)ax * (size_t)C);
+			for (int l = 1; l < levels; l++) {
+				size_t sh = ((size_t)1 << (l - 1)) * (size_t)C;
+				uint8_t *lo = t + (size_t)(l - 1) * prow;
+				op2(lo + prow, lo, lo + sh,
+				    prow - (((size_t)2 << (l - 1)) - 1) * (size_t)C, is_min);
+			}
+		}
+		uint8_t *d = dh_image_row(jb->dst, z, y);
+		int first = 1;
+		for (int j = 0; j < kh; j++) {
+			int yy = y - ay + j;
+			int a = jb->runs[j][0], w = jb->runs[j][1] - a;
+			if (yy < 0 || yy >= H || w <= 0)
+				continue;
+			int l = 0;
+			while ((2 << l) <= w)
+				l++;
+			const uint8_t *t = ring + (size_t)(yy % kh) * slot_bytes +
+					   (size_t)l * prow;
+			const uint8_t *pa = t + (size_t)a * (size_t)C;
+			const uint8_t *pb = t + (size_t)(a + w - (1 << l)) * (size_t)C;
+			if (first)
+				op2(d, pa, pb, row, is_min);
+			else
+				op3(d, pa, pb, row, is_min);
+			first = 0;
+		}
+		/* an element with no pixel inside the image leaves the
+		 * pixel as it was */
+		if (first)
+			memcpy(d, dh_image_row(src, z, y), row);
+	}
+	free(ring);
+}
+
 /* One erosion (is_min) or dilation of u8 src into dst.  Every element
  * these shapes make is, row by row, one run of columns [a, b).  Each
  * source row is padded with the neutral value (255 for erosion, 0 for
@@ -116,10 +191,8 @@ static dh_status morph_once(const dh_image *src, dh_image *dst,
 			    const unsigned char *se, int kw, int kh,
 			    int is_min, dh_err *e)
 {
-	const int W = src->width, H = src->height, C = src->channels;
-	const int ax = kw / 2, ay = kh / 2;
-	const size_t row = (size_t)W * (size_t)C;
-	const uint8_t neutral = is_min ? 255 : 0;
+	const int H = src->height;
+	const size_t row = (size_t)src->width * (size_t)src->channels;
 	int runs[1024][2], maxw = 1;
 	for (int j = 0; j < kh; j++) {
 		int a = 0, b = 0;
@@ -136,67 +209,12 @@ static dh_status morph_once(const dh_image *src, dh_image *dst,
 	int levels = 1;
 	while ((2 << (levels - 1)) <= maxw)
 		levels++;
-	/* one padded row: W + kw pixels */
-	const size_t prow = (size_t)(W + kw) * (size_t)C;
-	const size_t slot_bytes = prow * (size_t)levels;
 	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
-#pragma omp parallel if (row * (size_t)H * (size_t)kh >= DH_PROC_PAR_MIN)
-		{
-			int y0, y1;
-			dh_proc_band(H, dh_proc_tid(), dh_proc_nthreads(), &y0, &y1);
-			uint8_t *ring = y0 < y1 ? malloc(slot_bytes * (size_t)kh) : NULL;
-			if (y0 < y1 && !ring) {
-#pragma omp atomic write
-				oom = 1;
-			}
-			int next = y0 - ay < 0 ? 0 : y0 - ay;
-			for (int y = y0; y < y1 && ring; y++) {
-				int last = y - ay + kh - 1;
-				if (last > H - 1)
-					last = H - 1;
-				for (; next <= last; next++) {
-					uint8_t *t = ring + (size_t)(next % kh) * slot_bytes;
-					memset(t, neutral, (size_t)ax * (size_t)C);
-					memcpy(t + (size_t)ax * (size_t)C,
-					       dh_image_row(src, z, next), row);
-					memset(t + (size_t)ax * (size_t)C + row, neutral,
-					       prow - row - (size_t)ax * (size_t)C);
-					for (int l = 1; l < levels; l++) {
-						size_t sh = ((size_t)1 << (l - 1)) * (size_t)C;
-						uint8_t *lo = t + (size_t)(l - 1) * prow;
-						op2(lo + prow, lo, lo + sh,
-						    prow - (((size_t)2 << (l - 1)) - 1) * (size_t)C,
-						    is_min);
-					}
-				}
-				uint8_t *d = dh_image_row(dst, z, y);
-				int first = 1;
-				for (int j = 0; j < kh; j++) {
-					int yy = y - ay + j;
-					int a = runs[j][0], w = runs[j][1] - a;
-					if (yy < 0 || yy >= H || w <= 0)
-						continue;
-					int l = 0;
-					while ((2 << l) <= w)
-						l++;
-					const uint8_t *t = ring + (size_t)(yy % kh) * slot_bytes +
-							   (size_t)l * prow;
-					const uint8_t *pa = t + (size_t)a * (size_t)C;
-					const uint8_t *pb = t + (size_t)(a + w - (1 << l)) * (size_t)C;
-					if (first)
-						op2(d, pa, pb, row, is_min);
-					else
-						op3(d, pa, pb, row, is_min);
-					first = 0;
-				}
-				/* an element with no pixel inside the image
-				 * leaves the pixel as it was */
-				if (first)
-					memcpy(d, dh_image_row(src, z, y), row);
-			}
-			free(ring);
-		}
+		morph_job jb = {src, dst, runs, kw, kh, levels, is_min, z, 0};
+		dh_proc_run(dh_proc_chunks(row * (size_t)H * (size_t)kh),
+			    morph_chunk, &jb, row * (size_t)H * (size_t)kh);
+		oom |= jb.oom;
 	}
 	return oom ? dh_err_set(e, DH_ENOMEM, "out of memory") : DH_OK;
 }

@@ -274,56 +274,74 @@ static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
  * output rows and keeps the few horizontally resampled source rows they
  * need in a small cache (slot = row mod slots), so no image-sized buffer
  * is written and read back.  Returns -1 when out of memory. */
+typedef struct resize_job {
+	const dh_image *src;
+	dh_image *dst;
+	int z;
+	const axis *ax, *ay;
+	const int *nz, *nzy; /* float: taps with weight per output */
+	int oom;
+} resize_job;
+
+static void fixed_chunk(void *p, int c, int n)
+{
+	resize_job *jb = p;
+	const dh_image *src = jb->src;
+	dh_image *dst = jb->dst;
+	const axis *ax = jb->ax, *ay = jb->ay;
+	const int C = src->channels, DW = dst->width, z = jb->z;
+	const size_t hrow = (size_t)DW * (size_t)C;
+	const int ky = ay->k, slots = ky + 1;
+	int y0, y1;
+	dh_proc_band(dst->height, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	/* rows 4 ints apart: room for the SSE2 pass's spare lane */
+	int32_t *cache = malloc((size_t)slots * (hrow + 4) * sizeof *cache);
+	int tags[8];
+	for (int i = 0; i < slots; i++)
+		tags[i] = -1;
+	if (!cache) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (int y = y0; y < y1; y++) {
+		const int *iy = ay->idx + (size_t)y * (size_t)ky;
+		const int *bw = ay->iw + (size_t)y * (size_t)ky;
+		const int32_t *rows[4];
+		for (int j = 0; j < ky; j++) {
+			int slot = iy[j] % slots;
+			int32_t *r = cache + (size_t)slot * (hrow + 4);
+			if (tags[slot] != iy[j]) {
+				hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
+				tags[slot] = iy[j];
+			}
+			rows[j] = r;
+		}
+		uint8_t *d = dh_image_row(dst, z, y);
+		if (ky == 2) {
+			vrow2_u8(rows[0], rows[1], bw[0], bw[1], d, hrow);
+		} else {
+			for (size_t i = 0; i < hrow; i++) {
+				int64_t acc = 0;
+				for (int j = 0; j < ky; j++)
+					acc += (int64_t)bw[j] * rows[j][i];
+				acc = (acc + ((int64_t)1 << 21)) >> 22;
+				d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+			}
+		}
+	}
+	free(cache);
+}
+
 static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
 			  const axis *ax, const axis *ay)
 {
-	const int C = src->channels, DW = dst->width;
-	const size_t hrow = (size_t)DW * (size_t)C;
-	const int ky = ay->k, slots = ky + 1;
-	int oom = 0;
-#pragma omp parallel
-	{
-		/* rows 4 ints apart: room for the SSE2 pass's spare lane */
-		int32_t *cache = malloc((size_t)slots * (hrow + 4) * sizeof *cache);
-		int tags[8];
-		for (int i = 0; i < slots; i++)
-			tags[i] = -1;
-		if (!cache) {
-#pragma omp atomic write
-			oom = 1;
-		}
-#pragma omp for schedule(static)
-		for (int y = 0; y < dst->height; y++) {
-			if (!cache)
-				continue;
-			const int *iy = ay->idx + (size_t)y * (size_t)ky;
-			const int *bw = ay->iw + (size_t)y * (size_t)ky;
-			const int32_t *rows[4];
-			for (int j = 0; j < ky; j++) {
-				int slot = iy[j] % slots;
-				int32_t *r = cache + (size_t)slot * (hrow + 4);
-				if (tags[slot] != iy[j]) {
-					hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
-					tags[slot] = iy[j];
-				}
-				rows[j] = r;
-			}
-			uint8_t *d = dh_image_row(dst, z, y);
-			if (ky == 2) {
-				vrow2_u8(rows[0], rows[1], bw[0], bw[1], d, hrow);
-			} else {
-				for (size_t i = 0; i < hrow; i++) {
-					int64_t acc = 0;
-					for (int j = 0; j < ky; j++)
-						acc += (int64_t)bw[j] * rows[j][i];
-					acc = (acc + ((int64_t)1 << 21)) >> 22;
-					d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-				}
-			}
-		}
-		free(cache);
-	}
-	return oom ? -1 : 0;
+	resize_job jb = {src, dst, z, ax, ay, NULL, NULL, 0};
+	size_t work = (size_t)dst->width * (size_t)src->channels *
+		      ((size_t)src->height + (size_t)dst->height) * 4;
+	dh_proc_run(dh_proc_chunks(work), fixed_chunk, &jb, work);
+	return jb.oom ? -1 : 0;
 }
 
 /* Horizontal pass of one 8-bit row in float, the taps in order (so the
@@ -376,6 +394,48 @@ static void vrow_u8f(const float *const *rows, const float *bw, int k,
 	}
 }
 
+static void float_chunk(void *p, int c, int n)
+{
+	resize_job *jb = p;
+	const dh_image *src = jb->src;
+	dh_image *dst = jb->dst;
+	const axis *ax = jb->ax, *ay = jb->ay;
+	const int C = src->channels, DW = dst->width, z = jb->z;
+	const size_t hrow = (size_t)DW * (size_t)C;
+	const int ky = ay->k, slots = ky + 1;
+	int y0, y1;
+	dh_proc_band(dst->height, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	float *cache = malloc((size_t)slots * hrow * sizeof *cache);
+	int *tags = malloc((size_t)slots * sizeof *tags);
+	const float **rows = malloc((size_t)ky * sizeof *rows);
+	if (!cache || !tags || !rows) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		y1 = y0;
+	}
+	for (int i = 0; tags && i < slots; i++)
+		tags[i] = -1;
+	for (int y = y0; y < y1; y++) {
+		const int *iy = ay->idx + (size_t)y * (size_t)ky;
+		const int k = jb->nzy[y];
+		for (int j = 0; j < k; j++) {
+			int slot = iy[j] % slots;
+			float *r = cache + (size_t)slot * hrow;
+			if (tags[slot] != iy[j]) {
+				hrow_u8f(dh_image_row(src, z, iy[j]), r, ax, jb->nz, C, DW);
+				tags[slot] = iy[j];
+			}
+			rows[j] = r;
+		}
+		vrow_u8f(rows, ay->w + (size_t)y * (size_t)ky, k,
+			 dh_image_row(dst, z, y), hrow);
+	}
+	free(cache);
+	free(tags);
+	free(rows);
+}
+
 /* 8-bit in float (area shrink by non-integer factors): as plane_float,
  * with each thread resampling the source rows its band of output rows
  * needs into a small cache (slot = row mod slots). */
@@ -384,7 +444,7 @@ static int plane_u8_float(const dh_image *src, int z, dh_image *dst,
 {
 	const int C = src->channels, DW = dst->width;
 	const size_t hrow = (size_t)DW * (size_t)C;
-	const int ky = ay->k, slots = ky + 1;
+	const int ky = ay->k;
 	int *nz = malloc(sizeof(int) * (size_t)(DW + dst->height));
 	if (!nz)
 		return -1;
@@ -401,39 +461,10 @@ static int plane_u8_float(const dh_image *src, int z, dh_image *dst,
 			k--;
 		nzy[y] = k;
 	}
-	int oom = 0;
-#pragma omp parallel if (hrow * (size_t)src->height >= DH_PROC_PAR_MIN)
-	{
-		int y0, y1;
-		dh_proc_band(dst->height, dh_proc_tid(), dh_proc_nthreads(), &y0, &y1);
-		float *cache = y0 < y1 ? malloc((size_t)slots * hrow * sizeof *cache) : NULL;
-		int *tags = y0 < y1 ? malloc((size_t)slots * sizeof *tags) : NULL;
-		const float **rows = y0 < y1 ? malloc((size_t)ky * sizeof *rows) : NULL;
-		if (y0 < y1 && (!cache || !tags || !rows)) {
-#pragma omp atomic write
-			oom = 1;
-		}
-		for (int i = 0; tags && i < slots; i++)
-			tags[i] = -1;
-		for (int y = y0; y < y1 && cache && tags && rows; y++) {
-			const int *iy = ay->idx + (size_t)y * (size_t)ky;
-			const int k = nzy[y];
-			for (int j = 0; j < k; j++) {
-				int slot = iy[j] % slots;
-				float *r = cache + (size_t)slot * hrow;
-				if (tags[slot] != iy[j]) {
-					hrow_u8f(dh_image_row(src, z, iy[j]), r, ax, nz, C, DW);
-					tags[slot] = iy[j];
-				}
-				rows[j] = r;
-			}
-			vrow_u8f(rows, ay->w + (size_t)y * (size_t)ky, k,
-				 dh_image_row(dst, z, y), hrow);
-		}
-		free(cache);
-		free(tags);
-		free(rows);
-	}
+	resize_job jb = {src, dst, z, ax, ay, nz, nzy, 0};
+	size_t work = hrow * (size_t)src->height * 4;
+	dh_proc_run(dh_proc_chunks(work), float_chunk, &jb, work);
+	int oom = jb.oom;
 	free(nz);
 	return oom ? -1 : 0;
 }

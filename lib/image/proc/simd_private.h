@@ -41,26 +41,17 @@ static inline void dh_proc_range(size_t n, int t, int nt, size_t *i0,
 	*i1 = *i0 + q + (ut < r);
 }
 
-static inline int dh_proc_tid(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
-static inline int dh_proc_nthreads(void)
-{
-#ifdef _OPENMP
-	return omp_get_num_threads();
-#else
-	return 1;
-#endif
-}
-
-/* Below this many bytes of work an operation runs on one thread: starting
- * a team costs more than the work, and a busy machine may make it wait. */
+/* Below this many bytes of work an operation runs on one thread: waking
+ * helpers costs more than the work. */
 #define DH_PROC_PAR_MIN ((size_t)1 << 19)
+
+/* Run fn(ctx, c, n) for every chunk c of n on the image operations'
+ * threads (pool.c); `work` in bytes: below DH_PROC_PAR_MIN all on the
+ * calling thread.  Returns when every chunk is done. */
+typedef void (*dh_proc_fn)(void *ctx, int c, int n);
+void dh_proc_run(int n, dh_proc_fn fn, void *ctx, size_t work);
+/* How many chunks to cut `work` into: 1 when it runs on one thread, else
+ * a few per thread, so that a late thread leaves less to the others. */
+int dh_proc_chunks(size_t work);
 
 #endif

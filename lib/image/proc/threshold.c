@@ -1,6 +1,7 @@
 /* threshold.c - fixed and Otsu thresholds. */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "image/proc/proc.h"
@@ -50,6 +51,32 @@ static void hist_u8(const uint8_t *p, size_t n, size_t h[256])
 	}
 }
 
+typedef struct thresh_job {
+	const uint8_t *s;
+	uint8_t *d;
+	size_t n;
+	int t;
+	uint8_t hi;
+	size_t (*hist)[256]; /* one histogram per chunk */
+} thresh_job;
+
+static void thresh_chunk(void *p, int c, int nc)
+{
+	const thresh_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+	thresh_u8(j->s + i0, j->d + i0, i1 - i0, j->t, j->hi);
+}
+
+static void hist_chunk(void *p, int c, int nc)
+{
+	const thresh_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+	memset(j->hist[c], 0, sizeof j->hist[c]);
+	hist_u8(j->s + i0, i1 - i0, j->hist[c]);
+}
+
 dh_image *dh_threshold(const dh_image *src, double t, double maxval,
 		       dh_err *e)
 {
@@ -66,12 +93,8 @@ dh_image *dh_threshold(const dh_image *src, double t, double maxval,
 		int it = t < 0 ? -1 : t >= 255 ? 255 : (int)t;
 		if (t != t)
 			it = 255; /* NaN: nothing is above it */
-#pragma omp parallel if (n >= DH_PROC_PAR_MIN / 4)
-		{
-			size_t i0, i1;
-			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
-			thresh_u8(src->data + i0, dst->data + i0, i1 - i0, it, hi);
-		}
+		thresh_job j = {src->data, dst->data, n, it, hi, NULL};
+		dh_proc_run(dh_proc_chunks(4 * n), thresh_chunk, &j, 4 * n);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			dst->data[i] =
@@ -96,19 +119,23 @@ dh_status dh_otsu(const dh_image *src, int *threshold, dh_image **out,
 	double hist[256];
 	memset(hist, 0, sizeof hist);
 	{
-		/* one histogram per thread over a contiguous range, summed
-		 * in thread order: integer counts, the same whatever the
-		 * thread count */
+		/* one histogram per chunk of pixels, summed in chunk order:
+		 * integer counts, the same whatever the thread count */
 		size_t h[256] = {0};
-#pragma omp parallel if (n >= DH_PROC_PAR_MIN / 4)
-		{
-			size_t i0, i1, mine[256] = {0};
-			dh_proc_range(n, dh_proc_tid(), dh_proc_nthreads(), &i0, &i1);
-			hist_u8(src->data + i0, i1 - i0, mine);
-#pragma omp critical(dh_otsu_hist)
-			for (int i = 0; i < 256; i++)
-				h[i] += mine[i];
+		size_t one[1][256];
+		int nc = dh_proc_chunks(4 * n);
+		size_t (*hs)[256] = nc > 1 ? malloc((size_t)nc * sizeof *hs) : one;
+		if (!hs) {
+			nc = 1;
+			hs = one;
 		}
+		thresh_job j = {src->data, NULL, n, 0, 0, hs};
+		dh_proc_run(nc, hist_chunk, &j, 4 * n);
+		for (int c = 0; c < nc; c++)
+			for (int i = 0; i < 256; i++)
+				h[i] += hs[c][i];
+		if (hs != one)
+			free(hs);
 		for (int i = 0; i < 256; i++)
 			hist[i] = (double)h[i];
 	}

@@ -191,6 +191,65 @@ static void warp_row_lin_c3_sse2(const uint8_t *img, int W, int H, int Cv,
 }
 #endif
 
+typedef struct warp_job {
+	const dh_image *src;
+	dh_image *dst;
+	const double *M;
+	int round_delta;
+	const int *adelta, *bdelta;
+	const int (*tab)[TAB_SIZE][4];
+	const int32_t (*wp)[TAB_SIZE][2];
+	dh_border b;
+	const uint8_t *fill;
+} warp_job;
+
+/* 8-bit bilinear: blocks of 32 output rows, band c of n of them, in tiles
+ * of 32 x 128: the source pixels one tile reads lie close together (few
+ * pages, few cache lines), where a whole output row would cross the
+ * source diagonally. */
+static void warp_lin_chunk(void *p, int c, int n)
+{
+	const warp_job *jb = p;
+	const dh_image *src = jb->src;
+	dh_image *dst = jb->dst;
+	const int C = src->channels, W = src->width, H = src->height;
+	const int width = dst->width, height = dst->height;
+	const long rows = (long)height * dst->depth;
+	const double *M = jb->M;
+	void (*row_fn)(const uint8_t *, int, int, int, uint8_t *, int, int, int,
+		       int, const int *, const int *, const int(*)[TAB_SIZE][4],
+		       dh_border, const uint8_t *) =
+		C == 1 ? warp_row_lin_c1 : C == 3 ? warp_row_lin_c3
+			 : C == 4 ? warp_row_lin_c4 : warp_row_lin_cn;
+	const long nblk = (rows + 31) / 32;
+	long b0 = nblk / n * c + (c < nblk % n ? c : nblk % n);
+	long b1 = b0 + nblk / n + (c < nblk % n);
+	for (long bk = b0; bk < b1; bk++) {
+		long r1 = (bk + 1) * 32 < rows ? (bk + 1) * 32 : rows;
+		for (int xa = 0; xa < width; xa += 128) {
+			int xb = xa + 128 < width ? xa + 128 : width;
+			for (long r = bk * 32; r < r1; r++) {
+				int z = (int)(r / height), y = (int)(r % height);
+				int X0 = sat_int((M[1] * y + M[2]) * AB_SCALE) + jb->round_delta;
+				int Y0 = sat_int((M[4] * y + M[5]) * AB_SCALE) + jb->round_delta;
+				const uint8_t *img = src->data + (size_t)z * (size_t)H *
+								 (size_t)W * (size_t)C;
+#ifdef __SSE2__
+				if (C == 3) {
+					warp_row_lin_c3_sse2(img, W, H, C, dh_image_row(dst, z, y),
+							     xa, xb, X0, Y0, jb->adelta,
+							     jb->bdelta, jb->tab, jb->b,
+							     jb->fill, jb->wp);
+					continue;
+				}
+#endif
+				row_fn(img, W, H, C, dh_image_row(dst, z, y), xa, xb, X0, Y0,
+				       jb->adelta, jb->bdelta, jb->tab, jb->b, jb->fill);
+			}
+		}
+	}
+}
+
 dh_image *dh_warp_affine(const dh_image *src, const double m[6], int width,
 			 int height, dh_interp interp, dh_border b,
 			 double value, dh_err *e)
@@ -253,46 +312,14 @@ dh_image *dh_warp_affine(const dh_image *src, const double m[6], int width,
 				wp[fy][fx][0] = (int32_t)(((uint32_t)t[1] << 16) | ((uint32_t)t[0] & 0xffff));
 				wp[fy][fx][1] = (int32_t)(((uint32_t)t[3] << 16) | ((uint32_t)t[2] & 0xffff));
 			}
-		(void)wp;
 		uint8_t fill8[DH_IMAGE_MAX_CHANNELS];
 		for (int c = 0; c < C; c++)
 			fill8[c] = (uint8_t)fill[c];
-		void (*row_fn)(const uint8_t *, int, int, int, uint8_t *, int, int,
-			       int, int, const int *, const int *,
-			       const int(*)[TAB_SIZE][4], dh_border,
-			       const uint8_t *) =
-			C == 1 ? warp_row_lin_c1 : C == 3 ? warp_row_lin_c3
-				 : C == 4 ? warp_row_lin_c4 : warp_row_lin_cn;
-		/* tiles of 32 rows x 128 columns: the source pixels one tile
-		 * reads lie close together (few pages, few cache lines), where
-		 * a whole output row would cross the source diagonally */
-		const long nblk = (rows + 31) / 32;
-#pragma omp parallel for schedule(static) if ((size_t)rows * (size_t)width * (size_t)C >= DH_PROC_PAR_MIN / 4)
-		for (long bk = 0; bk < nblk; bk++) {
-			long r1 = (bk + 1) * 32 < rows ? (bk + 1) * 32 : rows;
-			for (int xa = 0; xa < width; xa += 128) {
-				int xb = xa + 128 < width ? xa + 128 : width;
-				for (long r = bk * 32; r < r1; r++) {
-					int z = (int)(r / height), y = (int)(r % height);
-					int X0 = sat_int((M[1] * y + M[2]) * AB_SCALE) + round_delta;
-					int Y0 = sat_int((M[4] * y + M[5]) * AB_SCALE) + round_delta;
-#ifdef __SSE2__
-					if (C == 3) {
-						warp_row_lin_c3_sse2(
-							src->data + (size_t)z * (size_t)H * (size_t)W * 3,
-							W, H, C, dh_image_row(dst, z, y), xa, xb, X0, Y0,
-							adelta, bdelta, (const int(*)[TAB_SIZE][4])tab, b,
-							fill8, (const int32_t(*)[TAB_SIZE][2])wp);
-						continue;
-					}
-#endif
-					row_fn(src->data + (size_t)z * (size_t)H * (size_t)W * (size_t)C,
-					       W, H, C, dh_image_row(dst, z, y), xa, xb, X0, Y0,
-					       adelta, bdelta, (const int(*)[TAB_SIZE][4])tab, b,
-					       fill8);
-				}
-			}
-		}
+		warp_job jb = {src, dst, M, round_delta, adelta, bdelta,
+			       (const int(*)[TAB_SIZE][4])tab,
+			       (const int32_t(*)[TAB_SIZE][2])wp, b, fill8};
+		size_t work = (size_t)rows * (size_t)width * (size_t)C * 4;
+		dh_proc_run(dh_proc_chunks(work), warp_lin_chunk, &jb, work);
 		free(adelta);
 		return dst;
 	}
