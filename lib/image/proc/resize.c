@@ -229,6 +229,43 @@ static void hrow2_c3_sse2(const uint8_t *s, int32_t *restrict h,
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DH_NO_CLONES)
+#include <immintrin.h>
+#define HROW_AVX2 1
+/* The same two pixels at a time with AVX2: where the second tap is the
+ * pixel after the first (all of [0, xs)), one 8-byte load holds both taps;
+ * a shuffle makes the (c, c') 16-bit pairs and pmaddwd applies the weight
+ * pair of each pixel's lane. */
+__attribute__((target("avx2"))) static void
+hrow2_c3_avx2(const uint8_t *s, int32_t *restrict h, const int *restrict idx,
+	      const int32_t *restrict wp, int xs)
+{
+	const __m256i sh = _mm256_setr_epi8(
+		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+	int x = 0;
+	for (; x + 2 <= xs; x += 2) {
+		int64_t a, b;
+		memcpy(&a, s + (size_t)idx[2 * x] * 3, 8);
+		memcpy(&b, s + (size_t)idx[2 * x + 2] * 3, 8);
+		__m256i v = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_cvtsi64_si128(a)),
+			_mm_cvtsi64_si128(b), 1);
+		__m256i w = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_set1_epi32(wp[x])),
+			_mm_set1_epi32(wp[x + 1]), 1);
+		__m256i r = _mm256_madd_epi16(_mm256_shuffle_epi8(v, sh), w);
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3),
+				 _mm256_castsi256_si128(r));
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3 + 3),
+				 _mm256_extracti128_si256(r, 1));
+	}
+	if (x < xs)
+		hrow2_c3_sse2(s, h + (size_t)x * 3, idx + 2 * (size_t)x, wp + x,
+			      xs - x);
+}
+#endif
+
 /* Horizontal pass of one 8-bit source row into h (fixed point). */
 static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
 		    int DW)
@@ -236,7 +273,12 @@ static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
 	const int kx = ax->k;
 #ifdef __SSE2__
 	if (kx == 2 && C == 3 && ax->wp) {
-		hrow2_c3_sse2(s, h, ax->idx, ax->wp, ax->xs);
+#ifdef HROW_AVX2
+		if (__builtin_cpu_supports("avx2"))
+			hrow2_c3_avx2(s, h, ax->idx, ax->wp, ax->xs);
+		else
+#endif
+			hrow2_c3_sse2(s, h, ax->idx, ax->wp, ax->xs);
 		hrow2_c3(s + 0, h + (size_t)ax->xs * 3, ax->idx + 2 * (size_t)ax->xs,
 			 ax->iw + 2 * (size_t)ax->xs, DW - ax->xs);
 		return;
