@@ -26,12 +26,30 @@ static dh_proc_fn job_fn;
 static void *job_ctx;
 static int job_n, job_next, job_done, job_slots;
 
+#define SPIN 2000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static void *worker(void *arg)
 {
 	(void)arg;
 	unsigned long seen = 0;
 	pthread_mutex_lock(&lock);
 	for (;;) {
+		if (!busy || gen == seen || job_slots <= 0 || job_next >= job_n) {
+			/* spin a little (about 0.1 ms) before sleeping: an
+			 * operation often follows another at once */
+			pthread_mutex_unlock(&lock);
+			for (int i = 0; i < SPIN &&
+					__atomic_load_n(&gen, __ATOMIC_RELAXED) == seen; i++)
+				cpu_relax();
+			pthread_mutex_lock(&lock);
+		}
 		while (!busy || gen == seen || job_slots <= 0 || job_next >= job_n)
 			pthread_cond_wait(&wake, &lock);
 		seen = gen;
@@ -90,7 +108,7 @@ void dh_proc_run(int n, dh_proc_fn fn, void *ctx, size_t work)
 		nworkers++;
 	}
 	busy = 1;
-	gen++;
+	__atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED);
 	job_fn = fn;
 	job_ctx = ctx;
 	job_n = n;
