@@ -36,11 +36,17 @@ static void hist_u8(const uint8_t *p, size_t n, size_t h[256])
 	/* flush before a table could overflow */
 	while (i < n) {
 		size_t end = n - i > ((size_t)1 << 30) ? i + ((size_t)1 << 30) : n;
-		for (; i + 4 <= end; i += 4) {
-			t[0][p[i]]++;
-			t[1][p[i + 1]]++;
-			t[2][p[i + 2]]++;
-			t[3][p[i + 3]]++;
+		for (; i + 8 <= end; i += 8) {
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			t[0][v & 255]++;
+			t[1][(v >> 8) & 255]++;
+			t[2][(v >> 16) & 255]++;
+			t[3][(v >> 24) & 255]++;
+			t[0][(v >> 32) & 255]++;
+			t[1][(v >> 40) & 255]++;
+			t[2][(v >> 48) & 255]++;
+			t[3][v >> 56]++;
 		}
 		for (; i < end; i++)
 			t[0][p[i]]++;
