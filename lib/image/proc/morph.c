@@ -120,13 +120,44 @@ static void morph_chunk(void *p, int c, int n)
 	const size_t row = (size_t)W * (size_t)C;
 	const uint8_t neutral = is_min ? 255 : 0;
 	const size_t prow = (size_t)(W + kw) * (size_t)C;
-	const size_t slot_bytes = prow * (size_t)levels;
 	int y0, y1;
 	dh_proc_band(H, c, n, &y0, &y1);
 	if (y0 >= y1)
 		return;
+	/* each element row j reads level lv[j] at column a; a run whose
+	 * width is not a power of two is the op of two such entries, kept
+	 * per source row in slot part uj[j] (-1: none) */
+	int *lv = malloc(sizeof(int) * 4 * (size_t)kh);
+	const uint8_t **P = malloc(sizeof *P * (size_t)kh);
+	if (!lv || !P) {
+		free(lv);
+		free(P);
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	int *uj = lv + kh, *ua = uj + kh, *uw = ua + kh, nu = 0;
+	for (int j = 0; j < kh; j++) {
+		int a = jb->runs[j][0], w = jb->runs[j][1] - a, l = 0;
+		while ((2 << l) <= w)
+			l++;
+		lv[j] = l;
+		uj[j] = -1;
+		if (w <= 0 || w == 1 << l)
+			continue;
+		for (int u = 0; u < nu; u++)
+			if (ua[u] == a && uw[u] == w)
+				uj[j] = u;
+		if (uj[j] < 0) {
+			ua[nu] = a;
+			uw[nu] = w;
+			uj[j] = nu++;
+		}
+	}
+	const size_t slot_bytes = prow * (size_t)levels + row * (size_t)nu;
 	uint8_t *ring = malloc(slot_bytes * (size_t)kh);
 	if (!ring) {
+		free(lv);
+		free(P);
 		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
 		return;
 	}
@@ -147,33 +178,46 @@ static void morph_chunk(void *p, int c, int n)
 				op2(lo + prow, lo, lo + sh,
 				    prow - (((size_t)2 << (l - 1)) - 1) * (size_t)C, is_min);
 			}
+			for (int u = 0; u < nu; u++) {
+				int l = 0;
+				while ((2 << l) <= uw[u])
+					l++;
+				const uint8_t *tl = t + (size_t)l * prow;
+				op2(t + prow * (size_t)levels + row * (size_t)u,
+				    tl + (size_t)ua[u] * (size_t)C,
+				    tl + (size_t)(ua[u] + uw[u] - (1 << l)) * (size_t)C, row,
+				    is_min);
+			}
 		}
-		uint8_t *d = dh_image_row(jb->dst, z, y);
-		int first = 1;
+		int k = 0;
 		for (int j = 0; j < kh; j++) {
 			int yy = y - ay + j;
-			int a = jb->runs[j][0], w = jb->runs[j][1] - a;
-			if (yy < 0 || yy >= H || w <= 0)
+			if (yy < 0 || yy >= H || jb->runs[j][1] <= jb->runs[j][0])
 				continue;
-			int l = 0;
-			while ((2 << l) <= w)
-				l++;
-			const uint8_t *t = ring + (size_t)(yy % kh) * slot_bytes +
-					   (size_t)l * prow;
-			const uint8_t *pa = t + (size_t)a * (size_t)C;
-			const uint8_t *pb = t + (size_t)(a + w - (1 << l)) * (size_t)C;
-			if (first)
-				op2(d, pa, pb, row, is_min);
-			else
-				op3(d, pa, pb, row, is_min);
-			first = 0;
+			const uint8_t *t = ring + (size_t)(yy % kh) * slot_bytes;
+			P[k++] = uj[j] >= 0 ? t + prow * (size_t)levels + row * (size_t)uj[j]
+					    : t + (size_t)lv[j] * prow +
+						      (size_t)jb->runs[j][0] * (size_t)C;
 		}
-		/* an element with no pixel inside the image leaves the
-		 * pixel as it was */
-		if (first)
+		uint8_t *d = dh_image_row(jb->dst, z, y);
+		if (k == 0) {
+			/* an element with no pixel inside the image leaves
+			 * the pixel as it was */
 			memcpy(d, dh_image_row(src, z, y), row);
+		} else if (k == 1) {
+			memcpy(d, P[0], row);
+		} else {
+			op2(d, P[0], P[1], row, is_min);
+			int m = 2;
+			for (; m + 1 < k; m += 2)
+				op3(d, P[m], P[m + 1], row, is_min);
+			if (m < k)
+				op3(d, P[m], P[m], row, is_min);
+		}
 	}
 	free(ring);
+	free(lv);
+	free(P);
 }
 
 /* One erosion (is_min) or dilation of u8 src into dst.  Every element
