@@ -153,6 +153,12 @@ static void warp_row_lin_c3_sse2(const uint8_t *img, int W, int H, int Cv,
 		int X = (X0 + adelta[x]) >> (AB_BITS - TAB_BITS);
 		int Y = (Y0 + bdelta[x]) >> (AB_BITS - TAB_BITS);
 		int sx = X >> TAB_BITS, sy = Y >> TAB_BITS;
+		if (b == DH_BORDER_CONSTANT &&
+		    (sx < -1 || sx >= W || sy < -1 || sy >= H)) {
+			uint8_t *o = d + (size_t)x * 3;
+			o[0] = fill[0], o[1] = fill[1], o[2] = fill[2];
+			continue;
+		}
 		if ((unsigned)sx >= (unsigned)(W - 2) ||
 		    (unsigned)sy >= (unsigned)(H - 1) || x + 1 >= xb) {
 			warp_row_lin_c3(img, W, H, Cv, d, x, x + 1, X0, Y0, adelta,
