@@ -149,6 +149,8 @@ int main(int argc, char **argv)
 		{"erode3", op_erode},               {"dilate_ellipse5", op_dilate_ellipse},
 	};
 	int reps = g_size <= 1024 ? 20 : 4;
+	if (getenv("BENCH_REPS"))
+		reps = (int)strtol(getenv("BENCH_REPS"), NULL, 10);
 	/* BENCH_OPS="name ...": only these (while working on one) */
 	const char *only = getenv("BENCH_OPS");
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
