@@ -78,6 +78,12 @@ dh_image *dh_image_new_limit(dh_dtype t, int width, int height, int depth,
  * (channels 0: src's). Pixels zero. */
 dh_image *dh_image_new_like(const dh_image *src, dh_dtype t, int channels,
 			    dh_colortype color, dh_err *e);
+/* The same two with the pixels left undefined, for operations that write
+ * every pixel (no pass zeroing memory about to be overwritten). */
+dh_image *dh_image_new_uninit(dh_dtype t, int width, int height, int depth,
+			      int channels, dh_colortype color, dh_err *e);
+dh_image *dh_image_new_like_uninit(const dh_image *src, dh_dtype t,
+				   int channels, dh_colortype color, dh_err *e);
 dh_image *dh_image_clone(const dh_image *src, dh_err *e);
 void dh_image_free(dh_image *img);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 #include "image/sat.h"
 
 /* The source's colour, with NONE read as gray (1 channel) or RGB (3). */
@@ -105,6 +106,204 @@ static void hsv_to_rgb(float h, float s, float v, float *r, float *g,
 	}
 }
 
+/* Gray from 3- or 4-channel 8-bit pixels with the weights in the source's
+ * channel order (15-bit fixed point). */
+DH_PROC_CLONES static void gray3_u8(const uint8_t *restrict s,
+				    uint8_t *restrict d, size_t n, int w0,
+				    int w1, int w2)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)((s[3 * i] * w0 + s[3 * i + 1] * w1 +
+				  s[3 * i + 2] * w2 + (1 << 14)) >> 15);
+}
+
+DH_PROC_CLONES static void gray4_u8(const uint8_t *restrict s,
+				    uint8_t *restrict d, size_t n, int w0,
+				    int w1, int w2)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)((s[4 * i] * w0 + s[4 * i + 1] * w1 +
+				  s[4 * i + 2] * w2 + (1 << 14)) >> 15);
+}
+
+/* HSV from 3-channel 8-bit pixels (bgr: channel 0 is blue): the
+ * arithmetic of rgb_to_hsv_u8 with the branches turned into selects, so
+ * that it vectorises (the divisions are table gathers). */
+DH_PROC_CLONES static void hsv3_u8(const uint8_t *restrict s,
+				   uint8_t *restrict d, size_t n, int bgr,
+				   const int *restrict sdiv,
+				   const int *restrict hdiv)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		int c0 = s[3 * i], g = s[3 * i + 1], c2 = s[3 * i + 2];
+		int r = bgr ? c2 : c0, b = bgr ? c0 : c2;
+		int v = r > g ? r : g;
+		v = v > b ? v : b;
+		int mn = r < g ? r : g;
+		mn = mn < b ? mn : b;
+		int diff = v - mn;
+		int sv = (diff * sdiv[v] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+		int h = v == r ? g - b : v == g ? b - r + 2 * diff
+						  : r - g + 4 * diff;
+		h = (h * hdiv[diff] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+		h += h < 0 ? 180 : 0;
+		d[3 * i] = (uint8_t)h;
+		d[3 * i + 1] = (uint8_t)sv;
+		d[3 * i + 2] = (uint8_t)v;
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DH_NO_CLONES)
+#include <immintrin.h>
+#define GRAY_AVX2 1
+/* Gray of 3-channel pixels with AVX2, 32 at a time: each 128-bit lane
+ * holds 4 pixels (12 bytes), shuffled into 16-bit (c0, c1) pairs and (c2,
+ * 0) pairs for pmaddwd; the same integer sums as gray3_u8.  Returns the
+ * pixels done (a multiple of 32, leaving at least 2 pixels of slack for
+ * the 16-byte loads). */
+__attribute__((target("avx2"))) static size_t
+gray3_avx2(const uint8_t *s, uint8_t *d, size_t n, int w0, int w1, int w2)
+{
+	const __m256i sh01 = _mm256_setr_epi8(
+		0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1,
+		0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1);
+	const __m256i sh2 = _mm256_setr_epi8(
+		2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1,
+		2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+	const __m256i w01 = _mm256_set1_epi32((int)(((uint32_t)w1 << 16) | (uint32_t)w0));
+	const __m256i w2v = _mm256_set1_epi32(w2);
+	const __m256i half = _mm256_set1_epi32(1 << 14);
+	const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+	size_t i = 0;
+	for (; i + 34 <= n; i += 32) {
+		__m256i g[4];
+		for (int k = 0; k < 4; k++) {
+			const uint8_t *p = s + 3 * (i + 8 * (size_t)k);
+			__m256i v = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)p)),
+				_mm_loadu_si128((const __m128i *)(const void *)(p + 12)), 1);
+			__m256i a = _mm256_madd_epi16(_mm256_shuffle_epi8(v, sh01), w01);
+			__m256i b = _mm256_madd_epi16(_mm256_shuffle_epi8(v, sh2), w2v);
+			g[k] = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(a, b), half), 15);
+		}
+		__m256i ab = _mm256_packs_epi32(g[0], g[1]);
+		__m256i cd = _mm256_packs_epi32(g[2], g[3]);
+		__m256i r = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), perm);
+		_mm256_storeu_si256((__m256i *)(void *)(d + i), r);
+	}
+	return i;
+}
+#endif
+
+#ifdef GRAY_AVX2
+/* HSV of 3-channel pixels with AVX2, 8 at a time: the channels shuffled
+ * into 32-bit lanes, the two divisions as table gathers, the hue's three
+ * cases as blends; the arithmetic of rgb_to_hsv_u8.  Returns the pixels
+ * done (leaving at least 2 pixels of slack for the 16-byte loads and
+ * stores). */
+__attribute__((target("avx2"))) static size_t
+hsv3_avx2(const uint8_t *s, uint8_t *d, size_t n, int bgr, const int *sdiv,
+	  const int *hdiv)
+{
+	const __m256i s0 = _mm256_setr_epi8(
+		0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1,
+		0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+	const __m256i s1 = _mm256_setr_epi8(
+		1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1,
+		1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
+	const __m256i s2 = _mm256_setr_epi8(
+		2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1,
+		2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+	const __m256i pack = _mm256_setr_epi8(
+		0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+		0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	const __m256i half = _mm256_set1_epi32(1 << (HSV_SHIFT - 1));
+	const __m256i c180 = _mm256_set1_epi32(180);
+	const __m256i zero = _mm256_setzero_si256();
+	size_t i = 0;
+	for (; i + 10 <= n; i += 8) {
+		const uint8_t *p = s + 3 * i;
+		__m256i v8 = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)p)),
+			_mm_loadu_si128((const __m128i *)(const void *)(p + 12)), 1);
+		__m256i r = _mm256_shuffle_epi8(v8, bgr ? s2 : s0);
+		__m256i g = _mm256_shuffle_epi8(v8, s1);
+		__m256i b = _mm256_shuffle_epi8(v8, bgr ? s0 : s2);
+		__m256i v = _mm256_max_epi32(r, _mm256_max_epi32(g, b));
+		__m256i mn = _mm256_min_epi32(r, _mm256_min_epi32(g, b));
+		__m256i diff = _mm256_sub_epi32(v, mn);
+		__m256i sv = _mm256_srai_epi32(
+			_mm256_add_epi32(_mm256_mullo_epi32(
+						 diff, _mm256_i32gather_epi32(sdiv, v, 4)),
+					 half),
+			HSV_SHIFT);
+		__m256i hb = _mm256_add_epi32(_mm256_sub_epi32(r, g),
+					      _mm256_slli_epi32(diff, 2));
+		__m256i hg = _mm256_add_epi32(_mm256_sub_epi32(b, r),
+					      _mm256_slli_epi32(diff, 1));
+		__m256i hr = _mm256_sub_epi32(g, b);
+		__m256i h = _mm256_blendv_epi8(hb, hg, _mm256_cmpeq_epi32(v, g));
+		h = _mm256_blendv_epi8(h, hr, _mm256_cmpeq_epi32(v, r));
+		h = _mm256_srai_epi32(
+			_mm256_add_epi32(_mm256_mullo_epi32(
+						 h, _mm256_i32gather_epi32(hdiv, diff, 4)),
+					 half),
+			HSV_SHIFT);
+		h = _mm256_add_epi32(h, _mm256_and_si256(_mm256_cmpgt_epi32(zero, h), c180));
+		__m256i o = _mm256_or_si256(
+			h, _mm256_or_si256(_mm256_slli_epi32(sv, 8), _mm256_slli_epi32(v, 16)));
+		o = _mm256_shuffle_epi8(o, pack);
+		_mm_storeu_si128((__m128i *)(void *)(d + 3 * i), _mm256_castsi256_si128(o));
+		_mm_storeu_si128((__m128i *)(void *)(d + 3 * i + 12),
+				 _mm256_extracti128_si256(o, 1));
+	}
+	return i;
+}
+#endif
+
+/* A gray or HSV conversion cut into chunks of pixels (pool.c). */
+typedef struct color_job {
+	const uint8_t *s;
+	uint8_t *d;
+	size_t n, SC;
+	int w0, w2, bgr;
+	const hsv_tabs *tabs;
+} color_job;
+
+static void gray_chunk(void *p, int c, int nc)
+{
+	const color_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+	if (j->SC == 3) {
+#ifdef GRAY_AVX2
+		if (__builtin_cpu_supports("avx2"))
+			i0 += gray3_avx2(j->s + i0 * 3, j->d + i0, i1 - i0, j->w0,
+					 19235, j->w2);
+#endif
+		gray3_u8(j->s + i0 * 3, j->d + i0, i1 - i0, j->w0, 19235, j->w2);
+	}
+	else
+		gray4_u8(j->s + i0 * 4, j->d + i0, i1 - i0, j->w0, 19235, j->w2);
+}
+
+static void hsv_chunk(void *p, int c, int nc)
+{
+	const color_job *j = p;
+	size_t i0, i1;
+	dh_proc_range(j->n, c, nc, &i0, &i1);
+#ifdef GRAY_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		i0 += hsv3_avx2(j->s + i0 * 3, j->d + i0 * 3, i1 - i0, j->bgr,
+				j->tabs->sdiv, j->tabs->hdiv);
+#endif
+	hsv3_u8(j->s + i0 * 3, j->d + i0 * 3, i1 - i0, j->bgr, j->tabs->sdiv,
+		j->tabs->hdiv);
+}
+
 /* 8-bit conversions from gray/RGB/BGR/RGBA, on plain byte pointers (the
  * same arithmetic as the general loop below). */
 static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
@@ -116,14 +315,17 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 	const size_t gi = from == DH_COLOR_GRAY ? 0 : 1;
 	const size_t bi = from == DH_COLOR_BGR ? 0 : from == DH_COLOR_GRAY ? 0 : 2;
 	switch (to) {
-	case DH_COLOR_GRAY:
-#pragma omp parallel for simd schedule(static)
-		for (size_t i = 0; i < n; i++) {
-			const uint8_t *p = s + i * SC;
-			d[i] = (uint8_t)((p[ri] * 9798 + p[gi] * 19235 + p[bi] * 3735 +
-					  (1 << 14)) >> 15);
+	case DH_COLOR_GRAY: {
+		const int w0 = ri == 0 ? 9798 : 3735, w2 = ri == 0 ? 3735 : 9798;
+		if (SC < 3) {
+			memcpy(d, s, n);
+			return;
 		}
+		/* contiguous ranges of pixels */
+		color_job j = {s, d, n, SC, w0, w2, 0, tabs};
+		dh_proc_run(dh_proc_chunks(n * SC), gray_chunk, &j, n * SC);
 		return;
+	}
 	case DH_COLOR_RGB:
 	case DH_COLOR_BGR:
 	case DH_COLOR_RGBA: {
@@ -142,6 +344,11 @@ static void fast_u8(const uint8_t *s, uint8_t *d, size_t n, dh_colortype from,
 		return;
 	}
 	case DH_COLOR_HSV:
+		if (SC == 3) {
+			color_job j = {s, d, n, SC, 0, 0, from == DH_COLOR_BGR, tabs};
+			dh_proc_run(dh_proc_chunks(n * SC), hsv_chunk, &j, n * SC);
+			return;
+		}
 #pragma omp parallel for schedule(static)
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *p = s + i * SC;
@@ -189,7 +396,7 @@ dh_image *dh_convert_color(const dh_image *src, dh_colortype to, dh_err *e)
 			   dh_dtype_name(src->dtype));
 		return NULL;
 	}
-	dh_image *dst = dh_image_new_like(src, src->dtype,
+	dh_image *dst = dh_image_new_like_uninit(src, src->dtype,
 					  dh_colortype_channels(to), to, e);
 	if (!dst)
 		return NULL;

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 #include "image/sat.h"
 
 /* The 1D kernel of ksize taps (OpenCV's getGaussianKernel rules). */
@@ -35,10 +36,142 @@ static void gauss_kernel(int ksize, double sigma, float *k)
 		k[i] = (float)(tmp[i] / sum);
 }
 
-/* 8-bit separable filter in fixed point: taps with 8 fractional bits (their
- * sum corrected to exactly 1 at the centre tap), rows kept with 8 fractional
- * bits, the column pass rounded from 16: the arithmetic of OpenCV's
- * bit-exact 8-bit gaussian, so results agree exactly. */
+/* out = sum_j q[j] * rows[j] over n bytes, in 16 bits (the caller makes
+ * sure that 255 * sum(q) fits). */
+DH_PROC_CLONES static void vsum16(const uint8_t *const *rows,
+				  const uint16_t *q, int nk,
+				  uint16_t *restrict out, size_t n)
+{
+	const uint8_t *r0 = rows[0];
+	const uint16_t q0 = q[0];
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint16_t)(q0 * r0[i]);
+	for (int j = 1; j < nk; j++) {
+		const uint8_t *rj = rows[j];
+		const uint16_t qj = q[j];
+#pragma omp simd
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint16_t)(out[i] + qj * rj[i]);
+	}
+}
+
+/* out = (sum_k q[k] * v[i + k C] + half) >> shift, in 16 bits. */
+DH_PROC_CLONES static void hsum16(const uint16_t *restrict v,
+				  const uint16_t *q, int nk, int C,
+				  uint8_t *restrict out, size_t n, int shift)
+{
+	const uint16_t half = (uint16_t)(shift ? 1u << (shift - 1) : 0);
+	if (nk == 5) {
+		const uint16_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4];
+		const size_t c = (size_t)C;
+#pragma omp simd
+		for (size_t i = 0; i < n; i++) {
+			uint16_t a = (uint16_t)(q0 * v[i] + q1 * v[i + c] +
+						q2 * v[i + 2 * c] + q3 * v[i + 3 * c] +
+						q4 * v[i + 4 * c]);
+			/* a + half may need 17 bits */
+			out[i] = (uint8_t)(((uint32_t)a + half) >> shift);
+		}
+		return;
+	}
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = 0;
+		for (int k = 0; k < nk; k++)
+			a += (uint32_t)q[k] * v[i + (size_t)k * (size_t)C];
+		out[i] = (uint8_t)((a + half) >> shift);
+	}
+}
+
+/* out = (sum_k q[k] * v[i + k C] + 2^15) >> 16, in 32 bits. */
+DH_PROC_CLONES static void hsum32(const uint16_t *restrict v, const uint32_t *q,
+				  int nk, int C, uint8_t *restrict out,
+				  size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = 0;
+		for (int k = 0; k < nk; k++)
+			a += q[k] * v[i + (size_t)k * (size_t)C];
+		a = (a + (1u << 15)) >> 16;
+		out[i] = (uint8_t)(a > 255 ? 255 : a);
+	}
+}
+
+typedef struct gauss_job {
+	const dh_image *src;
+	dh_image *dst;
+	int z, nk, red, shift;
+	const uint16_t *qr, *q16;
+	const uint32_t *q32;
+	int oom;
+} gauss_job;
+
+/* Output rows of band c of n. */
+static void gauss_chunk(void *p, int c, int n)
+{
+	gauss_job *jb = p;
+	const dh_image *src = jb->src;
+	const int W = src->width, H = src->height, C = src->channels;
+	const int nk = jb->nk, r = nk / 2, z = jb->z;
+	const size_t row = (size_t)W * (size_t)C;
+	const size_t prow = (size_t)(W + 2 * r) * (size_t)C;
+	int y0, y1;
+	dh_proc_band(H, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	uint16_t *vp = malloc(prow * sizeof *vp);
+	const uint8_t **rows = malloc((size_t)nk * sizeof *rows);
+	if (!vp || !rows) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		y1 = y0;
+	}
+	for (int y = y0; y < y1; y++) {
+		for (int j = 0; j < nk; j++)
+			rows[j] = dh_image_row(src, z, dh_border_index(
+				y - r + j, H, DH_BORDER_REFLECT101));
+		uint16_t *v = vp + (size_t)r * (size_t)C;
+		vsum16(rows, jb->red ? jb->qr : jb->q16, nk, v, row);
+		/* reflect-101 columns on both sides */
+		for (int k = 1; k <= r; k++) {
+			int xl = dh_border_index(-k, W, DH_BORDER_REFLECT101);
+			int xr = dh_border_index(W - 1 + k, W, DH_BORDER_REFLECT101);
+			memcpy(v - (size_t)k * (size_t)C, v + (size_t)xl * (size_t)C,
+			       (size_t)C * sizeof *v);
+			memcpy(v + (size_t)(W - 1 + k) * (size_t)C,
+			       v + (size_t)xr * (size_t)C, (size_t)C * sizeof *v);
+		}
+		uint8_t *d = dh_image_row(jb->dst, z, y);
+		if (jb->red)
+			hsum16(vp, jb->qr, nk, C, d, row, jb->shift);
+		else
+			hsum32(vp, jb->q32, nk, C, d, row);
+	}
+	free(vp);
+	free(rows);
+}
+
+static int gcd(int a, int b)
+{
+	while (b) {
+		int t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* 8-bit separable filter in fixed point: taps with 8 fractional bits
+ * (their sum corrected to exactly 1 at the centre tap), the exact integer
+ * sum of both passes rounded once from 16 fractional bits: the arithmetic
+ * of OpenCV's bit-exact 8-bit gaussian, so results agree exactly.  With
+ * no rounding in between, the order of the passes does not change the
+ * result: each output row sums its source rows first (16 bits) and then
+ * along the row.  When the taps share a factor g (the 3- and 5-tap
+ * kernels: 64 (1 2 1), 16 (1 4 6 4 1)) both passes run on the reduced taps
+ * in 16 bits and the rounding shift drops by log2 g^2.  Taps must be >= 0
+ * and sum to 256. */
 static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 			       dh_err *e)
 {
@@ -46,81 +179,34 @@ static dh_image *sep_filter_u8(const dh_image *src, const float *kf, int nk,
 	for (int i = 0; i < nk; i++)
 		sum += q[i] = (int)lrint(kf[i] * 256.0);
 	q[nk / 2] += 256 - sum;
-	dh_image *dst = dh_image_new_like(src, DH_U8, 0, src->color, e);
+	int g = 0;
+	for (int i = 0; i < nk; i++)
+		g = gcd(g, q[i]);
+	/* reduced taps sum to 256 / g; 16 bits hold both passes when
+	 * 255 (256/g)^2 does, and g is a power of two (so is 256/g) */
+	int red = (g & (g - 1)) == 0 && 255 * (256 / g) * (256 / g) <= 65535;
+	int shift = 16;
+	for (int t = g; red && t > 1; t >>= 1)
+		shift -= 2;
+	uint16_t q16[1024], qr[1024];
+	uint32_t q32[1024];
+	for (int i = 0; i < nk; i++) {
+		q16[i] = (uint16_t)q[i];
+		q32[i] = (uint32_t)q[i];
+		qr[i] = (uint16_t)(red ? q[i] / g : q[i]);
+	}
+	dh_image *dst = dh_image_new_like_uninit(src, DH_U8, 0, src->color, e);
 	if (!dst)
 		return NULL;
-	const int W = src->width, H = src->height, C = src->channels;
-	const int r = nk / 2, slots = nk + 1;
-	const size_t row = (size_t)W * (size_t)C;
-	int *xi = malloc(sizeof(int) * (size_t)(W + nk));
-	if (!xi) {
-		dh_image_free(dst);
-		dh_err_set(e, DH_ENOMEM, "out of memory");
-		return NULL;
-	}
-	for (int i = 0; i < W + nk - 1; i++)
-		xi[i] = dh_border_index(i - r, W, DH_BORDER_REFLECT101);
+	const int H = src->height;
+	const size_t row = (size_t)src->width * (size_t)src->channels;
 	int oom = 0;
 	for (int z = 0; z < src->depth; z++) {
-		/* each thread: a band of output rows, with the row pass of the
-		 * source rows it needs cached (slot = row mod slots); a row
-		 * pass value is at most 255 * 256, so 16 bits hold it */
-#pragma omp parallel
-		{
-			uint8_t *pad = malloc((size_t)(W + nk) * (size_t)C);
-			uint16_t *cache = malloc((size_t)slots * row * sizeof *cache);
-			uint32_t *acc = malloc((row ? row : 1) * sizeof *acc);
-			int *tags = malloc((size_t)slots * sizeof *tags);
-			if (!pad || !cache || !acc || !tags) {
-#pragma omp atomic write
-				oom = 1;
-			} else {
-				for (int i = 0; i < slots; i++)
-					tags[i] = -1;
-			}
-#pragma omp for schedule(static)
-			for (int y = 0; y < H; y++) {
-				if (!pad || !cache || !acc || !tags)
-					continue;
-				memset(acc, 0, row * sizeof *acc);
-				for (int j = 0; j < nk; j++) {
-					int sy = dh_border_index(y - r + j, H, DH_BORDER_REFLECT101);
-					int slot = sy % slots;
-					uint16_t *h = cache + (size_t)slot * row;
-					if (tags[slot] != sy) {
-						const uint8_t *s = dh_image_row(src, z, sy);
-						for (int i = 0; i < W + nk - 1; i++)
-							memcpy(pad + (size_t)i * (size_t)C,
-							       s + (size_t)xi[i] * (size_t)C, (size_t)C);
-						memset(h, 0, row * sizeof *h);
-						for (int k = 0; k < nk; k++) {
-							const uint8_t *pk = pad + (size_t)k * (size_t)C;
-							const uint16_t qk = (uint16_t)q[k];
-#pragma omp simd
-							for (size_t i = 0; i < row; i++)
-								h[i] = (uint16_t)(h[i] + qk * pk[i]);
-						}
-						tags[slot] = sy;
-					}
-					const uint32_t qj = (uint32_t)q[j];
-#pragma omp simd
-					for (size_t i = 0; i < row; i++)
-						acc[i] += qj * h[i];
-				}
-				uint8_t *d = dh_image_row(dst, z, y);
-#pragma omp simd
-				for (size_t i = 0; i < row; i++) {
-					uint32_t v = (acc[i] + (1u << 15)) >> 16;
-					d[i] = (uint8_t)(v > 255 ? 255 : v);
-				}
-			}
-			free(pad);
-			free(cache);
-			free(acc);
-			free(tags);
-		}
+		gauss_job jb = {src, dst, z, nk, red, shift, qr, q16, q32, 0};
+		dh_proc_run(dh_proc_chunks(row * (size_t)H * (size_t)nk),
+			    gauss_chunk, &jb, row * (size_t)H * (size_t)nk);
+		oom |= jb.oom;
 	}
-	free(xi);
 	if (oom) {
 		dh_image_free(dst);
 		dh_err_set(e, DH_ENOMEM, "out of memory");

@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "core/alloc.h"
 #include "image/proc/proc.h"
+#include "image/proc/simd_private.h"
 #include "image/sat.h"
 
 #define COEF_BITS 11
@@ -27,6 +32,9 @@ typedef struct axis {
 	float *w;    /* n * k */
 	int *iw;     /* n * k, weights * 2^11 */
 	int fast;    /* integer area factor (0: not) */
+	int32_t *wp; /* 2 taps: the weights as 16-bit pairs (or NULL) */
+	int xs;      /* 2 taps: outputs whose taps' 4-byte loads stay in
+			a 3-channel row */
 } axis;
 
 static void axis_free(axis *a)
@@ -34,6 +42,7 @@ static void axis_free(axis *a)
 	free(a->idx);
 	free(a->w);
 	free(a->iw);
+	free(a->wp);
 }
 
 static int clampi(int v, int lo, int hi)
@@ -139,14 +148,147 @@ static dh_status axis_init(axis *a, int s, int d, dh_interp m, int area_mode,
 			a->iw[(size_t)o * (size_t)a->k + (size_t)j] =
 				(int)lrintf(w[j] * COEF_ONE);
 	}
+	if (a->k == 2 && is_x) {
+		a->wp = malloc(sizeof *a->wp * (size_t)d);
+		if (!a->wp) {
+			axis_free(a);
+			return dh_err_set(e, DH_ENOMEM, "out of memory");
+		}
+		a->xs = 0;
+		for (int o = 0; o < d; o++) {
+			int w0 = a->iw[2 * o], w1 = a->iw[2 * o + 1];
+			if (w0 < -32768 || w0 > 32767 || w1 < -32768 || w1 > 32767) {
+				free(a->wp);
+				a->wp = NULL;
+				break;
+			}
+			a->wp[o] = (int32_t)(((uint32_t)w1 << 16) | ((uint32_t)w0 & 0xffff));
+			/* 4 bytes from pixel idx: inside while idx <= s - 2 */
+			if (a->idx[2 * o] <= s - 2 && a->idx[2 * o + 1] <= s - 2 &&
+			    a->xs == o)
+				a->xs = o + 1;
+		}
+	}
 	return DH_OK;
 }
+
+/* Two-tap horizontal pass with the channel count known to the compiler. */
+#define HROW2(NAME, CC)                                                     \
+	static void NAME(const uint8_t *s, int32_t *restrict h,             \
+			 const int *restrict idx, const int *restrict iw,   \
+			 int DW)                                            \
+	{                                                                   \
+		for (int x = 0; x < DW; x++) {                              \
+			const uint8_t *p0 = s + (size_t)idx[2 * x] * CC;    \
+			const uint8_t *p1 = s + (size_t)idx[2 * x + 1] * CC; \
+			const int32_t w0 = iw[2 * x], w1 = iw[2 * x + 1];   \
+			int32_t *o = h + (size_t)x * CC;                    \
+			for (int c = 0; c < CC; c++)                        \
+				o[c] = p0[c] * w0 + p1[c] * w1;             \
+		}                                                           \
+	}
+HROW2(hrow2_c1, 1)
+HROW2(hrow2_c3, 3)
+HROW2(hrow2_c4, 4)
+
+/* d = saturate(round((b0 * (r0 >> 4) >> 16) + (b1 * (r1 >> 4) >> 16))) as
+ * OpenCV's 8-bit linear vertical pass. */
+DH_PROC_CLONES static void vrow2_u8(const int32_t *restrict r0,
+				    const int32_t *restrict r1, int b0, int b1,
+				    uint8_t *restrict d, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		int v = ((b0 * (r0[i] >> 4)) >> 16) + ((b1 * (r1[i] >> 4)) >> 16);
+		v = (v + 2) >> 2;
+		d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+}
+
+#ifdef __SSE2__
+/* Two taps, 3 channels, SSE2 (baseline on x86-64): the 4 bytes at each
+ * tap interleaved into 16-bit pairs and multiplied-added with the weight
+ * pair (pmaddwd), giving the 3 channels and one spare lane, which the next
+ * pixel overwrites.  Pixels [0, xs) only: their second tap's 4 bytes lie
+ * inside the row; h has room for one int past the row. */
+static void hrow2_c3_sse2(const uint8_t *s, int32_t *restrict h,
+			  const int *restrict idx, const int32_t *restrict wp,
+			  int xs)
+{
+	const __m128i zero = _mm_setzero_si128();
+	for (int x = 0; x < xs; x++) {
+		int32_t a, b;
+		memcpy(&a, s + (size_t)idx[2 * x] * 3, 4);
+		memcpy(&b, s + (size_t)idx[2 * x + 1] * 3, 4);
+		__m128i v = _mm_unpacklo_epi8(_mm_cvtsi32_si128(a),
+					      _mm_cvtsi32_si128(b));
+		v = _mm_unpacklo_epi8(v, zero);
+		__m128i r = _mm_madd_epi16(v, _mm_set1_epi32(wp[x]));
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3), r);
+	}
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DH_NO_CLONES)
+#include <immintrin.h>
+#define HROW_AVX2 1
+/* The same two pixels at a time with AVX2: where the second tap is the
+ * pixel after the first (all of [0, xs)), one 8-byte load holds both taps;
+ * a shuffle makes the (c, c') 16-bit pairs and pmaddwd applies the weight
+ * pair of each pixel's lane. */
+__attribute__((target("avx2"))) static void
+hrow2_c3_avx2(const uint8_t *s, int32_t *restrict h, const int *restrict idx,
+	      const int32_t *restrict wp, int xs)
+{
+	const __m256i sh = _mm256_setr_epi8(
+		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+	int x = 0;
+	for (; x + 2 <= xs; x += 2) {
+		int64_t a, b;
+		memcpy(&a, s + (size_t)idx[2 * x] * 3, 8);
+		memcpy(&b, s + (size_t)idx[2 * x + 2] * 3, 8);
+		__m256i v = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_cvtsi64_si128(a)),
+			_mm_cvtsi64_si128(b), 1);
+		__m256i w = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_set1_epi32(wp[x])),
+			_mm_set1_epi32(wp[x + 1]), 1);
+		__m256i r = _mm256_madd_epi16(_mm256_shuffle_epi8(v, sh), w);
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3),
+				 _mm256_castsi256_si128(r));
+		_mm_storeu_si128((__m128i *)(void *)(h + (size_t)x * 3 + 3),
+				 _mm256_extracti128_si256(r, 1));
+	}
+	if (x < xs)
+		hrow2_c3_sse2(s, h + (size_t)x * 3, idx + 2 * (size_t)x, wp + x,
+			      xs - x);
+}
+#endif
 
 /* Horizontal pass of one 8-bit source row into h (fixed point). */
 static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
 		    int DW)
 {
 	const int kx = ax->k;
+#ifdef __SSE2__
+	if (kx == 2 && C == 3 && ax->wp) {
+#ifdef HROW_AVX2
+		if (__builtin_cpu_supports("avx2"))
+			hrow2_c3_avx2(s, h, ax->idx, ax->wp, ax->xs);
+		else
+#endif
+			hrow2_c3_sse2(s, h, ax->idx, ax->wp, ax->xs);
+		hrow2_c3(s + 0, h + (size_t)ax->xs * 3, ax->idx + 2 * (size_t)ax->xs,
+			 ax->iw + 2 * (size_t)ax->xs, DW - ax->xs);
+		return;
+	}
+#endif
+	if (kx == 2 && (C == 1 || C == 3 || C == 4)) {
+		(C == 1 ? hrow2_c1 : C == 3 ? hrow2_c3 : hrow2_c4)(s, h, ax->idx,
+								   ax->iw, DW);
+		return;
+	}
 	if (kx == 2) {
 		for (int x = 0; x < DW; x++) {
 			const uint8_t *p0 = s + (size_t)ax->idx[2 * x] * (size_t)C;
@@ -174,62 +316,198 @@ static void hrow_u8(const uint8_t *s, int32_t *h, const axis *ax, int C,
  * output rows and keeps the few horizontally resampled source rows they
  * need in a small cache (slot = row mod slots), so no image-sized buffer
  * is written and read back.  Returns -1 when out of memory. */
+typedef struct resize_job {
+	const dh_image *src;
+	dh_image *dst;
+	int z;
+	const axis *ax, *ay;
+	const int *nz, *nzy; /* float: taps with weight per output */
+	int oom;
+} resize_job;
+
+static void fixed_chunk(void *p, int c, int n)
+{
+	resize_job *jb = p;
+	const dh_image *src = jb->src;
+	dh_image *dst = jb->dst;
+	const axis *ax = jb->ax, *ay = jb->ay;
+	const int C = src->channels, DW = dst->width, z = jb->z;
+	const size_t hrow = (size_t)DW * (size_t)C;
+	const int ky = ay->k, slots = ky + 1;
+	int y0, y1;
+	dh_proc_band(dst->height, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	/* rows 4 ints apart: room for the SSE2 pass's spare lane */
+	int32_t *cache = malloc((size_t)slots * (hrow + 4) * sizeof *cache);
+	int tags[8];
+	for (int i = 0; i < slots; i++)
+		tags[i] = -1;
+	if (!cache) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (int y = y0; y < y1; y++) {
+		const int *iy = ay->idx + (size_t)y * (size_t)ky;
+		const int *bw = ay->iw + (size_t)y * (size_t)ky;
+		const int32_t *rows[4];
+		for (int j = 0; j < ky; j++) {
+			int slot = iy[j] % slots;
+			int32_t *r = cache + (size_t)slot * (hrow + 4);
+			if (tags[slot] != iy[j]) {
+				hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
+				tags[slot] = iy[j];
+			}
+			rows[j] = r;
+		}
+		uint8_t *d = dh_image_row(dst, z, y);
+		if (ky == 2) {
+			vrow2_u8(rows[0], rows[1], bw[0], bw[1], d, hrow);
+		} else {
+			for (size_t i = 0; i < hrow; i++) {
+				int64_t acc = 0;
+				for (int j = 0; j < ky; j++)
+					acc += (int64_t)bw[j] * rows[j][i];
+				acc = (acc + ((int64_t)1 << 21)) >> 22;
+				d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+			}
+		}
+	}
+	free(cache);
+}
+
 static int plane_u8_fixed(const dh_image *src, int z, dh_image *dst,
+			  const axis *ax, const axis *ay)
+{
+	resize_job jb = {src, dst, z, ax, ay, NULL, NULL, 0};
+	size_t work = (size_t)dst->width * (size_t)src->channels *
+		      ((size_t)src->height + (size_t)dst->height) * 4;
+	dh_proc_run(dh_proc_chunks(work), fixed_chunk, &jb, work);
+	return jb.oom ? -1 : 0;
+}
+
+/* Horizontal pass of one 8-bit row in float, the taps in order (so the
+ * sums are those of plane_float); trailing zero-weight taps are skipped
+ * (adding 0 changes nothing). */
+static void hrow_u8f(const uint8_t *s, float *restrict h, const axis *ax,
+		     const int *nz, int C, int DW)
+{
+	const int kx = ax->k;
+	for (int x = 0; x < DW; x++) {
+		const int *ix = ax->idx + (size_t)x * (size_t)kx;
+		const float *w = ax->w + (size_t)x * (size_t)kx;
+		const int k = nz[x];
+		float *o = h + (size_t)x * (size_t)C;
+		if (C == 3) {
+			float a0 = 0, a1 = 0, a2 = 0;
+			for (int j = 0; j < k; j++) {
+				const uint8_t *p = s + (size_t)ix[j] * 3;
+				a0 += w[j] * (float)p[0];
+				a1 += w[j] * (float)p[1];
+				a2 += w[j] * (float)p[2];
+			}
+			o[0] = a0, o[1] = a1, o[2] = a2;
+			continue;
+		}
+		for (int c = 0; c < C; c++) {
+			float acc = 0;
+			for (int j = 0; j < k; j++)
+				acc += w[j] * (float)s[(size_t)ix[j] * (size_t)C + (size_t)c];
+			o[c] = acc;
+		}
+	}
+}
+
+/* d = saturate(rint(sum_j bw[j] rows[j])) with the sums in tap order;
+ * rint by the 1.5 * 2^23 trick (exact for 0 <= v < 2^22, round half to
+ * even as lrintf), so that the loop vectorises. */
+static void vrow_u8f(const float *const *rows, const float *bw, int k,
+		     uint8_t *restrict d, size_t n)
+{
+	const float magic = 12582912.0f;
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		float acc = 0;
+		for (int j = 0; j < k; j++)
+			acc += bw[j] * rows[j][i];
+		acc = acc > 0.0f ? acc : 0.0f;
+		acc = acc < 255.0f ? acc : 255.0f;
+		d[i] = (uint8_t)(int)((acc + magic) - magic);
+	}
+}
+
+static void float_chunk(void *p, int c, int n)
+{
+	resize_job *jb = p;
+	const dh_image *src = jb->src;
+	dh_image *dst = jb->dst;
+	const axis *ax = jb->ax, *ay = jb->ay;
+	const int C = src->channels, DW = dst->width, z = jb->z;
+	const size_t hrow = (size_t)DW * (size_t)C;
+	const int ky = ay->k, slots = ky + 1;
+	int y0, y1;
+	dh_proc_band(dst->height, c, n, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	float *cache = malloc((size_t)slots * hrow * sizeof *cache);
+	int *tags = malloc((size_t)slots * sizeof *tags);
+	const float **rows = malloc((size_t)ky * sizeof *rows);
+	if (!cache || !tags || !rows) {
+		__atomic_store_n(&jb->oom, 1, __ATOMIC_RELAXED);
+		y1 = y0;
+	}
+	for (int i = 0; tags && i < slots; i++)
+		tags[i] = -1;
+	for (int y = y0; y < y1; y++) {
+		const int *iy = ay->idx + (size_t)y * (size_t)ky;
+		const int k = jb->nzy[y];
+		for (int j = 0; j < k; j++) {
+			int slot = iy[j] % slots;
+			float *r = cache + (size_t)slot * hrow;
+			if (tags[slot] != iy[j]) {
+				hrow_u8f(dh_image_row(src, z, iy[j]), r, ax, jb->nz, C, DW);
+				tags[slot] = iy[j];
+			}
+			rows[j] = r;
+		}
+		vrow_u8f(rows, ay->w + (size_t)y * (size_t)ky, k,
+			 dh_image_row(dst, z, y), hrow);
+	}
+	free(cache);
+	free(tags);
+	free(rows);
+}
+
+/* 8-bit in float (area shrink by non-integer factors): as plane_float,
+ * with each thread resampling the source rows its band of output rows
+ * needs into a small cache (slot = row mod slots). */
+static int plane_u8_float(const dh_image *src, int z, dh_image *dst,
 			  const axis *ax, const axis *ay)
 {
 	const int C = src->channels, DW = dst->width;
 	const size_t hrow = (size_t)DW * (size_t)C;
-	const int ky = ay->k, slots = ky + 1;
-	int oom = 0;
-#pragma omp parallel
-	{
-		int32_t *cache = malloc((size_t)slots * hrow * sizeof *cache);
-		int tags[8];
-		for (int i = 0; i < slots; i++)
-			tags[i] = -1;
-		if (!cache) {
-#pragma omp atomic write
-			oom = 1;
-		}
-#pragma omp for schedule(static)
-		for (int y = 0; y < dst->height; y++) {
-			if (!cache)
-				continue;
-			const int *iy = ay->idx + (size_t)y * (size_t)ky;
-			const int *bw = ay->iw + (size_t)y * (size_t)ky;
-			const int32_t *rows[4];
-			for (int j = 0; j < ky; j++) {
-				int slot = iy[j] % slots;
-				int32_t *r = cache + (size_t)slot * hrow;
-				if (tags[slot] != iy[j]) {
-					hrow_u8(dh_image_row(src, z, iy[j]), r, ax, C, DW);
-					tags[slot] = iy[j];
-				}
-				rows[j] = r;
-			}
-			uint8_t *d = dh_image_row(dst, z, y);
-			if (ky == 2) {
-				const int32_t *r0 = rows[0], *r1 = rows[1];
-				const int b0 = bw[0], b1 = bw[1];
-#pragma omp simd
-				for (size_t i = 0; i < hrow; i++) {
-					int v = ((b0 * (r0[i] >> 4)) >> 16) +
-						((b1 * (r1[i] >> 4)) >> 16);
-					v = (v + 2) >> 2;
-					d[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-				}
-			} else {
-				for (size_t i = 0; i < hrow; i++) {
-					int64_t acc = 0;
-					for (int j = 0; j < ky; j++)
-						acc += (int64_t)bw[j] * rows[j][i];
-					acc = (acc + ((int64_t)1 << 21)) >> 22;
-					d[i] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-				}
-			}
-		}
-		free(cache);
+	const int ky = ay->k;
+	int *nz = malloc(sizeof(int) * (size_t)(DW + dst->height));
+	if (!nz)
+		return -1;
+	int *nzy = nz + DW;
+	for (int x = 0; x < DW; x++) {
+		int k = ax->k;
+		while (k > 1 && ax->w[(size_t)x * (size_t)ax->k + (size_t)k - 1] == 0.f)
+			k--;
+		nz[x] = k;
 	}
+	for (int y = 0; y < dst->height; y++) {
+		int k = ky;
+		while (k > 1 && ay->w[(size_t)y * (size_t)ky + (size_t)k - 1] == 0.f)
+			k--;
+		nzy[y] = k;
+	}
+	resize_job jb = {src, dst, z, ax, ay, nz, nzy, 0};
+	size_t work = hrow * (size_t)src->height * 4;
+	dh_proc_run(dh_proc_chunks(work), float_chunk, &jb, work);
+	int oom = jb.oom;
+	free(nz);
 	return oom ? -1 : 0;
 }
 
@@ -326,8 +604,10 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 		dh_err_set(e, DH_EINVAL, "bad interpolation");
 		return NULL;
 	}
-	dh_image *dst = dh_image_new(src->dtype, width, height, src->depth,
-				     src->channels, src->color, e);
+	/* every path below writes every pixel */
+	dh_image *dst = dh_image_new_uninit(src->dtype, width, height,
+					    src->depth, src->channels,
+					    src->color, e);
 	if (!dst)
 		return NULL;
 	memcpy(dst->origin, src->origin, sizeof dst->origin);
@@ -391,6 +671,19 @@ dh_image *dh_resize(const dh_image *src, int width, int height, dh_interp m,
 		int bad = 0;
 		for (int z = 0; z < src->depth && !bad; z++)
 			bad = plane_u8_fixed(src, z, dst, &ax, &ay);
+		axis_free(&ax);
+		axis_free(&ay);
+		if (bad) {
+			dh_image_free(dst);
+			dh_err_set(e, DH_ENOMEM, "out of memory");
+			return NULL;
+		}
+		return dst;
+	}
+	if (src->dtype == DH_U8 && m == DH_INTERP_AREA) {
+		int bad = 0;
+		for (int z = 0; z < src->depth && !bad; z++)
+			bad = plane_u8_float(src, z, dst, &ax, &ay);
 		axis_free(&ax);
 		axis_free(&ay);
 		if (bad) {
