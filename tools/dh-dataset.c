@@ -553,6 +553,39 @@ static void free_list(char **v, int n)
 	free(v);
 }
 
+/* Add the images of folder cdir (absolute) with class `label`. */
+static dh_status add_class_dir(dh_ctx *c, dh_ddf *d, const char *base,
+			       const char *cdir, int label)
+{
+	int nf = 0;
+	char **files = list_dir(cdir, 0, &nf, &c->err);
+	if (!files)
+		return c->err.status ? c->err.status : DH_ENOMEM;
+	dh_status st = DH_OK;
+	for (int f = 0; !st && f < nf; f++) {
+		char full[PATH_MAX];
+		snprintf(full, sizeof full, "%s/%s", cdir, files[f]);
+		if (!looks_like_image(full)) {
+			dh_log_info(&c->log, "%s: not an image, left out", full);
+			continue;
+		}
+		char *rel = relative_to(base, full);
+		if (!rel || dh_ddf_add_sample(d, rel, label, &c->err) < 0)
+			st = rel ? c->err.status : DH_ENOMEM;
+		free(rel);
+	}
+	free_list(files, nf);
+	return st;
+}
+
+static int is_split_name(const char *s)
+{
+	return !strcmp(s, "training") || !strcmp(s, "validation") ||
+	       !strcmp(s, "test");
+}
+
+/* DIR/CLASS/IMAGE, or ECVL's DIR/{training,validation,test}/CLASS/IMAGE
+ * (then the folders are splits too). */
 static int create_from_dir(dh_ctx *c, const char *dir)
 {
 	char *base = out_base(c), *adir = abs_dir(dir);
@@ -564,48 +597,97 @@ static int create_from_dir(dh_ctx *c, const char *dir)
 		free(adir);
 		return dh_ctx_fail(c);
 	}
-	int ncls = 0, rcode = DH_EXIT_FAIL;
-	char **cls = list_dir(dir, 1, &ncls, &c->err);
+	int ntop = 0, ncls = 0, rcode = DH_EXIT_FAIL;
+	char **top = list_dir(dir, 1, &ntop, &c->err), **cls = NULL;
 	dh_ddf *d = dh_ddf_new(NULL);
-	if (!cls || !d)
+	if (!top || !d)
 		goto out;
 	const char *slash = strrchr(adir, '/');
 	free(d->name);
 	d->name = strdup(slash && slash[1] ? slash + 1 : adir);
-	if (ncls == 0) {
+	if (ntop == 0) {
 		fail_msg(c, DH_EINVAL, "%s: no class folders (expected "
 			 "%s/CLASS/IMAGE...)", dir, dir);
 		rcode = -1;
 		goto out;
 	}
+	int splits = 1;
+	for (int k = 0; k < ntop; k++)
+		splits &= is_split_name(top[k]);
+	if (!splits) {
+		cls = top;
+		ncls = ntop;
+		top = NULL;
+		ntop = 0;
+	} else {
+		/* the classes: every class folder of any split, sorted */
+		for (int k = 0; k < ntop; k++) {
+			char sdir[PATH_MAX];
+			snprintf(sdir, sizeof sdir, "%s/%s", adir, top[k]);
+			int n = 0;
+			char **sub = list_dir(sdir, 1, &n, &c->err);
+			if (!sub)
+				goto out;
+			for (int j = 0; j < n; j++) {
+				int dup = 0;
+				for (int q = 0; q < ncls; q++)
+					dup |= !strcmp(cls[q], sub[j]);
+				if (dup)
+					continue;
+				char **nc = realloc(cls, (size_t)(ncls + 1) *
+								 sizeof *nc);
+				if (!nc) {
+					free_list(sub, n);
+					goto out;
+				}
+				cls = nc;
+				cls[ncls++] = strdup(sub[j]);
+			}
+			free_list(sub, n);
+		}
+		if (ncls)
+			qsort(cls, (size_t)ncls, sizeof *cls, cmp_str);
+	}
 	for (int k = 0; k < ncls; k++)
 		if (dh_ddf_add_class(d, cls[k], &c->err))
 			goto out;
-	for (int k = 0; k < ncls; k++) {
-		char cdir[PATH_MAX];
-		snprintf(cdir, sizeof cdir, "%s/%s", adir, cls[k]);
-		int nf = 0;
-		char **files = list_dir(cdir, 0, &nf, &c->err);
-		if (!files)
-			goto out;
-		for (int f = 0; f < nf; f++) {
-			char full[PATH_MAX];
-			snprintf(full, sizeof full, "%s/%s", cdir, files[f]);
-			if (!looks_like_image(full)) {
-				dh_log_info(&c->log, "%s: not an image, left out",
-					    full);
-				continue;
-			}
-			char *rel = relative_to(base, full);
-			int64_t i = rel ? dh_ddf_add_sample(d, rel, k, &c->err)
-					: -1;
-			free(rel);
-			if (i < 0) {
-				free_list(files, nf);
+	if (!splits) {
+		for (int k = 0; k < ncls; k++) {
+			char cdir[PATH_MAX];
+			snprintf(cdir, sizeof cdir, "%s/%s", adir, cls[k]);
+			if (add_class_dir(c, d, base, cdir, k))
 				goto out;
-			}
 		}
-		free_list(files, nf);
+	} else {
+		static const char *const order[] = {"training", "validation",
+						    "test"};
+		for (int q = 0; q < 3; q++) {
+			int present = 0;
+			for (int k = 0; k < ntop; k++)
+				present |= !strcmp(top[k], order[q]);
+			if (!present)
+				continue;
+			int64_t first = d->nsamples;
+			for (int k = 0; k < ncls; k++) {
+				char cdir[PATH_MAX];
+				snprintf(cdir, sizeof cdir, "%s/%s/%s", adir,
+					 order[q], cls[k]);
+				if (is_dir(cdir) &&
+				    add_class_dir(c, d, base, cdir, k))
+					goto out;
+			}
+			int64_t n = d->nsamples - first;
+			int64_t *idx = malloc((size_t)(n + 1) * sizeof *idx);
+			if (!idx)
+				goto out;
+			for (int64_t i = 0; i < n; i++)
+				idx[i] = first + i;
+			dh_status st = dh_ddf_add_split(d, order[q], idx, n,
+							&c->err);
+			free(idx);
+			if (st)
+				goto out;
+		}
 	}
 	if (!d->nsamples) {
 		fail_msg(c, DH_EINVAL, "%s: no images in the class folders",
@@ -617,6 +699,7 @@ static int create_from_dir(dh_ctx *c, const char *dir)
 		goto out;
 	rcode = DH_EXIT_OK;
 out:
+	free_list(top, ntop);
 	free_list(cls, ncls);
 	dh_ddf_free(d);
 	free(base);
