@@ -237,10 +237,10 @@ cp img/0001.npy ecvl/training/cat/a.npy
 cp img/0002.npy ecvl/training/dog/b.npy
 cp img/0004.npy ecvl/test/cat/c.npy
 cp img/0005.npy ecvl/validation/bird/d.npy
-run dh-dataset create ecvl -o ecvl.yml
+run dh-dataset create ecvl -o layout.yml
 "$PYTHON3" -c '
 import yaml
-d = yaml.safe_load(open("ecvl.yml"))
+d = yaml.safe_load(open("layout.yml"))
 assert d["classes"] == ["bird", "cat", "dog"], d
 assert [(i["location"], i["label"]) for i in d["images"]] == [("ecvl/training/cat/a.npy", 1),
     ("ecvl/training/dog/b.npy", 2), ("ecvl/validation/bird/d.npy", 0), ("ecvl/test/cat/c.npy", 1)], d
