@@ -29,8 +29,8 @@
 static const dh_opt import_opts[] = {
 	{"images", 0, DH_ARG_FILE, "FILE", "idx image file (.gz or plain) of the training split", 0, 0, "gz", 0},
 	{"labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --images", 0, 0, "gz", 0},
-	{"test-images", 0, DH_ARG_FILE, "FILE", "idx image file of the test split", 0, 0, "gz", 0},
-	{"test-labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --test-images", 0, 0, "gz", 0},
+	{"test-images", 0, DH_ARG_FILE, "FILE", "idx image file of the test split (or a second --images)", 0, 0, "gz", 0},
+	{"test-labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --test-images (or a second --labels)", 0, 0, "gz", 0},
 	{"classes", 0, DH_ARG_STRING, "NAMES", "class names, comma-separated (default: 0, 1, ...)", 0, 0, NULL, 0},
 	{"output", 'o', DH_ARG_FILE, "DIR", "folder for the PNGs and dataset.yml", 0, 0, NULL, 0},
 	END_OPTS,
