@@ -793,7 +793,7 @@ static dh_status parse_split(parser *p, const yaml_node_t *n)
 			st = dh_err_set(p->e, DH_ENOMEM, "out of memory");
 		for (int64_t k = 0; !st && k < cnt; k++) {
 			yaml_node_t *c = node(p, v->data.sequence.items.start[k]);
-			long long x;
+			long long x = 0;
 			if (!as_int(c, &x))
 				st = fail(p, c,
 					  "split '%s': '%s' is not an image "
