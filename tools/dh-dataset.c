@@ -1598,9 +1598,13 @@ static int cmd_stream(dh_ctx *c)
 		goto done;
 	}
 	int64_t samples = 0;
+	dh_progress bar;
+	dh_progress_init(&bar, stderr, c->log.level >= DH_LOG_INFO, "stream",
+			 "img", dh_loader_count(l));
 	while (st == DH_OK) {
 		dh_tensor *fields[3] = {x, nf == 3 ? y : ids, ids};
 		samples += x->shape[0];
+		dh_progress_add(&bar, x->shape[0]);
 		st = dh_stream_write(&w, fields, &c->err);
 		dh_tensor_free(x);
 		dh_tensor_free(y);
@@ -1609,6 +1613,7 @@ static int cmd_stream(dh_ctx *c)
 			break;
 		st = dh_loader_next(l, &x, &y, &ids, &c->err);
 	}
+	dh_progress_finish(&bar);
 	if (st != DH_EEOF)
 		goto done;
 	if (fflush(f)) {
