@@ -1434,6 +1434,7 @@ static int cmd_stats(dh_ctx *c)
 		return fail_msg(c, DH_ENOMEM, "out of memory");
 	}
 #define CNT(sp, k) cnt[(size_t)(sp) * (K + 1) + (k)]
+	int64_t masks = 0;
 	for (int sp = 0; sp <= d->nsplits; sp++) {
 		int64_t n = sp < d->nsplits ? d->splits[sp].n : d->nsamples;
 		for (int64_t j = 0; j < n; j++) {
@@ -1444,6 +1445,8 @@ static int cmd_stats(dh_ctx *c)
 			else if (s->kind == DH_DDF_LABEL_MULTI)
 				for (int q = 0; q < s->nlabels; q++)
 					CNT(sp, s->labels[q])++;
+			else if (s->kind == DH_DDF_LABEL_MASK)
+				masks += sp == d->nsplits;
 			else
 				CNT(sp, K)++;
 		}
@@ -1461,7 +1464,8 @@ static int cmd_stats(dh_ctx *c)
 		fputs("], \"counts\": {\"all\": [", o);
 		for (int k = 0; k < K; k++)
 			fprintf(o, "%s%lld", k ? ", " : "", (long long)CNT(d->nsplits, k));
-		fprintf(o, "], \"unlabelled\": %lld", (long long)CNT(d->nsplits, K));
+		fprintf(o, "], \"unlabelled\": %lld, \"masks\": %lld",
+			(long long)CNT(d->nsplits, K), (long long)masks);
 		for (int sp = 0; sp < d->nsplits; sp++) {
 			fputs(", ", o);
 			json_str(o, d->splits[sp].name);
@@ -1493,20 +1497,24 @@ static int cmd_stats(dh_ctx *c)
 	} else {
 		fprintf(o, "%s: %lld images, %d classes\n", d->path,
 			(long long)d->nsamples, K);
-		fprintf(o, "%-20s %10s", "class", "all");
-		for (int sp = 0; sp < d->nsplits; sp++)
-			fprintf(o, " %10.10s", d->splits[sp].name);
-		fputc('\n', o);
-		for (int k = 0; k <= K; k++) {
-			if (k == K && !CNT(d->nsplits, K))
-				break;
-			fprintf(o, "%-20.20s %10lld",
-				k < K ? d->classes[k] : "(unlabelled)",
-				(long long)CNT(d->nsplits, k));
+		if (K || CNT(d->nsplits, K)) {
+			fprintf(o, "%-20s %10s", "class", "all");
 			for (int sp = 0; sp < d->nsplits; sp++)
-				fprintf(o, " %10lld", (long long)CNT(sp, k));
+				fprintf(o, " %10.10s", d->splits[sp].name);
 			fputc('\n', o);
+			for (int k = 0; k <= K; k++) {
+				if (k == K && !CNT(d->nsplits, K))
+					break;
+				fprintf(o, "%-20.20s %10lld",
+					k < K ? d->classes[k] : "(unlabelled)",
+					(long long)CNT(d->nsplits, k));
+				for (int sp = 0; sp < d->nsplits; sp++)
+					fprintf(o, " %10lld", (long long)CNT(sp, k));
+				fputc('\n', o);
+			}
 		}
+		if (masks)
+			fprintf(o, "images with a mask: %lld\n", (long long)masks);
 		for (int s = 0; s < t.nsizes; s++)
 			fprintf(o, "size %dx%d, %d channel%s: %lld images\n",
 				t.sizes[s].w, t.sizes[s].h, t.sizes[s].c,
