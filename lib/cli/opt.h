@@ -21,6 +21,8 @@ typedef enum dh_arg_kind {
 enum {
 	DH_OPT_COUNT = 1 << 0,  /* a flag that may repeat (-vv) */
 	DH_OPT_HIDDEN = 1 << 1, /* not in --help or completion */
+	DH_OPT_OPTVAL = 1 << 2, /* the value may be left out: given only as
+				 * --name=VALUE (no short name) */
 };
 
 typedef struct dh_opt {

@@ -64,7 +64,10 @@ static void print_opts(FILE *f, const dh_opt *t)
 		else
 			n = snprintf(left, sizeof left, "    ");
 		n += snprintf(left + n, sizeof left - (size_t)n, "--%s", o->name);
-		if (o->kind != DH_ARG_NONE)
+		if (o->kind != DH_ARG_NONE && (o->flags & DH_OPT_OPTVAL))
+			snprintf(left + n, sizeof left - (size_t)n, "[=%s]",
+				 o->metavar ? o->metavar : "VALUE");
+		else if (o->kind != DH_ARG_NONE)
 			snprintf(left + n, sizeof left - (size_t)n, " %s",
 				 o->kind == DH_ARG_CHOICE && !o->metavar
 					 ? "WHICH"
@@ -133,7 +136,9 @@ static void completion_opts(const dh_opt *t)
 		const dh_opt *o = &t[i];
 		if (o->flags & DH_OPT_HIDDEN)
 			continue;
-		const char *kind = o->kind == DH_ARG_NONE     ? "none"
+		const char *kind = o->kind == DH_ARG_NONE ||
+						   (o->flags & DH_OPT_OPTVAL)
+					   ? "none"
 				   : o->kind == DH_ARG_FILE   ? "file"
 				   : o->kind == DH_ARG_CHOICE ? "choice"
 							      : "value";
@@ -263,6 +268,14 @@ static int parse_option(dh_ctx *c, int argc, char **argv, int *i)
 			return 0;
 		}
 		const char *val = eq ? eq + 1 : NULL;
+		if (!val && (o->flags & DH_OPT_OPTVAL)) {
+			if (v->set)
+				return dh_ctx_usage(c,
+						    "option '--%s' given twice",
+						    o->name);
+			v->set = 1;
+			return 0;
+		}
 		if (!val) {
 			if (*i + 1 >= argc)
 				return dh_ctx_usage(c,

@@ -2,6 +2,7 @@
 #include "nn/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,7 @@ void dh_trainer_free(dh_trainer *t)
 	dh_tensor_free(t->prob);
 	dh_free_aligned(t->dout_buf);
 	dh_free_aligned(t->prob_buf);
+	free(t->const_buf);
 	free(t);
 }
 
@@ -168,6 +170,98 @@ static dh_status compute_loss(dh_trainer *t, const dh_tensor *out,
 	}
 }
 
+/* Values a training forward pass writes besides activations (BatchNorm's
+ * running statistics): saved before a step that may be skipped. */
+static dh_status save_consts(dh_trainer *t, int restore, dh_err *e)
+{
+	dh_graph *g = t->g;
+	size_t need = 0;
+	for (int i = 0; i < g->nv; i++)
+		if (g->v[i].kind == DH_VAL_CONST && g->v[i].t)
+			need += dh_tensor_nbytes(g->v[i].t);
+	if (!restore && need > t->const_cap) {
+		void *p = realloc(t->const_buf, need);
+		if (!p)
+			return dh_err_set(e, DH_ENOMEM, "out of memory");
+		t->const_buf = p;
+		t->const_cap = need;
+	}
+	size_t at = 0;
+	for (int i = 0; i < g->nv; i++)
+		if (g->v[i].kind == DH_VAL_CONST && g->v[i].t) {
+			size_t n = dh_tensor_nbytes(g->v[i].t);
+			if (restore)
+				memcpy(g->v[i].t->data, (char *)t->const_buf + at, n);
+			else
+				memcpy((char *)t->const_buf + at, g->v[i].t->data, n);
+			at += n;
+		}
+	return DH_OK;
+}
+
+static int grads_finite(const dh_trainer *t)
+{
+	for (int i = 0; i < t->nparams; i++) {
+		const float *p = t->grads[i]->data;
+		int64_t n = dh_tensor_numel(t->grads[i]);
+		float acc = 0;
+		for (int64_t j = 0; j < n; j++)
+			acc += p[j] * 0.0f; /* NaN for a NaN or an infinity */
+		if (acc != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* NaN or Inf met: run the batch again with the graph's per-node checks so
+ * that the message names the node where it first appears. */
+static dh_status nonfinite(dh_trainer *t, const dh_tensor *x, int backward,
+			   double loss, dh_batch_result *r, dh_err *e)
+{
+	dh_graph *g = t->g;
+	dh_err e2;
+	dh_err_clear(&e2);
+	if (x->dtype == DH_F32) {
+		const float *p = x->data;
+		int64_t n = dh_tensor_numel(x), per = n / (x->shape[0] ? x->shape[0] : 1);
+		for (int64_t i = 0; i < n; i++)
+			if (!isfinite(p[i])) {
+				snprintf(t->nonfinite, sizeof t->nonfinite,
+					 "the input holds %s (sample %lld of the batch)",
+					 isnan(p[i]) ? "NaN" : "an infinity",
+					 (long long)(i / (per ? per : 1)));
+				goto found;
+			}
+	}
+	int was = g->check_finite;
+	dh_rng rng = g->rng;
+	g->check_finite = 1;
+	dh_status s = dh_graph_forward(g, (const dh_tensor *[]){x}, &e2);
+	if (!s && backward)
+		s = dh_graph_backward(g, (const dh_tensor *[]){t->dout}, &e2);
+	g->check_finite = was;
+	g->rng = rng;
+	if (s == DH_ENUMERIC)
+		snprintf(t->nonfinite, sizeof t->nonfinite, "%s", e2.msg);
+	else if (backward)
+		snprintf(t->nonfinite, sizeof t->nonfinite,
+			 "a parameter's gradient holds NaN or an infinity");
+	else
+		snprintf(t->nonfinite, sizeof t->nonfinite,
+			 "the loss is %g (the outputs are finite: the targets?)", loss);
+found:
+	if (t->skip_nonfinite) {
+		r->skipped = 1;
+		return save_consts(t, 1, e);
+	}
+	if (!strncmp(t->nonfinite, "the input", 9))
+		return dh_err_set(e, DH_ENUMERIC, "%s: bad data (--on-nan skip passes "
+						  "over such batches)", t->nonfinite);
+	return dh_err_set(e, DH_ENUMERIC, "%s: training diverged (lower the "
+					  "learning rate; or --on-nan skip)",
+			  t->nonfinite);
+}
+
 static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 		     int training, dh_batch_result *r, dh_err *e)
 {
@@ -183,6 +277,8 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 	dh_status s = DH_OK;
 	if (g->batch != n || g->training != training)
 		s = dh_graph_plan(g, n, training, e);
+	if (!s && training && t->skip_nonfinite)
+		s = save_consts(t, 0, e);
 	if (!s)
 		s = dh_graph_forward(g, (const dh_tensor *[]){x}, e);
 	const dh_tensor *out = s ? NULL : dh_graph_output(g, 0);
@@ -190,11 +286,13 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 		s = scratch(&t->dout, &t->dout_buf, &t->dout_cap, out, e);
 	if (!s)
 		s = compute_loss(t, out, y, training ? t->dout : NULL, &r->loss, e);
-	if (!s && !isfinite(r->loss))
-		s = dh_err_set(e, DH_ENUMERIC,
-			       "the loss is %g: training diverged (lower the "
-			       "learning rate?)",
-			       r->loss);
+	if (!s && !isfinite(r->loss)) {
+		if (!training && t->skip_nonfinite)
+			return DH_OK; /* reported as it is */
+		if (!training)
+			return dh_err_set(e, DH_ENUMERIC, "the loss is %g", r->loss);
+		return nonfinite(t, x, 0, r->loss, r, e);
+	}
 	if (!s)
 		count_correct(out, y, r);
 	if (s || !training)
@@ -207,6 +305,8 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 		s = dh_graph_params(g, &p, &t->grads, NULL, &k, e);
 		free(p);
 	}
+	if (!s && !grads_finite(t))
+		return nonfinite(t, x, 1, r->loss, r, e);
 	if (!s && t->clip_norm > 0)
 		s = dh_grad_clip_norm(t->nparams, t->grads, t->clip_norm, NULL, e);
 	if (!s)

@@ -34,6 +34,7 @@ typedef struct dh_batch_result {
 	double loss;      /* the batch's mean loss */
 	int64_t correct;  /* classification: argmax equals the label */
 	int64_t count;    /* samples (or labelled positions) counted */
+	int skipped;      /* NaN/Inf met and skip_nonfinite set: no update */
 } dh_batch_result;
 
 typedef struct dh_trainer {
@@ -45,6 +46,15 @@ typedef struct dh_trainer {
 	dh_loss_kind loss;
 	dh_ce_opts ce;
 	float clip_norm;      /* > 0: clip the gradients' global norm */
+	/* A NaN or an infinity in the loss or the gradients is found again
+	 * with the graph's per-node checks, so that the message names the
+	 * node where it first appears; then the step fails (DH_ENUMERIC), or,
+	 * with skip_nonfinite, is skipped (no update) with the message left
+	 * in nonfinite. */
+	int skip_nonfinite;
+	char nonfinite[256];
+	void *const_buf;      /* BatchNorm statistics before a skipped step */
+	size_t const_cap;
 	dh_tensor *dout;      /* the output's gradient (a view in dout_buf) */
 	void *dout_buf;
 	size_t dout_cap;

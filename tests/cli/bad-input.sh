@@ -15,7 +15,7 @@ dh-augment:image
 dh-onnx info:onnx
 dh-onnx check:onnx
 dh-onnx diff:onnx
-dh-onnx weights:onnx
+dh-onnx weights export:onnx
 dh-dataset split:yml
 dh-dataset check:yml
 dh-dataset stats:yml
@@ -62,11 +62,12 @@ for c in $cases; do
 done
 IFS=' '
 
-# a plausible model and dataset reach the "not built yet" answer instead
+# a truncated model with a plausible dataset: one line, exit 1 (training
+# from a DDF is built)
 printf '\010\007\072\002\012\000' >model.onnx
 printf 'name: fashion\nclasses: [a, b]\n' >data.yml
 run dh-train model.onnx data.yml -o out.onnx
-expect_rc "dh-train on well-formed input says not built (2)" 2
+expect_rc "dh-train on an unreadable model and a dataset exits 1" 1
 [ -e out.onnx ] && not_ok "dh-train leaves no output" "out.onnx exists"
 
 # YAML syntax errors give file:line:column

@@ -56,6 +56,9 @@ for name in ("ex-train.npy", "ex-val.npy"):
         np.save(f, np.zeros((8, 1, 28, 28), np.float32))
         np.save(f, np.arange(8) % 10)'
 dh-onnx new lenet --input 1x28x28 --classes 10 -o real.onnx
+# pictures for dh-infer's image example
+have_numpy && "$PYTHON3" -c 'import numpy as np; np.save("photo.npy", (np.arange(32 * 40 * 3) % 251).astype(np.uint8).reshape(32, 40, 3))' &&
+	dh-image convert photo.npy photo1.png && dh-image convert photo.npy photo2.jpg
 for t in $DH_TOOLS; do
 	ex=$(sed -n '/^\.SH EXAMPLES/,/^\.SH/{/^\.nf/,/^\.fi/p}' "$man/$t.1" | sed '/^\.nf$/d;/^\.fi$/d;s/\\-/-/g')
 	[ -n "$ex" ] || { not_ok "$t.1 has an example" "none"; continue; }

@@ -150,6 +150,6 @@ run dh-train mlp.onnx train.npy
 expect_rc "dh-train without -o is a usage error" 2
 printf 'name: x\n' >data.yml
 run dh-train mlp.onnx data.yml -o z.onnx
-expect_rc "training from a DDF is not built yet (2)" 2
-expect_err "training from a DDF says so" "training from a DDF dataset is not built yet"
+expect_rc "a DDF without images exits 1" 1
+expect_err "a DDF without images: one line naming the file" "^dh-train: data.yml:1:1: "
 finish
