@@ -26,16 +26,16 @@ ds=$build/tools/dh-dataset
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dh-bench-decode.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-now() { date +%s.%N; }
-# best wall time of $repeat runs of a command
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench: $TIME is missing (Debian: time)" >&2; exit 2; }
+# "wall cpu" seconds of the fastest (by wall time) of $repeat runs
 best() {
 	b=""
 	r=0
 	while [ "$r" -lt "$repeat" ]; do
-		t0=$(now)
-		"$@" >/dev/null || return 1
-		t1=$(now)
-		b=$(echo "$t0 $t1 ${b:-1e9}" | awk '{ d = $2 - $1; print (d < $3 ? d : $3) }')
+		"$TIME" -f '%e %U %S' -o "$tmp/time" "$@" >/dev/null || return 1
+		b=$(awk -v b="${b:-1e9 0}" '{ split(b, o, " "); c = $2 + $3
+			if ($1 < o[1]) print $1, c; else print b }' "$tmp/time")
 		r=$((r + 1))
 	done
 	echo "$b"
@@ -46,19 +46,20 @@ t=$(repeat=1 best "$ds" -q import idx --images "$idx/train-images-idx3-ubyte.gz"
 	--labels "$idx/train-labels-idx1-ubyte.gz" \
 	--test-images "$idx/t10k-images-idx3-ubyte.gz" \
 	--test-labels "$idx/t10k-labels-idx1-ubyte.gz" -o "$tmp/fm") || exit 1
-echo "$t s ($(echo "$t" | awk '{ printf "%.0f", 70000 / $1 }') images/s written)"
+echo "$t" | awk '{ printf "%.1f s wall, %.1f s CPU (%.0f images/s written)\n", $1, $2, 70000 / $1 }'
 "$ds" -q pack "$tmp/fm/dataset.yml" -o "$tmp/packed" || exit 1
 
 n=60000
-printf '%-28s %8s %12s %14s\n' "source" "threads" "seconds" "images/s"
+printf '%-28s %8s %9s %9s %10s %12s\n' "source" "threads" "wall s" "CPU s" "images/s" "CPU us/image"
 for src in png packed; do
 	in=$tmp/fm/dataset.yml
 	[ "$src" = packed ] && in=$tmp/packed
 	for j in $threads; do
 		t=$(best "$ds" -q -j "$j" stream "$in" --split training --batch 64) || exit 1
-		printf '%-28s %8s %12.3f %14.0f\n' "$src (training split)" "$j" "$t" \
-			"$(echo "$t" | awk -v n=$n '{ print n / $1 }')"
+		echo "$t" | awk -v n=$n -v s="$src (training split)" -v j="$j" \
+			'{ printf "%-28s %8s %9.3f %9.3f %10.0f %12.1f\n", s, j, $1, $2, n / $1, 1e6 * $2 / n }'
 	done
 done
 echo "training consumes about 1500 samples/s (LeNet, 2 threads): the loader"
-echo "keeps up when its images/s is well above that, on the threads it is given"
+echo "keeps up when its images/s is well above that; CPU us/image is what it"
+echo "takes from training's cores (wall times are noisy on a shared machine)"

@@ -29,8 +29,8 @@
 static const dh_opt import_opts[] = {
 	{"images", 0, DH_ARG_FILE, "FILE", "idx image file (.gz or plain) of the training split", 0, 0, "gz", 0},
 	{"labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --images", 0, 0, "gz", 0},
-	{"test-images", 0, DH_ARG_FILE, "FILE", "idx image file of the test split", 0, 0, "gz", 0},
-	{"test-labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --test-images", 0, 0, "gz", 0},
+	{"test-images", 0, DH_ARG_FILE, "FILE", "idx image file of the test split (or a second --images)", 0, 0, "gz", 0},
+	{"test-labels", 0, DH_ARG_FILE, "FILE", "idx label file matching --test-images (or a second --labels)", 0, 0, "gz", 0},
 	{"classes", 0, DH_ARG_STRING, "NAMES", "class names, comma-separated (default: 0, 1, ...)", 0, 0, NULL, 0},
 	{"output", 'o', DH_ARG_FILE, "DIR", "folder for the PNGs and dataset.yml", 0, 0, NULL, 0},
 	END_OPTS,
@@ -553,6 +553,39 @@ static void free_list(char **v, int n)
 	free(v);
 }
 
+/* Add the images of folder cdir (absolute) with class `label`. */
+static dh_status add_class_dir(dh_ctx *c, dh_ddf *d, const char *base,
+			       const char *cdir, int label)
+{
+	int nf = 0;
+	char **files = list_dir(cdir, 0, &nf, &c->err);
+	if (!files)
+		return c->err.status ? c->err.status : DH_ENOMEM;
+	dh_status st = DH_OK;
+	for (int f = 0; !st && f < nf; f++) {
+		char full[PATH_MAX];
+		snprintf(full, sizeof full, "%s/%s", cdir, files[f]);
+		if (!looks_like_image(full)) {
+			dh_log_info(&c->log, "%s: not an image, left out", full);
+			continue;
+		}
+		char *rel = relative_to(base, full);
+		if (!rel || dh_ddf_add_sample(d, rel, label, &c->err) < 0)
+			st = rel ? c->err.status : DH_ENOMEM;
+		free(rel);
+	}
+	free_list(files, nf);
+	return st;
+}
+
+static int is_split_name(const char *s)
+{
+	return !strcmp(s, "training") || !strcmp(s, "validation") ||
+	       !strcmp(s, "test");
+}
+
+/* DIR/CLASS/IMAGE, or ECVL's DIR/{training,validation,test}/CLASS/IMAGE
+ * (then the folders are splits too). */
 static int create_from_dir(dh_ctx *c, const char *dir)
 {
 	char *base = out_base(c), *adir = abs_dir(dir);
@@ -564,48 +597,97 @@ static int create_from_dir(dh_ctx *c, const char *dir)
 		free(adir);
 		return dh_ctx_fail(c);
 	}
-	int ncls = 0, rcode = DH_EXIT_FAIL;
-	char **cls = list_dir(dir, 1, &ncls, &c->err);
+	int ntop = 0, ncls = 0, rcode = DH_EXIT_FAIL;
+	char **top = list_dir(dir, 1, &ntop, &c->err), **cls = NULL;
 	dh_ddf *d = dh_ddf_new(NULL);
-	if (!cls || !d)
+	if (!top || !d)
 		goto out;
 	const char *slash = strrchr(adir, '/');
 	free(d->name);
 	d->name = strdup(slash && slash[1] ? slash + 1 : adir);
-	if (ncls == 0) {
+	if (ntop == 0) {
 		fail_msg(c, DH_EINVAL, "%s: no class folders (expected "
 			 "%s/CLASS/IMAGE...)", dir, dir);
 		rcode = -1;
 		goto out;
 	}
+	int splits = 1;
+	for (int k = 0; k < ntop; k++)
+		splits &= is_split_name(top[k]);
+	if (!splits) {
+		cls = top;
+		ncls = ntop;
+		top = NULL;
+		ntop = 0;
+	} else {
+		/* the classes: every class folder of any split, sorted */
+		for (int k = 0; k < ntop; k++) {
+			char sdir[PATH_MAX];
+			snprintf(sdir, sizeof sdir, "%s/%s", adir, top[k]);
+			int n = 0;
+			char **sub = list_dir(sdir, 1, &n, &c->err);
+			if (!sub)
+				goto out;
+			for (int j = 0; j < n; j++) {
+				int dup = 0;
+				for (int q = 0; q < ncls; q++)
+					dup |= !strcmp(cls[q], sub[j]);
+				if (dup)
+					continue;
+				char **nc = realloc(cls, (size_t)(ncls + 1) *
+								 sizeof *nc);
+				if (!nc) {
+					free_list(sub, n);
+					goto out;
+				}
+				cls = nc;
+				cls[ncls++] = strdup(sub[j]);
+			}
+			free_list(sub, n);
+		}
+		if (ncls)
+			qsort(cls, (size_t)ncls, sizeof *cls, cmp_str);
+	}
 	for (int k = 0; k < ncls; k++)
 		if (dh_ddf_add_class(d, cls[k], &c->err))
 			goto out;
-	for (int k = 0; k < ncls; k++) {
-		char cdir[PATH_MAX];
-		snprintf(cdir, sizeof cdir, "%s/%s", adir, cls[k]);
-		int nf = 0;
-		char **files = list_dir(cdir, 0, &nf, &c->err);
-		if (!files)
-			goto out;
-		for (int f = 0; f < nf; f++) {
-			char full[PATH_MAX];
-			snprintf(full, sizeof full, "%s/%s", cdir, files[f]);
-			if (!looks_like_image(full)) {
-				dh_log_info(&c->log, "%s: not an image, left out",
-					    full);
-				continue;
-			}
-			char *rel = relative_to(base, full);
-			int64_t i = rel ? dh_ddf_add_sample(d, rel, k, &c->err)
-					: -1;
-			free(rel);
-			if (i < 0) {
-				free_list(files, nf);
+	if (!splits) {
+		for (int k = 0; k < ncls; k++) {
+			char cdir[PATH_MAX];
+			snprintf(cdir, sizeof cdir, "%s/%s", adir, cls[k]);
+			if (add_class_dir(c, d, base, cdir, k))
 				goto out;
-			}
 		}
-		free_list(files, nf);
+	} else {
+		static const char *const order[] = {"training", "validation",
+						    "test"};
+		for (int q = 0; q < 3; q++) {
+			int present = 0;
+			for (int k = 0; k < ntop; k++)
+				present |= !strcmp(top[k], order[q]);
+			if (!present)
+				continue;
+			int64_t first = d->nsamples;
+			for (int k = 0; k < ncls; k++) {
+				char cdir[PATH_MAX];
+				snprintf(cdir, sizeof cdir, "%s/%s/%s", adir,
+					 order[q], cls[k]);
+				if (is_dir(cdir) &&
+				    add_class_dir(c, d, base, cdir, k))
+					goto out;
+			}
+			int64_t n = d->nsamples - first;
+			int64_t *idx = malloc((size_t)(n + 1) * sizeof *idx);
+			if (!idx)
+				goto out;
+			for (int64_t i = 0; i < n; i++)
+				idx[i] = first + i;
+			dh_status st = dh_ddf_add_split(d, order[q], idx, n,
+							&c->err);
+			free(idx);
+			if (st)
+				goto out;
+		}
 	}
 	if (!d->nsamples) {
 		fail_msg(c, DH_EINVAL, "%s: no images in the class folders",
@@ -617,6 +699,7 @@ static int create_from_dir(dh_ctx *c, const char *dir)
 		goto out;
 	rcode = DH_EXIT_OK;
 out:
+	free_list(top, ntop);
 	free_list(cls, ncls);
 	dh_ddf_free(d);
 	free(base);
@@ -1351,6 +1434,7 @@ static int cmd_stats(dh_ctx *c)
 		return fail_msg(c, DH_ENOMEM, "out of memory");
 	}
 #define CNT(sp, k) cnt[(size_t)(sp) * (K + 1) + (k)]
+	int64_t masks = 0;
 	for (int sp = 0; sp <= d->nsplits; sp++) {
 		int64_t n = sp < d->nsplits ? d->splits[sp].n : d->nsamples;
 		for (int64_t j = 0; j < n; j++) {
@@ -1361,6 +1445,8 @@ static int cmd_stats(dh_ctx *c)
 			else if (s->kind == DH_DDF_LABEL_MULTI)
 				for (int q = 0; q < s->nlabels; q++)
 					CNT(sp, s->labels[q])++;
+			else if (s->kind == DH_DDF_LABEL_MASK)
+				masks += sp == d->nsplits;
 			else
 				CNT(sp, K)++;
 		}
@@ -1378,7 +1464,8 @@ static int cmd_stats(dh_ctx *c)
 		fputs("], \"counts\": {\"all\": [", o);
 		for (int k = 0; k < K; k++)
 			fprintf(o, "%s%lld", k ? ", " : "", (long long)CNT(d->nsplits, k));
-		fprintf(o, "], \"unlabelled\": %lld", (long long)CNT(d->nsplits, K));
+		fprintf(o, "], \"unlabelled\": %lld, \"masks\": %lld",
+			(long long)CNT(d->nsplits, K), (long long)masks);
 		for (int sp = 0; sp < d->nsplits; sp++) {
 			fputs(", ", o);
 			json_str(o, d->splits[sp].name);
@@ -1410,20 +1497,24 @@ static int cmd_stats(dh_ctx *c)
 	} else {
 		fprintf(o, "%s: %lld images, %d classes\n", d->path,
 			(long long)d->nsamples, K);
-		fprintf(o, "%-20s %10s", "class", "all");
-		for (int sp = 0; sp < d->nsplits; sp++)
-			fprintf(o, " %10.10s", d->splits[sp].name);
-		fputc('\n', o);
-		for (int k = 0; k <= K; k++) {
-			if (k == K && !CNT(d->nsplits, K))
-				break;
-			fprintf(o, "%-20.20s %10lld",
-				k < K ? d->classes[k] : "(unlabelled)",
-				(long long)CNT(d->nsplits, k));
+		if (K || CNT(d->nsplits, K)) {
+			fprintf(o, "%-20s %10s", "class", "all");
 			for (int sp = 0; sp < d->nsplits; sp++)
-				fprintf(o, " %10lld", (long long)CNT(sp, k));
+				fprintf(o, " %10.10s", d->splits[sp].name);
 			fputc('\n', o);
+			for (int k = 0; k <= K; k++) {
+				if (k == K && !CNT(d->nsplits, K))
+					break;
+				fprintf(o, "%-20.20s %10lld",
+					k < K ? d->classes[k] : "(unlabelled)",
+					(long long)CNT(d->nsplits, k));
+				for (int sp = 0; sp < d->nsplits; sp++)
+					fprintf(o, " %10lld", (long long)CNT(sp, k));
+				fputc('\n', o);
+			}
 		}
+		if (masks)
+			fprintf(o, "images with a mask: %lld\n", (long long)masks);
 		for (int s = 0; s < t.nsizes; s++)
 			fprintf(o, "size %dx%d, %d channel%s: %lld images\n",
 				t.sizes[s].w, t.sizes[s].h, t.sizes[s].c,
@@ -1515,9 +1606,13 @@ static int cmd_stream(dh_ctx *c)
 		goto done;
 	}
 	int64_t samples = 0;
+	dh_progress bar;
+	dh_progress_init(&bar, stderr, c->log.level >= DH_LOG_INFO, "stream",
+			 "img", dh_loader_count(l));
 	while (st == DH_OK) {
 		dh_tensor *fields[3] = {x, nf == 3 ? y : ids, ids};
 		samples += x->shape[0];
+		dh_progress_add(&bar, x->shape[0]);
 		st = dh_stream_write(&w, fields, &c->err);
 		dh_tensor_free(x);
 		dh_tensor_free(y);
@@ -1526,6 +1621,7 @@ static int cmd_stream(dh_ctx *c)
 			break;
 		st = dh_loader_next(l, &x, &y, &ids, &c->err);
 	}
+	dh_progress_finish(&bar);
 	if (st != DH_EEOF)
 		goto done;
 	if (fflush(f)) {

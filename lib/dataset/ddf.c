@@ -793,7 +793,7 @@ static dh_status parse_split(parser *p, const yaml_node_t *n)
 			st = dh_err_set(p->e, DH_ENOMEM, "out of memory");
 		for (int64_t k = 0; !st && k < cnt; k++) {
 			yaml_node_t *c = node(p, v->data.sequence.items.start[k]);
-			long long x;
+			long long x = 0;
 			if (!as_int(c, &x))
 				st = fail(p, c,
 					  "split '%s': '%s' is not an image "
@@ -832,7 +832,7 @@ static dh_status parse_root(parser *p, const yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(p, root, "a dataset must be a map (name, classes, "
 			    "images, split...), not %s", kind_name(root));
-	const yaml_node_t *v[NTOP] = {0}, *k[NTOP] = {0};
+	const yaml_node_t *v[NTOP] = {0};
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 	     pr < root->data.mapping.pairs.top; pr++) {
 		yaml_node_t *key = node(p, pr->key);
@@ -854,7 +854,6 @@ static dh_status parse_root(parser *p, const yaml_node_t *root)
 		if (v[j])
 			return fail(p, key, "'%s' given twice", top_keys[j]);
 		v[j] = node(p, pr->value);
-		k[j] = key;
 	}
 	dh_ddf *d = p->d;
 	if (v[0] && !is_null(v[0])) {
@@ -892,7 +891,6 @@ static dh_status parse_root(parser *p, const yaml_node_t *root)
 		if (!as_int(v[6], &ver) || ver != 1)
 			return fail(p, v[6], "'dh-packed' must be 1 (packed "
 				    "shards of this version)");
-		(void)k;
 		d->packed_version = 1;
 	}
 	return DH_OK;
@@ -1210,7 +1208,6 @@ static void write_sample(FILE *f, const dh_ddf *d, const dh_ddf_sample *s)
 	default:
 		break;
 	}
-	(void)d;
 	if (has_values) {
 		/* a list in features order (null where absent): no feature
 		 * name ever has to be a map key */

@@ -231,6 +231,23 @@ assert [i["label"] for i in d["images"]] == [0, 0, 1]
 run dh-dataset check out/pets.yml
 expect_rc "the created dataset checks clean" 0
 
+# ECVL's layout: DIR/{training,validation,test}/CLASS/IMAGE gives the splits
+mkdir -p ecvl/training/cat ecvl/training/dog ecvl/test/cat ecvl/validation/bird
+cp img/0001.npy ecvl/training/cat/a.npy
+cp img/0002.npy ecvl/training/dog/b.npy
+cp img/0004.npy ecvl/test/cat/c.npy
+cp img/0005.npy ecvl/validation/bird/d.npy
+run dh-dataset create ecvl -o layout.yml
+"$PYTHON3" -c '
+import yaml
+d = yaml.safe_load(open("layout.yml"))
+assert d["classes"] == ["bird", "cat", "dog"], d
+assert [(i["location"], i["label"]) for i in d["images"]] == [("ecvl/training/cat/a.npy", 1),
+    ("ecvl/training/dog/b.npy", 2), ("ecvl/validation/bird/d.npy", 0), ("ecvl/test/cat/c.npy", 1)], d
+assert d["split"] == {"training": [0, 1], "validation": [2], "test": [3]}, d["split"]
+' 2>py.err && ok "create DIR with ECVL's training/validation/test folders makes the splits" ||
+	not_ok "create DIR with split folders" "$(cat py.err)"
+
 # --- check names each problem -----------------------------------------------
 cat >broken.yml <<'EOF'
 classes: [a]
