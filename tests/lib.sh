@@ -93,3 +93,14 @@ finish() {
 	echo "# kept $t_dir"
 	exit 1
 }
+
+# A Python that imports onnx, onnxruntime and numpy (onnxruntime often lives
+# in another Python than $PYTHON3), or "" when there is none.
+ort_python() {
+	for p in "$PYTHON3" python3; do
+		if command -v "$p" >/dev/null && "$p" -c 'import onnx, onnxruntime, numpy' 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}

@@ -6,6 +6,7 @@
 
 #include "augment/augment.h"
 #include "cli/tool.h"
+#include "core/atomicfile.h"
 #include "core/dtype.h"
 #include "image/io.h"
 #include "image/proc/proc.h"
@@ -23,6 +24,7 @@ static const dh_opt opts[] = {
 	{"mask-output", 0, DH_ARG_FILE, "OUT", "write the transformed mask here", 0, 0, NULL, 0},
 	{"preview", 0, DH_ARG_INT, "N", "draw N augmented variants side by side", 1, 1000, NULL, 0},
 	{"check", 0, DH_ARG_NONE, NULL, "parse the pipeline, print it as understood, and exit", 0, 0, NULL, 0},
+	{"list", 0, DH_ARG_NONE, NULL, "list every transform with its parameters and exit", 0, 0, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},
 };
 
@@ -170,10 +172,23 @@ static void put_sample(dh_tensor *out, int64_t i, const dh_image *img)
 	int C = img->channels;
 	size_t plane = (size_t)img->width * img->height, base = (size_t)i * plane * C;
 	size_t es = dh_image_elsize(img);
-	for (int ch = 0; ch < C; ch++)
-		for (size_t p = 0; p < plane; p++)
-			memcpy((unsigned char *)out->data + (base + (size_t)ch * plane + p) * es,
-			       img->data + (p * C + ch) * es, es);
+	if (es == 4) {
+		const uint32_t *src = (const uint32_t *)(const void *)img->data;
+		uint32_t *dst = (uint32_t *)out->data + base;
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				dst[(size_t)ch * plane + p] = src[p * C + ch];
+	} else if (es == 1) {
+		unsigned char *dst = (unsigned char *)out->data + base;
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				dst[(size_t)ch * plane + p] = img->data[p * C + ch];
+	} else {
+		for (int ch = 0; ch < C; ch++)
+			for (size_t p = 0; p < plane; p++)
+				memcpy((unsigned char *)out->data + (base + (size_t)ch * plane + p) * es,
+				       img->data + (p * C + ch) * es, es);
+	}
 }
 
 typedef struct group_state {
@@ -299,12 +314,12 @@ out:
 
 static int run_stream(dh_ctx *c, const job *j)
 {
-	const char *outp = dh_ctx_str(c, "output", NULL);
-	FILE *out = stdout;
-	if (outp && strcmp(outp, "-") && !(out = fopen(outp, "wb"))) {
-		dh_err_errno(&c->err, errno, "cannot create '%s'", outp);
+	const char *outp = dh_ctx_str(c, "output", "-");
+	dh_atomic_file af;
+	/* a file output appears whole or not at all */
+	if (dh_atomic_open(&af, outp, &c->err))
 		return dh_ctx_fail(c);
-	}
+	FILE *out = af.f;
 	dh_stream_reader r;
 	dh_stream_writer w;
 	dh_status st = dh_stream_open(&r, stdin, "stdin", &c->err);
@@ -357,16 +372,14 @@ static int run_stream(dh_ctx *c, const job *j)
 		}
 		first += n;
 	}
-	if (rc == DH_EXIT_OK && fflush(out)) {
-		dh_err_errno(&c->err, errno, "cannot write '%s'", outp ? outp : "stdout");
-		rc = dh_ctx_fail(c);
-	}
 close_r:
 	dh_stream_close(&r);
 close_out:
-	if (out != stdout && fclose(out) && rc == DH_EXIT_OK) {
-		dh_err_errno(&c->err, errno, "cannot write '%s'", outp);
-		rc = dh_ctx_fail(c);
+	if (rc == DH_EXIT_OK) {
+		if (dh_atomic_commit(&af, &c->err))
+			rc = dh_ctx_fail(c);
+	} else {
+		dh_atomic_abort(&af);
 	}
 	return rc;
 }
@@ -374,6 +387,16 @@ close_out:
 static int run(dh_ctx *c)
 {
 	const char *file = dh_ctx_str(c, "file", NULL), *expr = dh_ctx_str(c, "expr", NULL);
+	if (dh_ctx_has(c, "list")) {
+		char *ref = dh_aug_reference();
+		if (!ref) {
+			dh_err_set(&c->err, DH_ENOMEM, "out of memory");
+			return dh_ctx_fail(c);
+		}
+		fputs(ref, stdout);
+		free(ref);
+		return DH_EXIT_OK;
+	}
 	if (!file == !expr)
 		return dh_ctx_usage(c, "give the pipeline with -f FILE or -e PIPELINE (one of them)");
 	if (dh_ctx_has(c, "preview") && c->nargs == 0)

@@ -942,9 +942,17 @@ static int cmd_split(dh_ctx *c)
 	if (!st)
 		st = dh_ddf_write(d, dh_ctx_str(c, "output", "-"), &c->err);
 	if (!st) {
-		dh_log_info(&c->log, "%s %lld, validation %lld, test %lld",
-			    srcname, (long long)cnt[0], (long long)cnt[1],
-			    (long long)cnt[2]);
+		char extra[96] = "";
+		if (fv > 0)
+			snprintf(extra, sizeof extra, ", validation %lld",
+				 (long long)cnt[1]);
+		if (ft > 0) {
+			size_t u = strlen(extra);
+			snprintf(extra + u, sizeof extra - u, ", test %lld",
+				 (long long)cnt[2]);
+		}
+		dh_log_info(&c->log, "%s %lld%s", srcname, (long long)cnt[0],
+			    extra);
 		rcode = DH_EXIT_OK;
 	}
 	free(srcname);
@@ -1179,6 +1187,7 @@ typedef struct stats_acc {
 	} sizes[STATS_SIZES];
 	int nsizes;
 	int64_t other_sizes;
+	int64_t first_bad; /* the lowest index that failed */
 	char first_err[256];
 } stats_acc;
 
@@ -1188,8 +1197,10 @@ static void stats_one(pass *p, int64_t i, void *accp)
 	dh_image *img = NULL;
 	dh_err e;
 	if (dh_loader_decode_sample(p->d, i, &img, NULL, &e)) {
-		if (!a->failed++)
+		if (!a->failed++ || i < a->first_bad) {
+			a->first_bad = i;
 			snprintf(a->first_err, sizeof a->first_err, "%s", e.msg);
+		}
 		return;
 	}
 	a->decoded++;
@@ -1279,8 +1290,10 @@ static int cmd_stats(dh_ctx *c)
 			t.isq[ch] += a->isq[ch];
 			t.px[ch] += a->px[ch];
 		}
-		if (!t.failed && a->failed)
+		if (a->failed && (!t.failed || a->first_bad < t.first_bad)) {
+			t.first_bad = a->first_bad;
 			memcpy(t.first_err, a->first_err, sizeof t.first_err);
+		}
 		t.decoded += a->decoded;
 		t.failed += a->failed;
 		t.other_sizes += a->other_sizes;
@@ -1303,6 +1316,8 @@ static int cmd_stats(dh_ctx *c)
 	free(accs);
 	if (t.failed) {
 		dh_ddf_free(d);
+		if (t.failed == 1)
+			return fail_msg(c, DH_EFORMAT, "%s", t.first_err);
 		return fail_msg(c, DH_EFORMAT, "%s (and %lld more images that "
 				"do not decode; see dh-dataset check)",
 				t.first_err, (long long)t.failed - 1);
@@ -1580,7 +1595,35 @@ static const dh_toolspec spec = {
 	"dh-dataset split --validation 0.1 --seed 1 dataset.yml -o split.yml",
 };
 
+/* import idx takes its pairs as "--images A --labels B [--images C --labels
+ * D]": the second --images/--labels are the test split's, spelt
+ * --test-images/--test-labels for the option parser, which takes each
+ * option once. */
+static void second_pair(int argc, char **argv)
+{
+	int import = 0, seen[2] = {0, 0};
+	static char ti[] = "--test-images", tl[] = "--test-labels";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "import"))
+			import = 1;
+	}
+	if (!import)
+		return;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		int k = !strcmp(argv[i], "--images")   ? 0
+			: !strcmp(argv[i], "--labels") ? 1
+						       : -1;
+		if (k >= 0 && seen[k]++ == 1)
+			argv[i] = k ? tl : ti;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	second_pair(argc, argv);
 	return dh_tool_main(&spec, argc, argv);
 }

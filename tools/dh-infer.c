@@ -16,6 +16,7 @@
 #include "nn/predict.h"
 #include "onnx/import.h"
 #include "onnx/model.h"
+#include "onnx/optimize.h"
 #include "plot/confusion.h"
 
 typedef struct run_state {
@@ -176,6 +177,9 @@ static int open_source(run_state *rs)
 		if (ninputs > 1)
 			return dh_ctx_usage(c, "a dataset comes alone: give one "
 					       "DATASET.yml");
+		if (dh_ctx_has(c, "interpolation"))
+			return dh_ctx_usage(c, "--interpolation is for image files; "
+					       "the dataset loader resizes bilinearly");
 		dh_image_prep p;
 		int rc = image_prep(rs, &p);
 		if (rc)
@@ -357,6 +361,7 @@ static int predict(run_state *rs, dh_predict_format fmt)
 	o.batch = dh_ctx_int(c, "batch", 64);
 	o.softmax = dh_ctx_has(c, "softmax");
 	o.threshold = (float)dh_ctx_float(c, "mask-threshold", 0.5);
+	o.native_size = dh_ctx_has(c, "native-size");
 	o.classes = rs->src.classes ? rs->src.classes : rs->names;
 	o.nclasses = rs->src.classes ? rs->src.nclasses : rs->nnames;
 	int64_t n = 0;
@@ -390,6 +395,8 @@ static int run(dh_ctx *c)
 		return dh_ctx_usage(c, "--warmup goes with --latency");
 	if (dh_ctx_has(c, "softmax") && fmt != DH_PREDICT_CSV && fmt != DH_PREDICT_JSONL)
 		return dh_ctx_usage(c, "--softmax goes with --format csv or jsonl");
+	if (dh_ctx_has(c, "native-size") && fmt != DH_PREDICT_PNG)
+		return dh_ctx_usage(c, "--native-size goes with --format png");
 	if (fmt == DH_PREDICT_PNG && !dh_ctx_has(c, "output"))
 		return dh_ctx_usage(c, "--format png writes masks into a folder: "
 				       "-o DIR");
@@ -407,6 +414,13 @@ static int run(dh_ctx *c)
 	}
 	rs.names = (const char *const *)rs.classes;
 	rs.nnames = rs.nclasses;
+	/* Inference only: BatchNormalization folds into the Conv or Gemm
+	 * before it (one pass fewer over every activation). */
+	if (dh_onnx_fold_batchnorm(m, NULL, &c->err)) {
+		dh_onnx_free(m);
+		rc = dh_ctx_fail(c);
+		goto out;
+	}
 	rs.g = dh_onnx_import(m, &dev, 0, &c->err);
 	dh_onnx_free(m);
 	if (!rs.g) {
@@ -463,6 +477,7 @@ static const dh_opt opts[] = {
 	{"mean", 0, DH_ARG_STRING, "M[,M...]", "images: then subtract a mean per channel", 0, 0, NULL, 0},
 	{"std", 0, DH_ARG_STRING, "S[,S...]", "images: then divide by a standard deviation per channel", 0, 0, NULL, 0},
 	{"interpolation", 0, DH_ARG_CHOICE, "HOW", "images: resizing to the model's size (default linear)", 0, 0, "nearest|linear|cubic|area", 0},
+	{"native-size", 0, DH_ARG_NONE, NULL, "PNG masks: at each image's own size (nearest), not the model's", 0, 0, NULL, 0},
 	{"softmax", 0, DH_ARG_NONE, NULL, "CSV/JSON lines: softmax probabilities instead of raw scores", 0, 0, NULL, 0},
 	{"mask-threshold", 0, DH_ARG_FLOAT, "T", "one-channel masks: foreground where sigmoid >= T (default 0.5)", 0, 1, NULL, 0},
 	{NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0},

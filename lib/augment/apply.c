@@ -65,7 +65,7 @@ dh_status dh_aug_apply(const dh_aug *a, const char *split, dh_rng *rng,
 	if (!root)
 		return DH_OK;
 	aug_normal_init();
-	aug_state s = {*img, mask ? *mask : NULL, 1};
+	aug_state s = {*img, mask ? *mask : NULL, 1, *img, mask ? *mask : NULL};
 	dh_image *orig = *img, *origm = s.mask;
 	switch (orig->dtype) {
 	case DH_U8: s.hi = 255; break;
@@ -78,28 +78,29 @@ dh_status dh_aug_apply(const dh_aug *a, const char *split, dh_rng *rng,
 		       s.mask->depth != orig->depth))
 		return dh_err_set(e, DH_ESHAPE, "the mask is %dx%d but the image %dx%d",
 				  s.mask->width, s.mask->height, orig->width, orig->height);
-	/* work on copies (u8 or f32) so that a failure leaves the caller's
-	 * images as they were */
-	if (orig->dtype == DH_U8 || orig->dtype == DH_F32)
-		s.img = dh_image_clone(orig, e);
-	else
+	/* u8 and f32 images are worked on in place (intensity transforms
+	 * change their pixels; geometric ones make new images); other dtypes
+	 * become f32 first */
+	if (orig->dtype != DH_U8 && orig->dtype != DH_F32) {
 		s.img = dh_image_convert(orig, DH_F32, 1, 0, e);
-	if (!s.img)
-		return e ? e->status : DH_ENOMEM;
-	if (s.mask && !(s.mask = dh_image_clone(origm, e))) {
-		dh_image_free(s.img);
-		return e ? e->status : DH_ENOMEM;
+		if (!s.img)
+			return e ? e->status : DH_ENOMEM;
 	}
 	dh_status st = run(root, &s, rng, e);
 	if (st) {
-		dh_image_free(s.img);
-		dh_image_free(s.mask);
+		/* keep the caller's images (their pixels may have changed) */
+		if (s.img != orig)
+			dh_image_free(s.img);
+		if (s.mask != origm)
+			dh_image_free(s.mask);
 		return st;
 	}
-	dh_image_free(orig);
+	if (s.img != orig)
+		dh_image_free(orig);
 	*img = s.img;
 	if (mask && origm) {
-		dh_image_free(origm);
+		if (s.mask != origm)
+			dh_image_free(origm);
 		*mask = s.mask;
 	}
 	return DH_OK;
@@ -208,6 +209,57 @@ char *dh_aug_describe(const dh_aug *a, const char *split)
 	if (root)
 		for (int i = 0; i < root->nkids; i++)
 			describe(&b, root->kids[i], 0);
+	if (b.bad) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static const char *ptype_name(aug_ptype t)
+{
+	switch (t) {
+	case PT_NUM: return "number";
+	case PT_INT: return "integer";
+	case PT_VEC: return "vector";
+	case PT_WORD: return "word";
+	case PT_PROB: return "probability";
+	}
+	return "?";
+}
+
+char *dh_aug_reference(void)
+{
+	sbuf b = {0};
+	sb_add(&b, "sequential [p=1] { ... }  (SequentialAugmentationContainer ... end)\n");
+	sb_add(&b, "oneof [p=1] { ... }  (OneOfAugmentationContainer p=P ... end)\n");
+	for (int i = 0; i < aug_ntransforms; i++) {
+		const aug_tspec *t = &aug_transforms[i];
+		sb_add(&b, "%s", t->name);
+		if (t->alias)
+			sb_add(&b, " (also %s)", t->alias);
+		if (t->ecvl)
+			sb_add(&b, " (ECVL %s)", t->ecvl);
+		sb_add(&b, " p=%g\n", t->pdef);
+		for (int k = 0; k < AUG_MAX_PARAMS && t->params[k].name; k++) {
+			const aug_pspec *ps = &t->params[k];
+			sb_add(&b, "  %s", ps->name);
+			if (ps->ecvl)
+				sb_add(&b, " (ECVL %s)", ps->ecvl);
+			sb_add(&b, ": %s", ptype_name(ps->type));
+			if (ps->type == PT_WORD)
+				sb_add(&b, ", default %s", word_at(ps->words, (int)ps->def));
+			else if (!isnan(ps->def2))
+				sb_add(&b, ", default [%g, %g]", ps->def, ps->def2);
+			else if (!isnan(ps->def))
+				sb_add(&b, ", default %g", ps->def);
+			else if (!ps->optional)
+				sb_add(&b, ", required");
+			if (ps->unit)
+				sb_add(&b, "; %s", ps->unit);
+			sb_add(&b, "\n");
+		}
+	}
 	if (b.bad) {
 		free(b.p);
 		return NULL;

@@ -83,7 +83,7 @@ typedef struct aug_node {
 	double p;                       /* apply probability */
 	aug_value vals[AUG_MAX_PARAMS]; /* by t->params index */
 	struct aug_node **kids;
-	int nkids;
+	int nkids, capkids;
 	int line, col;
 } aug_node;
 
@@ -103,6 +103,7 @@ typedef struct aug_state {
 	dh_image *img;
 	dh_image *mask; /* may be NULL */
 	double hi;      /* the value of "full intensity": 255 for u8... */
+	const dh_image *keep_img, *keep_mask; /* the caller's: never freed here */
 } aug_state;
 
 /* Drawing parameter values. */
@@ -139,8 +140,54 @@ dh_status aug_geom_affine(aug_state *s, const double inv[6], int w, int h,
 dh_status aug_geom_remap(aug_state *s, const float *mx, const float *my,
 			 aug_interp m, aug_interp mm, aug_border b,
 			 double value, dh_err *e);
-/* Standard normal deviates, fast (ziggurat). */
+/* Standard normal deviates, fast (Marsaglia and Tsang's ziggurat). */
 double aug_normal(dh_rng *r);
+
+/* The generator of core/rng.c (xoshiro256**), inline for per-pixel loops:
+ * the same stream as dh_rng_u64 on the same state. */
+static inline uint64_t aug_next(dh_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t x = s[1] * 5;
+	uint64_t result = ((x << 7) | (x >> 57)) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return result;
+}
+
+/* Normal deviates from a private stream. */
+typedef struct aug_ngen {
+	dh_rng r;
+	uint64_t spare;
+	int have;
+} aug_ngen;
+extern const uint32_t *aug_zig_k;
+extern const float *aug_zig_w;
+float aug_normal_slow(aug_ngen *g, int32_t hz, int iz);
+static inline float aug_ngen_next(aug_ngen *g)
+{
+	uint32_t u32;
+	if (g->have) {
+		u32 = (uint32_t)g->spare;
+		g->have = 0;
+	} else {
+		uint64_t u = aug_next(&g->r);
+		u32 = (uint32_t)(u >> 32);
+		g->spare = u;
+		g->have = 1;
+	}
+	int32_t hz = (int32_t)u32;
+	int iz = (int)(u32 & 127);
+	int64_t ahz = hz < 0 ? -(int64_t)hz : hz;
+	if (ahz < (int64_t)aug_zig_k[iz])
+		return hz * aug_zig_w[iz];
+	return aug_normal_slow(g, hz, iz);
+}
 void aug_normal_init(void); /* before the first aug_normal */
 
 #endif

@@ -33,7 +33,10 @@ int dh_aug_has_split(const dh_aug *a, const char *split);
 
 /* Apply split's pipeline to one sample, replacing *img (and *mask when not
  * NULL and *mask is not NULL: geometry applied with nearest-neighbour) in
- * place; the replaced images are freed.  rng: the sample's own stream; use
+ * place; the replaced images are freed.  u8 and f32 images are worked on in
+ * place, so on failure *img and *mask are still the caller's images but an
+ * intensity transform that ran before the failure may have changed their
+ * pixels.  rng: the sample's own stream; use
  * dh_aug_sample_rng() to derive it from (seed, epoch, index) so results never
  * depend on threads or order.  A split without a pipeline leaves the sample
  * as it is.  Images may be u8, u16, i16, i32, f32 or f64 (intensity
@@ -56,5 +59,9 @@ const char *dh_aug_split_name(const dh_aug *a, int i);
 /* A one-line-per-node description of split's pipeline, as parsed (for
  * dh-augment --verbose and the tests); caller frees. */
 char *dh_aug_describe(const dh_aug *a, const char *split);
+
+/* Every transform with its parameters, units and defaults, as text (for
+ * dh-augment --list and the documentation test); caller frees. */
+char *dh_aug_reference(void);
 
 #endif

@@ -204,6 +204,60 @@ static void sample_row_nearest_bytes(const dh_image *src, int z,
 	}
 }
 
+/* Bilinear rows of a u8 image under an affine map, in fixed point: 16
+ * fractional bits for positions, 8 for the weights (OpenCV uses 5); pixels
+ * whose taps leave the image go through sample_row's border rules. */
+static void affine_row_u8(const dh_image *src, int z, const double *M, int y,
+			  int w, unsigned char *out, const unsigned char *orig,
+			  aug_border b, double value)
+{
+	const int C = src->channels, W = src->width, H = src->height;
+	const size_t row = src->row_bytes;
+	const unsigned char *base = src->data + (size_t)z * (size_t)H * row;
+	double X0 = M[1] * y + M[2], Y0 = M[4] * y + M[5];
+	if (!(fabs(X0) < 1e9 && fabs(Y0) < 1e9 && fabs(M[0]) < 1e4 && fabs(M[3]) < 1e4)) {
+		for (int x = 0; x < w; x++) {
+			float fx = (float)(X0 + M[0] * x), fy = (float)(Y0 + M[3] * x);
+			sample_row(src, z, &fx, &fy, 1, out + (size_t)x * C,
+				   orig ? orig + (size_t)x * C : NULL, AI_LINEAR, b, value);
+		}
+		return;
+	}
+	const int64_t fx0 = llround(X0 * 65536), fy0 = llround(Y0 * 65536);
+	const int64_t dx = llround(M[0] * 65536), dy = llround(M[3] * 65536);
+	const unsigned char cval = dh_sat_u8(value);
+	for (int x = 0; x < w; x++) {
+		int64_t X = fx0 + dx * x, Y = fy0 + dy * x;
+		int x0 = (int)(X >> 16), y0 = (int)(Y >> 16);
+		unsigned char *o = out + (size_t)x * C;
+		if ((unsigned)x0 < (unsigned)(W - 1) && (unsigned)y0 < (unsigned)(H - 1)) {
+			unsigned ax = (unsigned)(X >> 8) & 255, ay = (unsigned)(Y >> 8) & 255;
+			unsigned w00 = (256 - ax) * (256 - ay), w01 = ax * (256 - ay);
+			unsigned w10 = (256 - ax) * ay, w11 = ax * ay;
+			const unsigned char *p0 = base + (size_t)y0 * row + (size_t)x0 * C;
+			const unsigned char *p1 = p0 + row;
+			if (C == 3) {
+				o[0] = (unsigned char)((p0[0] * w00 + p0[3] * w01 + p1[0] * w10 + p1[3] * w11 + 32768) >> 16);
+				o[1] = (unsigned char)((p0[1] * w00 + p0[4] * w01 + p1[1] * w10 + p1[4] * w11 + 32768) >> 16);
+				o[2] = (unsigned char)((p0[2] * w00 + p0[5] * w01 + p1[2] * w10 + p1[5] * w11 + 32768) >> 16);
+			} else {
+				for (int c = 0; c < C; c++)
+					o[c] = (unsigned char)((p0[c] * w00 + p0[c + C] * w01 + p1[c] * w10 +
+								p1[c + C] * w11 + 32768) >> 16);
+			}
+			continue;
+		}
+		if (b == AB_CONSTANT && (x0 < -1 || y0 < -1 || x0 >= W || y0 >= H)) {
+			for (int c = 0; c < C; c++)
+				o[c] = cval;
+			continue;
+		}
+		float fx = (float)((double)X / 65536), fy = (float)((double)Y / 65536);
+		sample_row(src, z, &fx, &fy, 1, o, orig ? orig + (size_t)x * C : NULL,
+			   AI_LINEAR, b, value);
+	}
+}
+
 typedef struct coords {
 	const double *inv; /* affine, or */
 	const float *mx, *my; /* maps */
@@ -229,6 +283,12 @@ static dh_image *resample(const dh_image *src, const coords *cs, int w, int h,
 	for (int z = 0; z < src->depth; z++)
 		for (int y = 0; y < h; y++) {
 			const float *px = sx, *py = sy;
+			if (cs->inv && !bytes && m == AI_LINEAR && src->dtype == DH_U8) {
+				affine_row_u8(src, z, cs->inv, y, w, dh_image_row(dst, z, y),
+					      same ? (const unsigned char *)dh_image_row(src, z, y) : NULL,
+					      b, value);
+				continue;
+			}
 			if (cs->inv) {
 				const double *M = cs->inv;
 				double X = M[1] * y + M[2], Y = M[4] * y + M[5];
@@ -348,24 +408,37 @@ void aug_normal_init(void)
 
 double aug_normal(dh_rng *r)
 {
+	aug_ngen g = {*r, 0, 0};
+	double v = aug_ngen_next(&g);
+	*r = g.r;
+	return v;
+}
+
+/* The ziggurat's rare cases: the tail and the wedges. */
+float aug_normal_slow(aug_ngen *g, int32_t hz, int iz)
+{
 	for (;;) {
-		uint64_t u = dh_rng_u64(r);
-		int32_t hz = (int32_t)(uint32_t)(u >> 32);
-		int iz = (int)(u & 127);
-		int64_t ahz = hz < 0 ? -(int64_t)hz : hz;
-		if (ahz < (int64_t)zig_k[iz])
-			return hz * (double)zig_w[iz];
 		double x = hz * (double)zig_w[iz];
 		if (iz == 0) {
 			const double rr = 3.442620;
 			double y;
 			do {
-				x = -log(1.0 - dh_rng_double(r)) * 0.2904764;
-				y = -log(1.0 - dh_rng_double(r));
+				x = -log(1.0 - (aug_next(&g->r) >> 11) * 0x1.0p-53) * 0.2904764;
+				y = -log(1.0 - (aug_next(&g->r) >> 11) * 0x1.0p-53);
 			} while (y + y < x * x);
-			return hz > 0 ? rr + x : -rr - x;
+			return (float)(hz > 0 ? rr + x : -rr - x);
 		}
-		if (zig_f[iz] + dh_rng_double(r) * (zig_f[iz - 1] - zig_f[iz]) < exp(-.5 * x * x))
-			return x;
+		if (zig_f[iz] + (aug_next(&g->r) >> 11) * 0x1.0p-53 * (zig_f[iz - 1] - zig_f[iz]) <
+		    exp(-.5 * x * x))
+			return (float)x;
+		uint64_t u = aug_next(&g->r);
+		hz = (int32_t)(uint32_t)(u >> 32);
+		iz = (int)(u & 127);
+		int64_t ahz = hz < 0 ? -(int64_t)hz : hz;
+		if (ahz < (int64_t)zig_k[iz])
+			return hz * zig_w[iz];
 	}
 }
+
+const uint32_t *aug_zig_k = zig_k;
+const float *aug_zig_w = zig_w;

@@ -105,11 +105,13 @@ void aug_vec(const aug_node *n, int i, double *out, int want, int *got,
 void aug_replace(aug_state *s, dh_image *img, dh_image *mask)
 {
 	if (img && img != s->img) {
-		dh_image_free(s->img);
+		if (s->img != s->keep_img)
+			dh_image_free(s->img);
 		s->img = img;
 	}
 	if (mask && mask != s->mask) {
-		dh_image_free(s->mask);
+		if (s->mask != s->keep_mask)
+			dh_image_free(s->mask);
 		s->mask = mask;
 	}
 }
@@ -589,15 +591,32 @@ static dh_status op_noise(const aug_node *n, aug_state *s, dh_rng *r, dh_err *e)
 	dh_rng nr;
 	if (!strcmp(t, "gaussian_noise")) {
 		float sd = (float)num(n, "std", r), mean = (float)num(n, "mean", r);
-		dh_rng_split(&nr, r, 1);
+		aug_ngen g = {{{0}}, 0, 0};
+		dh_rng_split(&g.r, r, 1);
 		if (img->dtype == DH_U8) {
 			uint8_t *p = img->data;
-			for (size_t i = 0; i < N; i++)
-				p[i] = dh_sat_u8f(p[i] + mean + sd * (float)aug_normal(&nr));
+			const float m5 = mean + 0.5f;
+			size_t i = 0;
+			for (; i + 1 < N; i += 2) {
+				/* two deviates from each 64-bit draw */
+				uint64_t u = aug_next(&g.r);
+				int32_t h0 = (int32_t)(uint32_t)(u >> 32), h1 = (int32_t)(uint32_t)u;
+				int z0 = h0 & 127, z1 = h1 & 127;
+				int64_t a0 = h0 < 0 ? -(int64_t)h0 : h0, a1 = h1 < 0 ? -(int64_t)h1 : h1;
+				float n0 = a0 < (int64_t)aug_zig_k[z0] ? h0 * aug_zig_w[z0] : aug_normal_slow(&g, h0, z0);
+				float n1 = a1 < (int64_t)aug_zig_k[z1] ? h1 * aug_zig_w[z1] : aug_normal_slow(&g, h1, z1);
+				float v0 = p[i] + m5 + sd * n0, v1 = p[i + 1] + m5 + sd * n1;
+				p[i] = v0 <= 0 ? 0 : v0 >= 255 ? 255 : (uint8_t)v0;
+				p[i + 1] = v1 <= 0 ? 0 : v1 >= 255 ? 255 : (uint8_t)v1;
+			}
+			for (; i < N; i++) {
+				float v = p[i] + m5 + sd * aug_ngen_next(&g);
+				p[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
+			}
 		} else {
 			float *p = (float *)(void *)img->data;
 			for (size_t i = 0; i < N; i++)
-				p[i] += mean + sd * (float)aug_normal(&nr);
+				p[i] += mean + sd * aug_ngen_next(&g);
 		}
 	} else if (!strcmp(t, "laplace_noise")) {
 		double b = num(n, "std", r) / M_SQRT2;

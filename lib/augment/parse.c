@@ -274,7 +274,7 @@ static int word_index(const char *list, const char *w, int len)
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		const char *eq = memchr(s, '=', n);
 		size_t wn = eq ? (size_t)(eq - s) : n;
-		int target = eq ? atoi(eq + 1) : idx;
+		int target = eq ? (int)strtol(eq + 1, NULL, 10) : idx;
 		if (wn == (size_t)len && !strncasecmp(s, w, wn))
 			return target;
 		if (!eq)
@@ -474,14 +474,18 @@ static void node_free(aug_node *n)
 
 static int add_kid(parser *p, aug_node *parent, aug_node *kid)
 {
-	aug_node **k = realloc(parent->kids, sizeof *k * (size_t)(parent->nkids + 1));
-	if (!k) {
-		node_free(kid);
-		dh_err_set(p->e, DH_ENOMEM, "out of memory");
-		p->failed = 1;
-		return -1;
+	if (parent->nkids == parent->capkids) {
+		int cap = parent->capkids ? parent->capkids * 2 : 4;
+		aug_node **k = cap > 0 ? realloc(parent->kids, sizeof *k * (size_t)cap) : NULL;
+		if (!k) {
+			node_free(kid);
+			dh_err_set(p->e, DH_ENOMEM, "out of memory");
+			p->failed = 1;
+			return -1;
+		}
+		parent->kids = k;
+		parent->capkids = cap;
 	}
-	parent->kids = k;
 	parent->kids[parent->nkids++] = kid;
 	return 0;
 }

@@ -15,9 +15,9 @@
 #include "cli/opt.h"
 #include "core/alloc.h"
 #include "core/atomicfile.h"
-#include "dataset/shards.h"
 
 #define DDF_DEFAULT_NAME "DeepHealth dataset"
+#define DH_SHARDS_INDEX "index.yml"
 
 /* --- building blocks ------------------------------------------------------ */
 
@@ -106,7 +106,8 @@ void dh_ddf_free(dh_ddf *d)
 		free(d->splits[i].idx);
 	}
 	free(d->splits);
-	dh_shards_free(d->packed);
+	if (d->packed && d->packed_free)
+		d->packed_free(d->packed);
 	free(d);
 }
 
@@ -364,6 +365,26 @@ const dh_ddf_split *dh_ddf_split_find(const dh_ddf *d, const char *name)
 	return NULL;
 }
 
+void dh_ddf_oneline(char *msg, size_t cap)
+{
+	char out[DH_ERR_MSG_MAX];
+	size_t o = 0;
+	for (const unsigned char *c = (const unsigned char *)msg;
+	     *c && o + 5 < sizeof out; c++) {
+		if (*c == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (*c < 0x20 || *c == 0x7f) {
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x",
+					      *c);
+		} else {
+			out[o++] = (char)*c;
+		}
+	}
+	out[o] = 0;
+	snprintf(msg, cap, "%s", out);
+}
+
 /* --- the parser ------------------------------------------------------------ */
 
 typedef struct parser {
@@ -384,10 +405,15 @@ fail(parser *p, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	dh_status st;
 	if (n)
-		return dh_err_set(p->e, DH_EFORMAT, "%s:%d:%d: %s", p->path,
-				  LINE(n), COL(n), msg);
-	return dh_err_set(p->e, DH_EFORMAT, "%s:1:1: %s", p->path, msg);
+		st = dh_err_set(p->e, DH_EFORMAT, "%s:%d:%d: %s", p->path,
+				LINE(n), COL(n), msg);
+	else
+		st = dh_err_set(p->e, DH_EFORMAT, "%s:1:1: %s", p->path, msg);
+	if (p->e)
+		dh_ddf_oneline(p->e->msg, sizeof p->e->msg);
+	return st;
 }
 
 static yaml_node_t *node(parser *p, int id)
@@ -443,11 +469,13 @@ static dh_status want_scalar(parser *p, const yaml_node_t *n,
 	return DH_OK;
 }
 
-static const char *nearest(const char *s, char *const *names, int n,
-			   int *dist)
+/* " (did you mean 'NAME'?)" for the nearest of names when it is near
+ * enough to be a likely typo, else "". */
+static const char *hint(char *buf, size_t bn, const char *s,
+			char *const *names, int n)
 {
-	const char *best = NULL;
 	int bd = 1 << 30;
+	const char *best = NULL;
 	for (int i = 0; i < n; i++) {
 		int k = dh_edit_distance(s, names[i]);
 		if (k < bd) {
@@ -455,9 +483,13 @@ static const char *nearest(const char *s, char *const *names, int n,
 			best = names[i];
 		}
 	}
-	*dist = bd;
-	return best;
+	buf[0] = 0;
+	int lim = (int)strlen(s) / 3 + 1;
+	if (best && bd <= (lim < 2 ? 2 : lim) && bd < (int)strlen(s))
+		snprintf(buf, bn, " (did you mean '%s'?)", best);
+	return buf;
 }
+
 
 static dh_status parse_string_list(parser *p, const yaml_node_t *n,
 				   const char *key, char ***out, int *count)
@@ -532,14 +564,12 @@ static dh_status label_name(parser *p, const yaml_node_t *c, int *out)
 			    is_null(c) ? "empty" : kind_name(c));
 	int k = dh_ddf_class_find(p->d, scalar(c));
 	if (k < 0) {
-		int dist;
-		const char *near = nearest(scalar(c), p->d->classes,
-					   p->d->nclasses, &dist);
-		if (near)
-			return fail(p, c,
-				    "label '%s' is not a class (did you mean "
-				    "'%s'?)",
-				    scalar(c), near);
+		char h[300];
+		if (p->d->nclasses)
+			return fail(p, c, "label '%s' is not a class%s",
+				    scalar(c),
+				    hint(h, sizeof h, scalar(c), p->d->classes,
+					 p->d->nclasses));
 		return fail(p, c, "label '%s': the file declares no 'classes'",
 			    scalar(c));
 	}
@@ -594,14 +624,14 @@ static dh_status parse_label(parser *p, dh_ddf_sample *s,
 		return DH_ENOMEM;
 	if (!file_exists(abs)) {
 		free(abs);
-		int dist;
-		const char *near = nearest(m, p->d->classes, p->d->nclasses,
-					   &dist);
-		if (near)
+		char h[300];
+		if (p->d->nclasses)
 			return fail(p, n,
 				    "label '%s' is neither a class nor an "
-				    "existing mask file (did you mean '%s'?)",
-				    m, near);
+				    "existing mask file%s",
+				    m,
+				    hint(h, sizeof h, m, p->d->classes,
+					 p->d->nclasses));
 		return fail(p, n, "label '%s': no such mask file", m);
 	}
 	s->kind = DH_DDF_LABEL_MASK;
@@ -673,13 +703,11 @@ static dh_status parse_values(parser *p, dh_ddf_sample *s,
 			if (!strcmp(p->d->features[j], scalar(key)))
 				k = j;
 		if (k < 0) {
-			int dist;
-			const char *near = nearest(scalar(key), p->d->features,
-						   nf, &dist);
-			return fail(p, key,
-				    "'%s' is not a feature (did you mean "
-				    "'%s'?)",
-				    scalar(key), near);
+			char h[300];
+			return fail(p, key, "'%s' is not a feature%s",
+				    scalar(key),
+				    hint(h, sizeof h, scalar(key),
+					 p->d->features, nf));
 		}
 		if (set_value(p, s, k, node(p, pr->value)))
 			return p->e ? p->e->status : DH_EFORMAT;
@@ -710,13 +738,12 @@ static dh_status parse_image(parser *p, const yaml_node_t *n)
 					   : !strcmp(k, "values") ? &val
 								  : NULL;
 		if (!slot) {
-			int dist;
-			const char *near = nearest(k, (char *const *)image_keys,
-						   3, &dist);
-			return fail(p, key,
-				    "unknown image key '%s' (did you mean "
-				    "'%s'?)",
-				    k, near);
+			char h[300];
+			hint(h, sizeof h, k, (char *const *)image_keys, 3);
+			return fail(p, key, "unknown image key '%s'%s", k,
+				    h[0] ? h
+					 : " (known: location, label, "
+					   "values)");
 		}
 		if (*slot)
 			return fail(p, key, "'%s' given twice", k);
@@ -815,13 +842,14 @@ static dh_status parse_root(parser *p, const yaml_node_t *root)
 		while (j < NTOP && strcmp(top_keys[j], scalar(key)))
 			j++;
 		if (j == NTOP) {
-			int dist;
-			const char *near = nearest(scalar(key),
-						   (char *const *)top_keys,
-						   NTOP - 1, &dist);
-			return fail(p, key,
-				    "unknown key '%s' (did you mean '%s'?)",
-				    scalar(key), near);
+			char h[300];
+			hint(h, sizeof h, scalar(key),
+			     (char *const *)top_keys, NTOP - 1);
+			return fail(p, key, "unknown key '%s'%s", scalar(key),
+				    h[0] ? h
+					 : " (known: name, description, "
+					   "classes, features, images, "
+					   "split)");
 		}
 		if (v[j])
 			return fail(p, key, "'%s' given twice", top_keys[j]);
@@ -928,6 +956,8 @@ dh_ddf *dh_ddf_parse(const char *text, size_t n, const char *path, dh_err *e)
 		yaml_parser_delete(&yp);
 		free(t);
 		dh_ddf_free(d);
+		if (e)
+			dh_ddf_oneline(e->msg, sizeof e->msg);
 		return NULL;
 	}
 	st = parse_root(&p, yaml_document_get_root_node(&p.doc));
@@ -937,6 +967,8 @@ dh_ddf *dh_ddf_parse(const char *text, size_t n, const char *path, dh_err *e)
 	if (st) {
 		if (e && e->status == DH_OK)
 			dh_err_set(e, st, "%s: invalid dataset", path);
+		if (e)
+			dh_ddf_oneline(e->msg, sizeof e->msg);
 		dh_ddf_free(d);
 		return NULL;
 	}
@@ -959,7 +991,7 @@ int dh_ddf_is_packed(const char *path)
 	return r;
 }
 
-dh_ddf *dh_ddf_load(const char *path, dh_err *e)
+dh_ddf *dh_ddf_read_file(const char *path, dh_err *e)
 {
 	char *ix = NULL;
 	if (is_dir(path)) {
@@ -1012,18 +1044,40 @@ dh_ddf *dh_ddf_load(const char *path, dh_err *e)
 	}
 	dh_ddf *d = dh_ddf_parse(buf ? buf : "", n, path, e);
 	free(buf);
-	if (d && d->packed_version) {
-		d->packed = dh_shards_open(d, e);
-		if (!d->packed) {
-			dh_ddf_free(d);
-			d = NULL;
-		}
-	}
 	free(ix);
 	return d;
 }
 
 /* --- the writer ------------------------------------------------------------ */
+
+/* A UTF-8 sequence at c that YAML does not keep as it is in plain text
+ * (NEL, LS and PS are line breaks, a BOM is dropped, C1 controls and
+ * U+FFFE/U+FFFF are refused): its length, with the escape that stands for
+ * it in a double-quoted string; 0 for an ordinary character. */
+static int special_break_esc(const unsigned char *c, char esc[8])
+{
+	if (c[0] == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F) {
+		snprintf(esc, 8, "\\x%02x", c[1]);
+		return 2;
+	}
+	if (c[0] == 0xE2 && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9)) {
+		snprintf(esc, 8, "\\u%s", c[2] == 0xA8 ? "2028" : "2029");
+		return 3;
+	}
+	if (c[0] == 0xEF && ((c[1] == 0xBB && c[2] == 0xBF) ||
+			     (c[1] == 0xBF && (c[2] == 0xBE || c[2] == 0xBF)))) {
+		snprintf(esc, 8, "\\u%s",
+			 c[1] == 0xBB ? "FEFF" : c[2] == 0xBE ? "FFFE" : "FFFF");
+		return 3;
+	}
+	return 0;
+}
+
+static int special_break(const unsigned char *c)
+{
+	char esc[8];
+	return special_break_esc(c, esc);
+}
 
 /* Does s need quotes to read back as this string (YAML 1.1 and 1.2)? */
 static int needs_quotes(const char *s)
@@ -1036,7 +1090,7 @@ static int needs_quotes(const char *s)
 	if (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == ':')
 		return 1;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f)
+		if (*c < 0x20 || *c == 0x7f || special_break(c))
 			return 1;
 		if (*c == ':' || *c == '#' || *c == ',' || *c == '[' ||
 		    *c == ']' || *c == '{' || *c == '}')
@@ -1080,10 +1134,16 @@ static void put_str(FILE *f, const char *s)
 			fputs("\\r", f);
 			break;
 		default:
-			if (*c < 0x20 || *c == 0x7f)
+			if (*c < 0x20 || *c == 0x7f) {
 				fprintf(f, "\\x%02x", *c);
-			else
+			} else if (special_break(c)) {
+				char esc[8];
+				int k = special_break_esc(c, esc);
+				fputs(esc, f);
+				c += k - 1;
+			} else {
 				fputc(*c, f);
+			}
 		}
 	}
 	fputc('"', f);
@@ -1152,22 +1212,24 @@ static void write_sample(FILE *f, const dh_ddf *d, const dh_ddf_sample *s)
 	}
 	(void)d;
 	if (has_values) {
-		fputs("    values: {", f);
-		int first = 1;
-		for (int k = 0; k < s->nvalues; k++) {
-			if (!s->value_text[k])
-				continue;
-			fputs(first ? "" : ", ", f);
-			first = 0;
-			put_str(f, d->features[k]);
-			fputs(": ", f);
-			put_value(f, s->value_text[k]);
+		/* a list in features order (null where absent): no feature
+		 * name ever has to be a map key */
+		int last = s->nvalues - 1;
+		while (last >= 0 && !s->value_text[last])
+			last--;
+		fputs("    values: [", f);
+		for (int k = 0; k <= last; k++) {
+			fputs(k ? ", " : "", f);
+			if (s->value_text[k])
+				put_value(f, s->value_text[k]);
+			else
+				fputs("null", f);
 		}
-		fputs("}\n", f);
+		fputs("]\n", f);
 	}
 }
 
-static void write_yaml(FILE *f, const dh_ddf *d)
+void dh_ddf_write_file(const dh_ddf *d, FILE *f)
 {
 	fputs("name: ", f);
 	put_str(f, d->name ? d->name : DDF_DEFAULT_NAME);
@@ -1196,9 +1258,10 @@ static void write_yaml(FILE *f, const dh_ddf *d)
 		fputs("split:\n", f);
 		for (int i = 0; i < d->nsplits; i++) {
 			const dh_ddf_split *sp = &d->splits[i];
-			fputs("  ", f);
+			/* YAML limits implicit keys to 1024 characters */
+			fputs(strlen(sp->name) > 1000 ? "  ? " : "  ", f);
 			put_str(f, sp->name);
-			fputs(": [", f);
+			fputs(strlen(sp->name) > 1000 ? "\n  : [" : ": [", f);
 			for (int64_t k = 0; k < sp->n; k++)
 				fprintf(f, "%s%lld",
 					!k ? "" : k % 16 ? ", " : ",\n    ",
@@ -1214,6 +1277,6 @@ dh_status dh_ddf_write(const dh_ddf *d, const char *out_path, dh_err *e)
 	dh_status s = dh_atomic_open(&af, out_path ? out_path : "-", e);
 	if (s)
 		return s;
-	write_yaml(af.f, d);
+	dh_ddf_write_file(d, af.f);
 	return dh_atomic_commit(&af, e);
 }

@@ -16,6 +16,7 @@
 #define DH_DATASET_DDF_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/error.h"
 
@@ -54,6 +55,7 @@ typedef struct dh_ddf {
 	/* packed shards (dh_ddf_load of a shard folder / .tar): NULL for a
 	 * plain DDF.  Owned; read through the loader. */
 	struct dh_shards *packed;
+	void (*packed_free)(struct dh_shards *);
 	int packed_version;  /* "dh-packed: 1" in a shard index; 0 otherwise */
 	int64_t cap_samples; /* allocation bookkeeping */
 } dh_ddf;
@@ -61,6 +63,9 @@ typedef struct dh_ddf {
 /* Parse and validate a DDF file (or packed shards).  NULL with
  * "FILE:LINE:COL: cause" in e on failure.  Caller frees with dh_ddf_free. */
 dh_ddf *dh_ddf_load(const char *path, dh_err *e);
+/* The same without opening shards (a folder still means its index.yml);
+ * what dh_ddf_load is built on (ddf.c alone, for the fuzzer). */
+dh_ddf *dh_ddf_read_file(const char *path, dh_err *e);
 /* The same from text in memory; `path` names it in messages and gives the
  * folder paths resolve against (the fuzzer and tests use it). */
 dh_ddf *dh_ddf_parse(const char *text, size_t n, const char *path, dh_err *e);
@@ -86,7 +91,13 @@ int dh_ddf_class_find(const dh_ddf *d, const char *name);
 /* Write YAML ("-": stdout; otherwise atomically).  Relative paths are written
  * as read/added; the reader (and PyYAML) read the file back identically. */
 dh_status dh_ddf_write(const dh_ddf *d, const char *out_path, dh_err *e);
+/* The YAML text on an open stream (no atomicity; errors are the stream's). */
+void dh_ddf_write_file(const dh_ddf *d, FILE *f);
 void dh_ddf_free(dh_ddf *d);
+
+/* Make a message one line: control characters (newlines from a quoted
+ * value or a path) become escapes.  In place; cap is msg's size. */
+void dh_ddf_oneline(char *msg, size_t cap);
 
 /* 1 if path is a folder of packed shards (it holds index.yml). */
 int dh_ddf_is_packed(const char *path);

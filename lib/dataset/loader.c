@@ -69,10 +69,15 @@ void dh_loader_opts_init(dh_loader_opts *o)
 static dh_status where(const dh_ddf *d, int64_t i, dh_err *e)
 {
 	const dh_ddf_sample *s = &d->samples[i];
+	dh_status st;
 	if (s->line)
-		return dh_err_prefix(e, "%s:%d:%d: image %lld", d->path, s->line,
-				     s->col, (long long)i);
-	return dh_err_prefix(e, "image %lld", (long long)i);
+		st = dh_err_prefix(e, "%s:%d:%d: image %lld", d->path, s->line,
+				   s->col, (long long)i);
+	else
+		st = dh_err_prefix(e, "image %lld", (long long)i);
+	if (e)
+		dh_ddf_oneline(e->msg, sizeof e->msg);
+	return st;
 }
 
 /* Join images as channels (same size and dtype). */
@@ -470,7 +475,7 @@ dh_loader *dh_loader_open(const dh_ddf *ddf, const dh_loader_opts *o,
 			   o->channels);
 		return NULL;
 	}
-	if (o->batch < 1) {
+	if (o->batch < 0) {
 		dh_err_set(e, DH_EINVAL, "batch must be at least 1");
 		return NULL;
 	}
@@ -484,6 +489,11 @@ dh_loader *dh_loader_open(const dh_ddf *ddf, const dh_loader_opts *o,
 	pthread_cond_init(&l->space, NULL);
 	l->ddf = ddf;
 	l->o = *o;
+	/* zeroed options mean the defaults (a scale of 0 would be useless) */
+	if (l->o.scale == 0)
+		l->o.scale = 1.0f / 255.0f;
+	if (l->o.batch == 0)
+		l->o.batch = 32;
 	l->epoch = o->epoch;
 	l->n = sp ? sp->n : ddf->nsamples;
 	l->order = malloc((size_t)(l->n ? l->n : 1) * sizeof *l->order);
@@ -520,8 +530,9 @@ dh_loader *dh_loader_open(const dh_ddf *ddf, const dh_loader_opts *o,
 		dh_status st = DH_EINVAL;
 		for (int64_t k = 0; k < l->n && st; k++) {
 			dh_image *img = NULL;
-			st = dh_loader_decode_sample(ddf, l->order[k], &img,
-						     NULL, e);
+			/* in file order, so the seed never changes it */
+			st = dh_loader_decode_sample(ddf, sp ? sp->idx[k] : k,
+						     &img, NULL, e);
 			if (!st) {
 				if (!l->C)
 					l->C = img->channels;

@@ -34,7 +34,8 @@ typedef struct dh_loader_opts {
 	void *transform_ctx;
 } dh_loader_opts;
 
-/* Defaults: scale 1/255, shift 0, batch 32, threads 0 (auto). */
+/* Defaults: scale 1/255, shift 0, batch 32, threads 0 (auto).  A zeroed
+ * struct gets the same: scale 0 and batch 0 mean the defaults. */
 void dh_loader_opts_init(dh_loader_opts *o);
 
 typedef struct dh_loader dh_loader;

@@ -289,6 +289,20 @@ fail:
 	return NULL;
 }
 
+dh_ddf *dh_ddf_load(const char *path, dh_err *e)
+{
+	dh_ddf *d = dh_ddf_read_file(path, e);
+	if (d && d->packed_version) {
+		d->packed = dh_shards_open(d, e);
+		if (!d->packed) {
+			dh_ddf_free(d);
+			return NULL;
+		}
+		d->packed_free = dh_shards_free;
+	}
+	return d;
+}
+
 dh_status dh_shards_read(const dh_shards *s, int64_t i, int mask,
 			 dh_image **out, dh_err *e)
 {

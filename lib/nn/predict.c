@@ -14,6 +14,7 @@
 
 #include "core/strmap.h"
 #include "image/io.h"
+#include "image/proc/proc.h"
 #include "nn/metrics.h"
 
 typedef dh_status (*batch_fn)(void *ctx, const dh_graph *g,
@@ -423,6 +424,20 @@ static dh_status mask_batch(void *ctx, const dh_graph *g,
 				if (zi[k * hw + p] > zi[best * hw + p])
 					best = k;
 			m->data[p] = (unsigned char)best;
+		}
+		if (mo->o->native_size && b->names && b->names[i][0]) {
+			/* the sample's own size, from its file's header */
+			dh_image_info info;
+			dh_err e2;
+			if (!dh_image_read_info(b->names[i], &info, &e2) &&
+			    (info.width != m->width || info.height != m->height)) {
+				dh_image *r = dh_resize(m, info.width, info.height,
+							DH_INTERP_NEAREST, e);
+				dh_image_free(m);
+				if (!r)
+					return e->status ? e->status : DH_ENOMEM;
+				m = r;
+			}
 		}
 		s = dh_image_write(path, m, NULL, e);
 		dh_image_free(m);

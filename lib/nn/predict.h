@@ -126,6 +126,8 @@ typedef struct dh_predict_opts {
 	int softmax;           /* CSV/JSON lines: softmax over the classes */
 	float threshold;       /* one-channel masks: foreground at sigmoid >=
 				* threshold (0.5 when 0) */
+	int native_size;       /* PNG: each mask resized (nearest) to the size
+				* of the image file its sample came from */
 	const char *const *classes; /* class names (may be NULL) */
 	int nclasses;
 } dh_predict_opts;

@@ -222,6 +222,18 @@ void dh_ob_attr_ints(dh_onnx_builder *b, Onnx__NodeProto *n, const char *name,
 	}
 }
 
+void dh_ob_attr_floats(dh_onnx_builder *b, Onnx__NodeProto *n, const char *name,
+		       int count, const float *v)
+{
+	Onnx__AttributeProto *a = attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+	float *copy = a ? zalloc(b, (size_t)count * sizeof *copy) : NULL;
+	if (copy) {
+		memcpy(copy, v, (size_t)count * sizeof *copy);
+		a->floats = copy;
+		a->n_floats = (size_t)count;
+	}
+}
+
 void dh_ob_attr_float(dh_onnx_builder *b, Onnx__NodeProto *n, const char *name,
 		      float v)
 {

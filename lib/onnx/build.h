@@ -47,6 +47,8 @@ void dh_ob_attr_ints(dh_onnx_builder *b, Onnx__NodeProto *n, const char *name,
 		     int count, const int64_t *v);
 void dh_ob_attr_float(dh_onnx_builder *b, Onnx__NodeProto *n, const char *name,
 		      float v);
+void dh_ob_attr_floats(dh_onnx_builder *b, Onnx__NodeProto *n,
+		       const char *name, int count, const float *v);
 void dh_ob_attr_string(dh_onnx_builder *b, Onnx__NodeProto *n,
 		       const char *name, const char *v);
 /* A metadata_props entry. */

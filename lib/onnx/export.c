@@ -1,35 +1,11 @@
-/* export.c - graph state back into an ONNX model (see export.h).
- *
- * The model's protobuf-c structures were allocated with malloc (by the
- * parser or by lib/onnx/build.c), so fields are replaced with free() and
- * malloc() and the whole stays freeable by dh_onnx_free. */
+/* export.c - graph state back into an ONNX model (see export.h); the
+ * model-only writing is in write.c. */
 #include "onnx/export.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void clear_data(Onnx__TensorProto *tp)
-{
-	free(tp->float_data);
-	free(tp->int32_data);
-	free(tp->int64_data);
-	free(tp->double_data);
-	free(tp->uint64_data);
-	tp->float_data = NULL;
-	tp->int32_data = NULL;
-	tp->int64_data = NULL;
-	tp->double_data = NULL;
-	tp->uint64_data = NULL;
-	tp->n_float_data = tp->n_int32_data = tp->n_int64_data = 0;
-	tp->n_double_data = tp->n_uint64_data = 0;
-	for (size_t i = 0; i < tp->n_external_data; i++)
-		onnx__string_string_entry_proto__free_unpacked(tp->external_data[i], NULL);
-	free(tp->external_data);
-	tp->external_data = NULL;
-	tp->n_external_data = 0;
-	tp->has_data_location = 0;
-	tp->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__DEFAULT;
-}
+#include "onnx/weights.h"
 
 dh_status dh_onnx_update_weights(dh_onnx_model *m, const dh_graph *g,
 				 dh_err *e)
@@ -41,63 +17,70 @@ dh_status dh_onnx_update_weights(dh_onnx_model *m, const dh_graph *g,
 		if (x < 0 || !g->v[x].t || g->v[x].kind == DH_VAL_ACT ||
 		    g->v[x].kind == DH_VAL_INPUT)
 			continue; /* folded into attributes: unchanged */
-		const dh_tensor *t = g->v[x].t;
 		dh_dtype dt;
 		if (dh_onnx_to_dtype(tp->data_type, &dt))
 			continue;
-		if (dh_tensor_numel(t) != dh_onnx_tensor_numel(tp))
-			return dh_err_set(e, DH_ESHAPE,
-					  "initializer '%s' changed size", tp->name);
-		dh_tensor *c = dh_tensor_new(dt, t->ndim, t->shape, e);
-		if (!c || dh_tensor_convert(c, t, e)) {
-			dh_tensor_free(c);
-			return e ? e->status : DH_ENOMEM;
-		}
-		size_t n = dh_tensor_nbytes(c);
-		uint8_t *raw = malloc(n ? n : 1);
-		if (!raw) {
-			dh_tensor_free(c);
-			return dh_err_set(e, DH_ENOMEM, "out of memory");
-		}
-		memcpy(raw, c->data, n);
-		dh_tensor_free(c);
-		clear_data(tp);
-		free(tp->raw_data.data);
-		tp->has_raw_data = 1;
-		tp->raw_data.data = raw;
-		tp->raw_data.len = n;
+		dh_status s = dh_onnx_set_initializer(tp, g->v[x].t, e);
+		if (s)
+			return s;
 	}
 	return DH_OK;
 }
 
-dh_status dh_onnx_set_meta(dh_onnx_model *m, const char *key,
-			   const char *value, dh_err *e)
+
+/* The values that dh_weights_from_graph takes. */
+static int state_value(const dh_value *v)
 {
-	Onnx__ModelProto *p = m->proto;
-	char *v = strdup(value);
-	if (!v)
-		return dh_err_set(e, DH_ENOMEM, "out of memory");
-	for (size_t i = 0; i < p->n_metadata_props; i++)
-		if (p->metadata_props[i]->key && !strcmp(p->metadata_props[i]->key, key)) {
-			free(p->metadata_props[i]->value);
-			p->metadata_props[i]->value = v;
-			return DH_OK;
+	return (v->kind == DH_VAL_PARAM || v->kind == DH_VAL_CONST) && v->t &&
+	       dh_dtype_is_float(v->dtype);
+}
+
+dh_weights *dh_weights_from_graph(const dh_graph *g, dh_err *e)
+{
+	int n = 0;
+	for (int i = 0; i < g->nv; i++)
+		n += state_value(&g->v[i]);
+	dh_weights *w = dh_weights_new(DH_WEIGHTS_PARAMS, n, e);
+	if (!w)
+		return NULL;
+	for (int i = 0; i < g->nv; i++) {
+		const dh_value *v = &g->v[i];
+		if (!state_value(v))
+			continue;
+		int k = w->n++;
+		w->names[k] = strdup(v->name);
+		w->t[k] = dh_tensor_clone(v->t, e);
+		if (!w->names[k] || !w->t[k]) {
+			if (!w->names[k])
+				dh_err_set(e, DH_ENOMEM, "out of memory");
+			dh_weights_free(w);
+			return NULL;
 		}
-	Onnx__StringStringEntryProto *kv = malloc(sizeof *kv);
-	char *k = strdup(key);
-	Onnx__StringStringEntryProto **arr =
-		realloc(p->metadata_props, (p->n_metadata_props + 1) * sizeof *arr);
-	if (arr)
-		p->metadata_props = arr;
-	if (!kv || !k || !arr) {
-		free(kv);
-		free(k);
-		free(v);
-		return dh_err_set(e, DH_ENOMEM, "out of memory");
 	}
-	onnx__string_string_entry_proto__init(kv);
-	kv->key = k;
-	kv->value = v;
-	p->metadata_props[p->n_metadata_props++] = kv;
-	return DH_OK;
+	return w;
+}
+
+dh_status dh_weights_apply_graph(dh_graph *g, const dh_weights *w,
+				 const char *src, dh_err *e)
+{
+	int n = 0;
+	for (int i = 0; i < g->nv; i++)
+		n += state_value(&g->v[i]);
+	char **names = calloc((size_t)(n ? n : 1), sizeof *names);
+	dh_tensor **t = calloc((size_t)(n ? n : 1), sizeof *t);
+	dh_status s;
+	if (!names || !t) {
+		s = dh_err_set(e, DH_ENOMEM, "out of memory");
+	} else {
+		int k = 0;
+		for (int i = 0; i < g->nv; i++)
+			if (state_value(&g->v[i])) {
+				names[k] = g->v[i].name;
+				t[k++] = g->v[i].t;
+			}
+		s = dh_weights_copy_to(w, src, n, names, t, e);
+	}
+	free(names);
+	free(t);
+	return s;
 }

@@ -807,6 +807,24 @@ static void release(importer *im)
 	dh_strmap_release(&im->consts);
 }
 
+/* Layers that `dh-onnx weights freeze` recorded in the metadata (key
+ * dh.frozen, comma-separated) stay untrained, as with dh-train --freeze. */
+static int freeze_recorded(importer *im)
+{
+	const char *list = dh_onnx_meta(im->m, "dh.frozen");
+	while (list && *list) {
+		char item[256];
+		size_t w = strcspn(list, ",");
+		if (w && w < sizeof item) {
+			memcpy(item, list, w);
+			item[w] = 0;
+			dh_graph_freeze(im->g, item, 1);
+		}
+		list += w + (list[w] == ',');
+	}
+	return 0;
+}
+
 dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 			 uint64_t seed, dh_err *e)
 {
@@ -991,7 +1009,8 @@ dh_graph *dh_onnx_import(const dh_onnx_model *m, const dh_device *dev,
 			goto fail;
 		outs[nout_g++] = x;
 	}
-	if (dh_graph_set_outputs(im.g, nout_g, outs, e) || dh_graph_finalize(im.g, e))
+	if (dh_graph_set_outputs(im.g, nout_g, outs, e) ||
+	    freeze_recorded(&im) || dh_graph_finalize(im.g, e))
 		goto fail;
 	release(&im);
 	return im.g;

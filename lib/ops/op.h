@@ -314,28 +314,6 @@ const char *dh_op_name(dh_op_type op);
 int dh_op_parse(const char *name, dh_op_type *out);
 /* ONNX defaults for op (alpha 0.01 for LeakyRelu, 1.0 for Elu, ...). */
 void dh_op_attrs_init(dh_op_attrs *a, dh_op_type op);
-/* ONNX attributes by name (attrs.c), after dh_op_attrs_init: INT and INTS
- * through dh_op_set_ints, FLOAT(S) through dh_op_set_floats, STRING(S)
- * through dh_op_set_strings.  An attribute dh does not know for op, or a
- * value it does not handle (storage_order 1, Resize's antialias, an
- * unknown mode), is DH_EUNSUPPORTED or DH_EINVAL naming the node. */
-dh_status dh_op_set_ints(dh_op_attrs *a, dh_op_type op, const char *node,
-			 const char *name, const int64_t *v, int n, dh_err *e);
-dh_status dh_op_set_floats(dh_op_attrs *a, dh_op_type op, const char *node,
-			   const char *name, const float *v, int n, dh_err *e);
-dh_status dh_op_set_strings(dh_op_attrs *a, dh_op_type op, const char *node,
-			    const char *name, const char *const *v, int n,
-			    dh_err *e);
-/* Fold the constant input `index` of an ONNX node into a (Reshape's and
- * Expand's shape, Tile's repeats, Split's sizes, the axes of Reduce*,
- * Squeeze and Unsqueeze, Slice's starts/ends/axes/steps, Pad's pads, value
- * and axes (axes first: pads need them and data_rank), Clip's min and max,
- * Dropout's ratio and training_mode, Resize's roi, scales and sizes).  The
- * node then runs with its data inputs only. */
-dh_status dh_op_set_input(dh_op_attrs *a, dh_op_type op, const char *node,
-			  int index, const dh_tensor *value, int data_rank,
-			  dh_err *e);
-
 /* The dtype of output k: float32 except Dropout's mask (bool) and
  * MaxPool's Indices (int64). */
 dh_dtype dh_op_output_dtype(dh_op_type op, int k);

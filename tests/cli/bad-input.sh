@@ -15,7 +15,7 @@ dh-augment:image
 dh-onnx info:onnx
 dh-onnx check:onnx
 dh-onnx diff:onnx
-dh-onnx weights:onnx
+dh-onnx weights export:onnx
 dh-dataset split:yml
 dh-dataset check:yml
 dh-dataset stats:yml

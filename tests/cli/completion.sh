@@ -15,7 +15,7 @@ SH
 		got=$(bash -c '. ./comp.bash; t "$@"' t "$@" 2>&1)
 		[ "$got" = "$want" ] && ok "bash: $name" || not_ok "bash: $name" "expected '$want', got '$got'"
 	}
-	check "subcommands" "new info check diff weights" dh-onnx ""
+	check "subcommands" "new info check diff weights optimize" dh-onnx ""
 	check "subcommand prefix" "info" dh-onnx i
 	check "options by prefix" "--epochs" dh-train --ep
 	check "option choices" "sgd adam adamw rmsprop adagrad adadelta" dh-train --optimizer ""

@@ -175,6 +175,43 @@ assert sorted(s["training"] + s["validation"]) == [0, 1, 2, 3] and len(s["valida
 run dh-dataset split --test 0.5 --seed 3 split.yml --from training -o again.yml
 expect_rc "a written file reads back" 0
 
+# names YAML would read as something else, quoted so that PyYAML (YAML 1.1)
+# reads them as the same strings
+cat >odd.csv <<'EOF'
+path,label
+a.png,on
+b.png,null
+c.png,#hash
+d.png,"a, b"
+e.png,"say ""hi"""
+f.png,ünïcode
+g.png,~
+h.png,1.5
+i.png,[br]
+j.png,-
+k.png,0x1F
+l.png,no
+m.png, lead
+n.png,2024-01-01
+o.png,!tag
+p.png,*star
+q.png,&anchor
+r.png,a: b
+EOF
+run dh-dataset create --csv odd.csv -o odd.yml
+"$PYTHON3" -c '
+import yaml
+names = ["on", "null", "#hash", "a, b", "say \"hi\"", "ünïcode", "~", "1.5", "[br]", "-", "0x1F",
+         "no", "lead", "2024-01-01", "!tag", "*star", "&anchor", "a: b"]
+d = yaml.safe_load(open("odd.yml", encoding="utf-8"))
+assert d["classes"] == sorted(names, key=lambda s: s.encode()), d["classes"]
+for i, im in enumerate(d["images"]):
+    assert d["classes"][im["label"]] == names[i], (i, im)
+' 2>py.err && ok "PyYAML reads awkward class names back as written (booleans, null, numbers, dates, YAML syntax)" ||
+	not_ok "PyYAML reads awkward class names" "$(cat py.err)"
+run dh-dataset split --validation 0.5 --seed 1 odd.yml -o odd3.yml
+expect_rc "dh reads them back too" 0
+
 # --- create from class folders, relative to the output's folder -----------
 mkdir -p pets/cat pets/dog out
 cp img/0001.npy pets/cat/a.npy

@@ -58,6 +58,12 @@ expect_rc "import idx" 0
 [ -f fm/dataset.yml ] && [ -f fm/training/000599.png ] && [ -f fm/test/000199.png ] &&
 	ok "import writes PNGs and fm/dataset.yml" || not_ok "import writes PNGs and fm/dataset.yml" "$(ls fm)"
 
+run dh-dataset import idx --images tri.gz --labels trl.gz --images tei.gz \
+	--labels tel.gz --classes a,b,c,d,e,f,g,h,i,j -o fm2
+cmp -s fm/dataset.yml fm2/dataset.yml && cmp -s fm/test/000123.png fm2/test/000123.png &&
+	ok "a second --images/--labels pair is the test split" ||
+	not_ok "a second --images/--labels pair is the test split" "$(cat "$err_file")"
+
 # stream --scale 1 gives the idx pixels exactly, labels and ids in order
 run dh-dataset stream fm/dataset.yml --split training --scale 1 --batch 64 -o train.npy
 expect_rc "stream the training split" 0

@@ -29,6 +29,11 @@ replay() { # corpus-name, max stderr lines (0: any, each naming the file), comma
 }
 replay stream 1 dh-image info
 replay yaml 1 dh-dataset check
+replay ddf 1 dh-dataset stats
 replay onnx_probe 1 dh-onnx info
 replay onnx 0 dh-onnx check
+replay augment 1 dh-augment --check -f
+replay spec 1 dh-onnx new -o spec-out.onnx --spec
+dh-onnx new mlp --input 1x2x2 --classes 2 --depth 1 --width 3 -o tiny.onnx
+replay weights 1 dh-onnx weights import tiny.onnx -o weights-out.onnx
 finish

@@ -70,12 +70,16 @@ run dh-infer m.onnx good.png --softmax
 expect_rc "--softmax without csv or jsonl is a usage error" 2
 run dh-infer m.onnx good.png --mean 1,2
 expect_rc "--mean with the wrong count is a usage error" 2
+run dh-infer m.onnx good.png --latency --format csv
+expect_rc "--latency with --format is a usage error" 2
 
 # a dataset with a corrupt sample
 printf 'name: t\nclasses: [a, b, c]\nimages:\n  - location: good.png\n    label: a\n  - location: truncated.png\n    label: b\n  - location: good2.png\n    label: c\n' >d.yml
 run dh-infer m.onnx d.yml -f csv -o out.csv
 expect_rc "a DDF with a corrupt image: exit 1" 1
 expect_err "the sample and the file are named" "^dh-infer: d.yml:[0-9]+:[0-9]+: .*truncated.png"
+run dh-infer m.onnx d.yml --interpolation area
+expect_rc "--interpolation with a dataset is a usage error" 2
 run dh-infer m.onnx d.yml -f csv --skip-bad -o out.csv
 expect_rc "a DDF with --skip-bad: exit 0" 0
 if grep -q "skipped sample 1: .*truncated.png" "$err_file" && [ "$(cut -d, -f1,4 out.csv | tr '\n' ' ')" = "id,target 0,a 2,c " ]; then

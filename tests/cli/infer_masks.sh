@@ -81,6 +81,25 @@ expect_rc "two images with one name exit 1" 1
 expect_err "the clash is named" "^dh-infer: clash/scan0.png: two inputs would write this mask"
 run dh-infer u3.onnx seg.npy -f png
 expect_rc "--format png without -o is a usage error" 2
+# --native-size: each mask at its image's size (nearest from the model's)
+"$PYTHON3" -c 'import numpy as np; np.save("wide.npy", (np.arange(30 * 44) % 256).astype(np.uint8).reshape(30, 44))'
+dh-image convert wide.npy wide.png
+run dh-infer u3.onnx wide.png -f png -o native --native-size
+expect_rc "--native-size" 0
+dh-infer -q u3.onnx wide.png -f png -o model
+dh-image resize --interp nearest 44x30 model/wide.png near.png
+dh-image convert native/wide.png native.npy
+dh-image convert near.png near.npy
+if "$PYTHON3" -c '
+import numpy as np
+a, b = np.load("native.npy"), np.load("near.npy")
+assert a.shape[:2] == (30, 44) and (a == b).all()'; then
+	ok "--native-size: the mask at the image's size, nearest from the model's"
+else
+	not_ok "--native-size" "$(dh-image info native/wide.png)"
+fi
+run dh-infer u3.onnx wide.png --native-size
+expect_rc "--native-size without --format png is a usage error" 2
 
 # --evaluate on masks: pixel confusion, Dice and IoU
 run dh-infer u3.onnx seg.npy --evaluate --json

@@ -14,13 +14,29 @@
 
 static char tmpdir[256];
 
+static void remove_tmpdir(void)
+{
+	char cmd[300];
+	/* kept when a check failed, for a look */
+	if (tmpdir[0] && !tap_failed_checks) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	} else if (tmpdir[0]) {
+		printf("# kept %s\n", tmpdir);
+	}
+}
+
 static void make_tmpdir(void)
 {
 	if (tmpdir[0])
 		return;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/dh-test-dataset.XXXXXX");
+	const char *t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/dh-test-dataset.XXXXXX",
+		 t && t[0] ? t : "/tmp");
 	if (!mkdtemp(tmpdir))
 		abort();
+	atexit(remove_tmpdir);
 }
 
 static char *tpath(const char *name)
