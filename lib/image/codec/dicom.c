@@ -10,6 +10,7 @@
  * child process: the pixels come back through a pipe, and a child that dies
  * is one clear error instead of a crash. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -238,4 +239,150 @@ dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
 	memcpy(img->direction, d.direction, sizeof img->direction);
 	*out = img;
 	return DH_OK;
+}
+
+/* --- writing -------------------------------------------------------------- */
+
+/* How a gray image of any dtype is stored: 8 or 16 bits, with a rescale
+ * (slope, intercept) when the values do not fit 16-bit integers as they
+ * are.  Integer values spanning at most 65536 steps stay exact (an
+ * intercept shifts them); anything else is quantised to 65536 levels
+ * between its minimum and maximum. */
+typedef struct dcm_plan {
+	int bits, is_signed, rescale;
+	double slope, intercept;
+} dcm_plan;
+
+static dh_status plan_gray(const dh_image *img, dcm_plan *p, dh_err *e)
+{
+	memset(p, 0, sizeof *p);
+	p->slope = 1;
+	switch (img->dtype) {
+	case DH_U8: p->bits = 8; return DH_OK;
+	case DH_U16: p->bits = 16; return DH_OK;
+	case DH_I16:
+	case DH_I8: p->bits = 16; p->is_signed = 1; return DH_OK;
+	default: break;
+	}
+	size_t n = img->nbytes / dh_image_elsize(img);
+	double lo = 0, hi = 0;
+	int integral = 1;
+	for (size_t i = 0; i < n; i++) {
+		double v = dh_dtype_get(img->dtype, img->data, i);
+		if (!isfinite(v))
+			return dh_err_set(e, DH_EUNSUPPORTED, "DICOM cannot hold "
+					  "NaN or infinite values (sample %zu)",
+					  i);
+		if (!i || v < lo)
+			lo = v;
+		if (!i || v > hi)
+			hi = v;
+		if (integral && v != floor(v))
+			integral = 0;
+	}
+	p->bits = 16;
+	if (integral && lo >= -32768 && hi <= 32767) {
+		p->is_signed = 1;
+	} else if (integral && lo >= 0 && hi <= 65535) {
+		p->is_signed = 0;
+	} else if (integral && hi - lo <= 65535) {
+		p->rescale = 1;
+		p->intercept = lo;
+	} else {
+		p->rescale = 1;
+		p->intercept = lo;
+		p->slope = (hi - lo) / 65535.0;
+	}
+	/* DICOM keeps slope and intercept as decimal strings (16 characters):
+	 * store what the file will say, so the pixels agree with it */
+	if (p->rescale) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%.10g", p->slope);
+		p->slope = strtod(buf, NULL);
+		snprintf(buf, sizeof buf, "%.10g", p->intercept);
+		p->intercept = strtod(buf, NULL);
+		if (!(p->slope > 0))
+			p->slope = 1;
+	}
+	return DH_OK;
+}
+
+dh_status dh_dicom_write(FILE *f, const char *suffix, const dh_image *img,
+			 const dh_image_write_opts *o, dh_err *e)
+{
+	(void)suffix;
+	(void)o;
+	if (img->depth != 1)
+		return dh_err_set(e, DH_EUNSUPPORTED, "DICOM output holds one 2D "
+				  "image, not a volume of %d slices (take one "
+				  "with --slice, or write .nii)", img->depth);
+	int C = img->channels;
+	int rgb = C == 3 && img->color != DH_COLOR_HSV &&
+		  img->color != DH_COLOR_YCBCR;
+	if (C != 1 && !rgb)
+		return dh_err_set(e, DH_EUNSUPPORTED, "DICOM output holds gray or "
+				  "RGB images, not %d channels (%s)%s", C,
+				  dh_colortype_name(img->color),
+				  C == 4 ? ": convert to rgb first" : "");
+	if (img->width > 65535 || img->height > 65535)
+		return dh_err_set(e, DH_EUNSUPPORTED, "DICOM rows and columns "
+				  "stop at 65535");
+	dcm_plan p;
+	if (rgb) {
+		if (img->dtype != DH_U8 && img->dtype != DH_U16)
+			return dh_err_set(e, DH_EUNSUPPORTED, "RGB DICOM holds 8 "
+					  "or 16-bit samples, not %s",
+					  dh_dtype_name(img->dtype));
+		memset(&p, 0, sizeof p);
+		p.bits = img->dtype == DH_U8 ? 8 : 16;
+		p.slope = 1;
+	} else if (plan_gray(img, &p, e)) {
+		return e ? e->status : DH_EUNSUPPORTED;
+	}
+	size_t n = (size_t)img->width * (size_t)img->height * (size_t)C;
+	size_t nbytes = n * (size_t)(p.bits / 8);
+	unsigned char *px = malloc(nbytes ? nbytes : 1);
+	if (!px)
+		return dh_err_set(e, DH_ENOMEM, "out of memory");
+	int bgr = rgb && img->color == DH_COLOR_BGR;
+	for (size_t i = 0; i < n; i++) {
+		size_t src = bgr ? i - i % 3 + (2 - i % 3) : i;
+		double v = dh_dtype_get(img->dtype, img->data, src);
+		if (p.rescale)
+			v = (v - p.intercept) / p.slope;
+		if (p.bits == 8) {
+			px[i] = dh_sat_u8(v);
+		} else {
+			long long q = p.is_signed ? dh_sat_int(v, -32768, 32767)
+						  : dh_sat_int(v, 0, 65535);
+			uint16_t u = (uint16_t)q;
+			px[2 * i] = (unsigned char)(u & 255);
+			px[2 * i + 1] = (unsigned char)(u >> 8);
+		}
+	}
+	dh_dicom_wdesc d;
+	memset(&d, 0, sizeof d);
+	d.width = (unsigned)img->width;
+	d.height = (unsigned)img->height;
+	d.samples = rgb ? 3 : 1;
+	d.bits = p.bits;
+	d.is_signed = p.is_signed;
+	d.rescale = p.rescale;
+	d.slope = p.slope;
+	d.intercept = p.intercept;
+	/* 1 x 1 is what every plain picture says: no spacing known */
+	d.has_spacing = img->spacing[0] > 0 && img->spacing[1] > 0 &&
+			(img->spacing[0] != 1 || img->spacing[1] != 1);
+	d.spacing[0] = img->spacing[0];
+	d.spacing[1] = img->spacing[1];
+	void *buf = NULL;
+	size_t len = 0;
+	char msg[256] = "";
+	int rc = dh_dicom_encode(&d, px, nbytes, &buf, &len, msg, sizeof msg);
+	free(px);
+	if (rc)
+		return dh_err_set(e, DH_EIO, "cannot write DICOM: %s", msg);
+	dh_status s = dh_codec_fwrite(f, buf, len, e);
+	free(buf);
+	return s;
 }

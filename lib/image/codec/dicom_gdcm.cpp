@@ -8,9 +8,12 @@
 #include <gdcmImageChangePlanarConfiguration.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
+#include <gdcmImageWriter.h>
+#include <gdcmMediaStorage.h>
 #include <gdcmReader.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
+#include <gdcmUIDGenerator.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -275,5 +278,122 @@ extern "C" int dh_dicom_read(const char *path, int pixels, uint64_t max_pixels,
 	}
 	std::free(*buf);
 	*buf = nullptr;
+	return -1;
+}
+
+namespace {
+
+// One string attribute, padded to even length as DICOM wants (UIDs with a
+// NUL, text with a space); "" gives an empty (type 2) element.
+void put_str(gdcm::DataSet &ds, uint16_t g, uint16_t e, gdcm::VR vr,
+	     const std::string &v)
+{
+	gdcm::DataElement de(gdcm::Tag(g, e));
+	de.SetVR(vr);
+	std::string s = v;
+	if (s.size() % 2)
+		s += vr == gdcm::VR::UI ? '\0' : ' ';
+	de.SetByteValue(s.data(), (uint32_t)s.size());
+	ds.Replace(de);
+}
+
+} // namespace
+
+extern "C" int dh_dicom_encode(const dh_dicom_wdesc *d, const void *pixels,
+			       size_t nbytes, void **out, size_t *outn,
+			       char *err, size_t errlen)
+{
+	*out = nullptr;
+	*outn = 0;
+	try {
+		QuietStderr quiet;
+		gdcm::Trace::WarningOff();
+		gdcm::Trace::ErrorOff();
+		gdcm::Trace::DebugOff();
+		size_t want = (size_t)d->width * d->height * (size_t)d->samples *
+			      (size_t)(d->bits / 8);
+		if (nbytes != want || nbytes > 0xfffffff0u) {
+			std::snprintf(err, errlen, "%zu bytes of pixels for a %ux%u "
+				      "image (DICOM stops at 4 GiB)", nbytes,
+				      d->width, d->height);
+			return -1;
+		}
+		gdcm::ImageWriter w;
+		gdcm::Image &im = w.GetImage();
+		im.SetNumberOfDimensions(2);
+		im.SetDimension(0, d->width);
+		im.SetDimension(1, d->height);
+		gdcm::PixelFormat pf((unsigned short)d->samples,
+				     (unsigned short)d->bits, (unsigned short)d->bits,
+				     (unsigned short)(d->bits - 1),
+				     (unsigned short)(d->is_signed ? 1 : 0));
+		im.SetPixelFormat(pf);
+		im.SetPhotometricInterpretation(
+			d->samples == 3 ? gdcm::PhotometricInterpretation::RGB
+					: gdcm::PhotometricInterpretation::MONOCHROME2);
+		if (d->samples == 3)
+			im.SetPlanarConfiguration(0);
+		im.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+		if (d->has_spacing) {
+			im.SetSpacing(0, d->spacing[0]);
+			im.SetSpacing(1, d->spacing[1]);
+		}
+		if (d->rescale && d->samples == 1) {
+			im.SetIntercept(d->intercept);
+			im.SetSlope(d->slope);
+		}
+		gdcm::DataElement pd(gdcm::Tag(0x7fe0, 0x0010));
+		pd.SetVR(d->bits == 8 ? gdcm::VR::OB : gdcm::VR::OW);
+		pd.SetByteValue(static_cast<const char *>(pixels), (uint32_t)nbytes);
+		im.SetDataElement(pd);
+
+		gdcm::DataSet &ds = w.GetFile().GetDataSet();
+		gdcm::MediaStorage ms(gdcm::MediaStorage::SecondaryCaptureImageStorage);
+		gdcm::UIDGenerator uid;
+		put_str(ds, 0x0008, 0x0016, gdcm::VR::UI, ms.GetString());
+		put_str(ds, 0x0008, 0x0018, gdcm::VR::UI, uid.Generate());
+		put_str(ds, 0x0020, 0x000d, gdcm::VR::UI, uid.Generate());
+		put_str(ds, 0x0020, 0x000e, gdcm::VR::UI, uid.Generate());
+		put_str(ds, 0x0008, 0x0060, gdcm::VR::CS, "OT");
+		put_str(ds, 0x0008, 0x0064, gdcm::VR::CS, "WSD");
+		// required (type 2) and present empty: no patient data
+		static const struct { uint16_t g, e; gdcm::VR::VRType vr; } empty[] = {
+			{0x0008, 0x0020, gdcm::VR::DA}, // Study Date
+			{0x0008, 0x0030, gdcm::VR::TM}, // Study Time
+			{0x0008, 0x0050, gdcm::VR::SH}, // Accession Number
+			{0x0008, 0x0090, gdcm::VR::PN}, // Referring Physician
+			{0x0010, 0x0010, gdcm::VR::PN}, // Patient's Name
+			{0x0010, 0x0020, gdcm::VR::LO}, // Patient ID
+			{0x0010, 0x0030, gdcm::VR::DA}, // Patient's Birth Date
+			{0x0010, 0x0040, gdcm::VR::CS}, // Patient's Sex
+			{0x0020, 0x0010, gdcm::VR::SH}, // Study ID
+			{0x0020, 0x0011, gdcm::VR::IS}, // Series Number
+			{0x0020, 0x0013, gdcm::VR::IS}, // Instance Number
+			{0x0020, 0x0020, gdcm::VR::CS}, // Patient Orientation
+			{0x0020, 0x0060, gdcm::VR::CS}, // Laterality
+		};
+		for (const auto &t : empty)
+			put_str(ds, t.g, t.e, gdcm::VR(t.vr), "");
+		std::ostringstream os;
+		w.SetStream(os);
+		if (!w.Write()) {
+			std::snprintf(err, errlen, "GDCM could not encode the image");
+			return -1;
+		}
+		const std::string bytes = os.str();
+		void *p = std::malloc(bytes.size() ? bytes.size() : 1);
+		if (!p) {
+			std::snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		std::memcpy(p, bytes.data(), bytes.size());
+		*out = p;
+		*outn = bytes.size();
+		return 0;
+	} catch (const std::exception &ex) {
+		std::snprintf(err, errlen, "GDCM: %s", ex.what());
+	} catch (...) {
+		std::snprintf(err, errlen, "GDCM failed");
+	}
 	return -1;
 }
