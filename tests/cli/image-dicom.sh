@@ -124,6 +124,101 @@ else
 	skip "files from img2dcm" "dcmtk or python3-skimage missing"
 fi
 
+# --- writing: Secondary Capture through GDCM --------------------------------
+# sources of each kind dh writes, in numpy
+"$PYTHON3" - <<'PY'
+import numpy as np
+rs = np.random.RandomState(5)
+h, w = 37, 53
+y, x = np.mgrid[0:h, 0:w]
+np.save("s_u8.npy", ((x * 5 + y * 3) % 256).astype(np.uint8))
+np.save("s_u16.npy", (x * 1200 + y * 37).astype(np.uint16))
+np.save("s_i16.npy", (x * 900 - y * 700).astype(np.int16))
+np.save("s_rgb8.npy", rs.randint(0, 256, (h, w, 3)).astype(np.uint8))
+np.save("s_rgb16.npy", rs.randint(0, 65536, (h, w, 3)).astype(np.uint16))
+# integers beyond 16 bits but within 65536 steps: an intercept, exact
+np.save("s_i32.npy", (x * 1000 + y * 10 + 100000).astype(np.int32))
+# fractional values: quantised to 65536 levels with a slope
+np.save("s_f32.npy", (rs.rand(h, w) * 7.5 - 2).astype(np.float32))
+np.save("s_nan.npy", np.full((4, 4), np.nan, np.float32))
+np.save("s_vol.npy", np.zeros((3, 4, 5), np.uint8))
+np.save("s_rgba.npy", np.zeros((4, 5, 4), np.uint8))
+PY
+WCHECK='
+import sys, numpy as np, pydicom
+from pydicom.pixel_data_handlers.util import apply_modality_lut
+ds = pydicom.dcmread(sys.argv[1])
+src = np.load(sys.argv[2])
+if ds.SOPClassUID != "1.2.840.10008.5.1.4.1.1.7":
+    sys.exit("SOP class %s" % ds.SOPClassUID)
+for k in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"):
+    if str(ds.get(k, "missing")) != "":
+        sys.exit("%s is %r, not present and empty" % (k, ds.get(k)))
+a = ds.pixel_array
+slope = float(getattr(ds, "RescaleSlope", 1))
+if src.ndim == 2:
+    a = apply_modality_lut(a, ds)
+tol = slope / 2 if slope != 1 else 0
+if a.shape != src.shape:
+    sys.exit("shape: pydicom %s, source %s" % (a.shape, src.shape))
+d = np.abs(a.astype(np.float64) - src.astype(np.float64)).max()
+print("%s: %s %d bits, slope %g, max diff %g (tolerance %g)" % (
+    sys.argv[1], ds.PhotometricInterpretation, ds.BitsAllocated, slope, d, tol))
+sys.exit(0 if d <= tol else 1)
+'
+for k in u8 u16 i16 rgb8 rgb16 i32 f32; do
+	run dh-image convert s_$k.npy w_$k.dcm
+	py_cmp "write $k as DICOM: pydicom reads the source pixels" "$WCHECK" \
+		w_$k.dcm s_$k.npy
+	run dh-image convert w_$k.dcm back.npy
+	py_cmp "write $k as DICOM: dh reads it back" "$WCHECK" w_$k.dcm back.npy
+done
+if command -v dciodvfy >/dev/null 2>&1; then
+	for k in u8 i16 rgb8 f32; do
+		if dciodvfy w_$k.dcm >vfy.txt 2>&1 && ! grep -q "^Error" vfy.txt &&
+			grep -q "^SCImage" vfy.txt; then
+			ok "dciodvfy: w_$k.dcm is a valid SC image (no errors)"
+		else
+			not_ok "dciodvfy w_$k.dcm" "$(grep -m 3 "^Error" vfy.txt)"
+		fi
+	done
+else
+	skip "dciodvfy on the files dh writes" "dicom3tools is not installed"
+fi
+if command -v dcmdump >/dev/null 2>&1; then
+	run dcmdump -q w_f32.dcm
+	expect_out "dcmdump: SOP class" "\(0008,0016\) UI =SecondaryCaptureImageStorage"
+	expect_out "dcmdump: rescale slope written" "\(0028,1053\) DS \[1\.142[0-9]*e-0?4\]"
+	expect_out "dcmdump: patient name empty" "\(0010,0010\) PN \(no value available\)"
+fi
+# CT: Hounsfield units (float after the rescale) go back as int16, exactly,
+# with the pixel spacing as Nominal Scanned Pixel Spacing (SC's attribute)
+run dh-image convert "$P/CT_small.dcm" ct.dcm
+py_cmp "write CT_small again: same HU, same spacing" '
+import sys, numpy as np, pydicom
+from pydicom.pixel_data_handlers.util import apply_modality_lut
+a, b = pydicom.dcmread(sys.argv[1]), pydicom.dcmread(sys.argv[2])
+ha = apply_modality_lut(a.pixel_array, a)
+hb = apply_modality_lut(b.pixel_array, b)
+sp = [float(v) for v in b.NominalScannedPixelSpacing]
+want = [float(v) for v in a.PixelSpacing]
+print("HU equal %s, spacing %s (source %s)" % (np.array_equal(ha, hb), sp, want))
+sys.exit(0 if np.array_equal(ha, hb) and np.allclose(sp, want) else 1)' \
+	"$P/CT_small.dcm" ct.dcm
+run dh-image convert "$SK/camera.png" cam.dcm
+py_cmp "dh-image convert camera.png camera.dcm: pixels exact" '
+import sys, numpy as np, pydicom, cv2
+a = pydicom.dcmread(sys.argv[1]).pixel_array
+b = cv2.imread(sys.argv[2], cv2.IMREAD_UNCHANGED)
+print("equal %s" % np.array_equal(a, b))
+sys.exit(0 if np.array_equal(a, b) else 1)' cam.dcm "$SK/camera.png"
+run dh-image convert s_vol.npy o.dcm
+expect_err "write a volume as DICOM: one line" "^dh-image: o.dcm: DICOM output holds one 2D image"
+run dh-image convert s_rgba.npy o.dcm
+expect_err "write RGBA as DICOM: one line" "^dh-image: o.dcm: DICOM output holds gray or RGB images, not 4 channels"
+run dh-image convert s_nan.npy o.dcm
+expect_err "write NaN as DICOM: one line" "^dh-image: o.dcm: DICOM cannot hold NaN"
+
 # broken files: one line naming the file, exit 1, no crash
 head -c 1000 "$P/CT_small.dcm" >cut.dcm
 for f in cut.dcm "$P/rtdose_1frame.dcm" "$P/liver_1frame.dcm"; do
