@@ -11,6 +11,7 @@
 #include "dataset/ddf.h"
 #include "image/io.h"
 #include "image/probe.h"
+#include "image/proc/draw.h"
 #include "image/proc/proc.h"
 #include "image/slide.h"
 #include "stream/summary.h"
@@ -554,11 +555,37 @@ static int run_contours(dh_ctx *c)
 	if (!img)
 		return dh_ctx_fail(c);
 	int n;
-	dh_image *out = dh_outer_contours(img, &n, &c->err);
+	dh_contour *cs;
+	dh_status st = dh_find_contours(img, dh_ctx_has(c, "simple"), &cs, &n,
+					&c->err);
+	dh_image *out = st ? NULL
+			   : dh_image_new_like(img, DH_U8, 1, DH_COLOR_GRAY,
+					       &c->err);
 	dh_image_free(img);
-	if (!out)
+	if (!out) {
+		if (!st)
+			dh_contours_free(cs, n);
 		return dh_ctx_fail(c);
-	printf("%d\n", n);
+	}
+	/* the contours drawn as closed lines: the picture of
+	 * cv2.drawContours(..., -1, 255, 1) */
+	const unsigned char white[3] = {255, 255, 255};
+	for (int i = 0; i < n; i++)
+		dh_draw_polyline(out, cs[i].pts, cs[i].n, 1, white);
+	if (dh_ctx_has(c, "json")) {
+		printf("{\"count\": %d, \"contours\": [", n);
+		for (int i = 0; i < n; i++) {
+			printf("%s[", i ? ", " : "");
+			for (int k = 0; k < cs[i].n; k++)
+				printf("%s[%d, %d]", k ? ", " : "", cs[i].pts[k].x,
+				       cs[i].pts[k].y);
+			printf("]");
+		}
+		printf("]}\n");
+	} else {
+		printf("%d\n", n);
+	}
+	dh_contours_free(cs, n);
 	return save(c, c->args[1], out);
 }
 
@@ -612,6 +639,30 @@ static int run_overlay(dh_ctx *c)
 		    rgb[1] < 0 || rgb[1] > 255 || rgb[2] < 0 || rgb[2] > 255))
 		return dh_ctx_usage(c, "--color wants R,G,B (0..255), not '%s'",
 				    col);
+	dh_overlay_opts o;
+	memset(&o, 0, sizeof o);
+	for (int k = 0; k < 3; k++)
+		o.rgb[k] = (unsigned char)rgb[k];
+	o.alpha = dh_ctx_float(c, "alpha", 0.4);
+	o.by_label = dh_ctx_has(c, "labels");
+	/* --draw: a comma-separated list of layers */
+	const char *draw = dh_ctx_str(c, "draw", "fill,outline");
+	for (const char *p = draw; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == 4 && !strncmp(p, "fill", 4))
+			o.fill = 1;
+		else if (k == 7 && !strncmp(p, "outline", 7))
+			o.outline = 1;
+		else if (k == 8 && !strncmp(p, "contours", 8))
+			o.contours = 1;
+		else if (k == 5 && !strncmp(p, "boxes", 5))
+			o.boxes = 1;
+		else
+			return dh_ctx_usage(c, "--draw wants a list of fill, "
+					    "outline, contours and boxes, not "
+					    "'%s'", draw);
+		p += k + (p[k] == ',');
+	}
 	dh_image *img = load(c, c->args[0]);
 	if (!img)
 		return dh_ctx_fail(c);
@@ -620,10 +671,7 @@ static int run_overlay(dh_ctx *c)
 		dh_image_free(img);
 		return dh_ctx_fail(c);
 	}
-	unsigned char u[3] = {(unsigned char)rgb[0], (unsigned char)rgb[1],
-			      (unsigned char)rgb[2]};
-	dh_image *out = dh_overlay(img, mask, u, dh_ctx_float(c, "alpha", 0.4),
-				   &c->err);
+	dh_image *out = dh_overlay_draw(img, mask, &o, &c->err);
 	dh_image_free(img);
 	dh_image_free(mask);
 	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
@@ -949,7 +997,9 @@ static const dh_opt noise_opts[] = {
 };
 static const dh_opt overlay_opts[] = {
 	{"color", 0, DH_ARG_STRING, "R,G,B", "mask colour (default 255,0,0)", 0, 0, NULL, 0},
-	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity inside the mask (default 0.4)", 0, 1, NULL, 0},
+	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity of the fill (default 0.4)", 0, 1, NULL, 0},
+	{"draw", 0, DH_ARG_STRING, "LAYERS", "what to draw: fill, outline, contours, boxes, comma-separated (default fill,outline)", 0, 0, NULL, 0},
+	{"labels", 0, DH_ARG_NONE, NULL, "the mask is a label map: each value its own colour, contours and boxes", 0, 0, NULL, 0},
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
 static const dh_opt montage_opts[] = {
@@ -960,6 +1010,11 @@ static const dh_opt components_opts[] = {
 	{"connectivity", 'c', DH_ARG_INT, "N", "4 or 8 (default 8)", 4, 8, NULL, 0},
 	{"stats", 0, DH_ARG_NONE, NULL, "print area, bounding box and centroid per component", 0, 0, NULL, 0},
 	MAXPIX_OPT, END_OPTS,
+};
+static const dh_opt contours_opts[] = {
+	{"simple", 0, DH_ARG_NONE, NULL, "keep only the ends of straight runs (CHAIN_APPROX_SIMPLE)", 0, 0, NULL, 0},
+	{"json", 0, DH_ARG_NONE, NULL, "print the contours' points as one JSON object", 0, 0, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
 static const dh_opt morph_opts[] = {
 	{"shape", 0, DH_ARG_CHOICE, NULL, "structuring element (default rect)", 0, 0, "rect|cross|ellipse", 0},
@@ -1002,10 +1057,10 @@ static const dh_cmd cmds[] = {
 	{"multiotsu", "IN OUT", "multi-level Otsu: writes the class of each pixel, prints the thresholds", multiotsu_opts, 2, 2, "image out", run_multiotsu, NULL},
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
-	{"contours", "IN OUT", "outer contours of the nonzero regions (mask); prints their number", plain_opts, 2, 2, "image out", run_contours, NULL},
+	{"contours", "IN OUT", "outer contours of the nonzero regions, drawn as lines; prints their number (or the points)", contours_opts, 2, 2, "image out", run_contours, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
 	{"noise", "KIND IN OUT", "add gaussian, laplace, poisson or salt-pepper noise", noise_opts, 3, 3, "word image out", run_noise, NULL},
-	{"overlay", "IMAGE MASK OUT", "draw a mask over an image (outline and tint)", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
+	{"overlay", "IMAGE MASK OUT", "draw a mask over an image: tint, outline, contours, bounding boxes", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
 	{"montage", "IN... OUT", "put images side by side in a grid", montage_opts, 2, -1, NULL, run_montage, NULL},
 	{"slide", "info|region|tiles SLIDE", "whole-slide images through OpenSlide: levels and properties, regions, tiles with a dataset.yml", slide_opts, 2, 2, "word file", run_slide, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
