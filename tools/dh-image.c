@@ -189,11 +189,28 @@ static int run_convert(dh_ctx *c)
 	const char *win = dh_ctx_str(c, "window", NULL);
 	if (win) {
 		char *end;
-		double wc = strtod(win, &end), ww;
-		if (end == win || *end != ',' ||
-		    (ww = strtod(end + 1, &end), *end != '\0')) {
+		double wc = strtod(win, &end), ww = 0;
+		if (!strcmp(win, "file")) {
+			/* the first window the DICOM file gives */
+			dh_image_info in;
+			if (dh_image_read_info(c->args[0], &in, &c->err)) {
+				dh_image_free(img);
+				return dh_ctx_fail(c);
+			}
+			if (!in.dicom.present || !(in.dicom.window_width > 0)) {
+				dh_image_free(img);
+				dh_err_set(&c->err, DH_EINVAL, "%s: --window file: "
+					   "the file gives no window centre and "
+					   "width", c->args[0]);
+				return dh_ctx_fail(c);
+			}
+			wc = in.dicom.window_centre;
+			ww = in.dicom.window_width;
+		} else if (end == win || *end != ',' ||
+			   (ww = strtod(end + 1, &end), *end != '\0')) {
 			dh_image_free(img);
-			return dh_ctx_usage(c, "--window wants C,W, not '%s'", win);
+			return dh_ctx_usage(c, "--window wants C,W or 'file', not "
+					    "'%s'", win);
 		}
 		dh_image *w = dh_window(img, wc, ww, &c->err);
 		dh_image_free(img);
@@ -940,7 +957,7 @@ static const dh_opt info_opts[] = {
 	END_OPTS,
 };
 static const dh_opt convert_opts[] = {
-	{"window", 0, DH_ARG_STRING, "C,W", "intensity window centre and width (to 8 bits)", 0, 0, NULL, 0},
+	{"window", 0, DH_ARG_STRING, "C,W", "intensity window centre and width, or 'file' for the DICOM file's own (to 8 bits)", 0, 0, NULL, 0},
 	{"slice", 0, DH_ARG_STRING, "AXIS:N", "one slice of a volume", 0, 0, NULL, 0},
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };

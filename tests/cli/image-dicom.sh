@@ -85,6 +85,90 @@ d = np.abs(np.load(sys.argv[2]).astype(np.float64) - want).max()
 print("max diff %g" % d)
 sys.exit(0 if d <= 1 else 1)' "$P/CT_small.dcm" o.npy
 
+# the file's own window (MR_small: centre 600, width 1600), against the
+# DICOM linear VOI function (PS3.3 C.11.2.1.2) mapped to 0..255
+run dh-image info --json "$P/MR_small.dcm"
+expect_out "info: the window pydicom reads" '"window_center": 600, "window_width": 1600'
+run dh-image convert --window file "$P/MR_small.dcm" o.npy
+py_cmp "--window file (within 1 level of the VOI function)" '
+import sys, numpy as np, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+c, w = float(ds.WindowCenter), float(ds.WindowWidth)
+x = ds.pixel_array.astype(np.float64)
+want = np.clip(((x - (c - 0.5)) / (w - 1) + 0.5) * 255, 0, 255)
+d = np.abs(np.load(sys.argv[2]).astype(np.float64) - want).max()
+print("window %g/%g, max diff %.3f" % (c, w, d))
+sys.exit(0 if d <= 1 else 1)' "$P/MR_small.dcm" o.npy
+run dh-image convert --window file "$P/CT_small.dcm" o.npy
+expect_err "--window file without a window: one line" "the file gives no window"
+
+# more transfer syntaxes and layouts of pydicom'"'"'s files: colour JPEG held
+# as YBR_FULL / YBR_FULL_422 (dcmtk made them), uncompressed YBR_FULL_422,
+# deflate, JPEG 2000, and the 15-frame RT dose (raw, RLE, big endian 32-bit)
+# whose Dose Grid Scaling GDCM applies as a slope; pydicom decodes and
+# converts to RGB: exact
+PYDCM2='
+import sys, warnings, numpy as np, pydicom
+from pydicom.pixel_data_handlers.util import apply_modality_lut, convert_color_space
+warnings.simplefilter("ignore")
+ds = pydicom.dcmread(sys.argv[1])
+want = ds.pixel_array.astype(np.float64)
+if ds.PhotometricInterpretation.startswith("YBR"):
+    want = convert_color_space(ds.pixel_array, "YBR_FULL", "RGB").astype(np.float64)
+if "DoseGridScaling" in ds:
+    want = want * float(ds.DoseGridScaling)
+elif "RescaleSlope" in ds and ds.SamplesPerPixel == 1:
+    want = apply_modality_lut(ds.pixel_array, ds).astype(np.float64)
+dh = np.load(sys.argv[2])
+if dh.shape != want.shape:
+    sys.exit("shape: pydicom %s, dh %s" % (want.shape, dh.shape))
+d = np.abs(dh - want).max()
+print("%s %s: max diff %g" % (ds.file_meta.TransferSyntaxUID, ds.PhotometricInterpretation, d))
+sys.exit(0 if d == 0 else 1)
+'
+for file in SC_rgb_jpeg_dcmtk.dcm SC_rgb_dcmtk_+eb+cy+n1.dcm \
+	SC_rgb_dcmtk_+eb+cy+s2.dcm SC_rgb_small_odd_jpeg.dcm \
+	SC_jpeg_no_color_transform.dcm SC_ybr_full_422_uncompressed.dcm \
+	image_dfl.dcm JPEG2000.dcm 693_J2KI.dcm rtdose.dcm rtdose_rle.dcm \
+	rtdose_expb.dcm; do
+	[ -f "$P/$file" ] || continue
+	if ! "$PYTHON3" -W ignore -c 'import sys, pydicom; pydicom.dcmread(sys.argv[1]).pixel_array' "$P/$file" 2>/dev/null; then
+		skip "read $file" "pydicom cannot decode it here"
+		continue
+	fi
+	run dh-image convert "$P/$file" o.npy
+	py_cmp "read $file (pydicom agrees)" "$PYDCM2" "$P/$file" o.npy
+done
+# 12-bit lossy JPEG, which pydicom cannot decode: against gdcmconv --raw
+if command -v gdcmconv >/dev/null 2>&1; then
+	for file in JPGExtended.dcm JPEG-lossy.dcm; do
+		gdcmconv --raw "$P/$file" raw.dcm 2>/dev/null || continue
+		run dh-image convert "$P/$file" o.npy
+		py_cmp "read $file (12-bit JPEG) = gdcmconv --raw, read by pydicom" "$PYDCM" raw.dcm o.npy 0
+	done
+fi
+# transfer syntaxes dh does not decode: one clear line, exit 1
+"$PYTHON3" -W ignore - "$P/MR_small.dcm" <<'PY'
+import sys, pydicom
+from pydicom.encaps import encapsulate
+for ts, name in (("1.2.840.10008.1.2.4.100", "mpeg2"),
+                 ("1.2.840.10008.1.2.4.102", "h264"),
+                 ("1.2.840.10008.1.2.4.107", "hevc")):
+    d = pydicom.dcmread(sys.argv[1])
+    d.file_meta.TransferSyntaxUID = ts
+    d.PixelData = encapsulate([d.PixelData])
+    d["PixelData"].is_undefined_length = True
+    d["PixelData"].VR = "OB"
+    d.save_as("ts_%s.dcm" % name, write_like_original=False)
+PY
+for v in mpeg2:MPEG2 h264:MPEG-4 hevc:HEVC; do
+	f=ts_${v%:*}.dcm
+	[ -f $f ] || continue
+	run dh-image convert $f o.npy
+	expect_rc "$f: exit 1" 1
+	expect_err "$f: one line naming the syntax" "^dh-image: $f: DICOM transfer syntax 1\.2\.840\.10008\.1\.2\.4\.1[0-9]+ \(${v#*:}.*\) is not supported"
+done
+
 # files made by outside tools
 SK=/usr/lib/python3/dist-packages/skimage/data
 if command -v gdcmimg >/dev/null 2>&1 && [ -f "$SK/camera.png" ]; then

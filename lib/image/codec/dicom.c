@@ -177,6 +177,113 @@ static void fill_info(const dh_dicom_info *d, dh_image_info *info)
 		 d->sop_class);
 }
 
+/* --- the transfer syntax, before GDCM sees the file ------------------------- */
+
+/* The Transfer Syntax UID of a Part 10 file's meta header ("" when the
+ * file has none: GDCM then guesses, as for old implicit files). */
+static void meta_transfer_syntax(const char *path, char *uid, size_t n)
+{
+	uid[0] = '\0';
+	unsigned char b[4096];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t len = fread(b, 1, sizeof b, f);
+	fclose(f);
+	if (len < 132 || memcmp(b + 128, "DICM", 4))
+		return;
+	size_t at = 132;
+	while (at + 8 <= len) {
+		unsigned g = b[at] | b[at + 1] << 8, el = b[at + 2] | b[at + 3] << 8;
+		if (g != 2)
+			return;
+		char vr[3] = {(char)b[at + 4], (char)b[at + 5], 0};
+		size_t vl, hdr;
+		if (!strcmp(vr, "OB") || !strcmp(vr, "OW") || !strcmp(vr, "SQ") ||
+		    !strcmp(vr, "UN") || !strcmp(vr, "UT") || !strcmp(vr, "OF")) {
+			if (at + 12 > len)
+				return;
+			vl = (size_t)b[at + 8] | (size_t)b[at + 9] << 8 |
+			     (size_t)b[at + 10] << 16 | (size_t)b[at + 11] << 24;
+			hdr = 12;
+		} else {
+			vl = (size_t)b[at + 6] | (size_t)b[at + 7] << 8;
+			hdr = 8;
+		}
+		if (vl > len || at + hdr + vl > len)
+			return;
+		if (el == 0x0010) {
+			size_t k = vl < n - 1 ? vl : n - 1;
+			memcpy(uid, b + at + hdr, k);
+			while (k && (uid[k - 1] == '\0' || uid[k - 1] == ' '))
+				k--;
+			uid[k] = '\0';
+			return;
+		}
+		at += hdr + vl;
+	}
+}
+
+/* Transfer syntaxes dh reads through GDCM; NULL name: supported. */
+static const struct {
+	const char *uid, *name;
+} syntaxes[] = {
+	{"1.2.840.10008.1.2", NULL},      /* implicit VR little endian */
+	{"1.2.840.10008.1.2.1", NULL},    /* explicit VR little endian */
+	{"1.2.840.10008.1.2.1.99", NULL}, /* deflated */
+	{"1.2.840.10008.1.2.2", NULL},    /* explicit VR big endian */
+	{"1.2.840.10008.1.2.5", NULL},    /* RLE */
+	{"1.2.840.10008.1.2.4.50", NULL}, /* JPEG baseline */
+	{"1.2.840.10008.1.2.4.51", NULL}, /* JPEG extended (12 bits) */
+	{"1.2.840.10008.1.2.4.57", NULL}, /* JPEG lossless */
+	{"1.2.840.10008.1.2.4.70", NULL}, /* JPEG lossless SV1 */
+	{"1.2.840.10008.1.2.4.80", NULL}, /* JPEG-LS lossless */
+	{"1.2.840.10008.1.2.4.81", NULL}, /* JPEG-LS near-lossless */
+	{"1.2.840.10008.1.2.4.90", NULL}, /* JPEG 2000 lossless */
+	{"1.2.840.10008.1.2.4.91", NULL}, /* JPEG 2000 */
+	{"1.2.840.10008.1.2.4.92", NULL}, /* JPEG 2000 part 2 lossless */
+	{"1.2.840.10008.1.2.4.93", NULL}, /* JPEG 2000 part 2 */
+	{"1.2.840.10008.1.2.4.94", "JPIP referenced"},
+	{"1.2.840.10008.1.2.4.95", "JPIP referenced deflate"},
+	{"1.2.840.10008.1.2.4.100", "MPEG2 video"},
+	{"1.2.840.10008.1.2.4.101", "MPEG2 video"},
+	{"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264 video"},
+	{"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 video"},
+	{"1.2.840.10008.1.2.4.104", "MPEG-4 AVC/H.264 video"},
+	{"1.2.840.10008.1.2.4.105", "MPEG-4 AVC/H.264 video"},
+	{"1.2.840.10008.1.2.4.106", "MPEG-4 AVC/H.264 video"},
+	{"1.2.840.10008.1.2.4.107", "HEVC/H.265 video"},
+	{"1.2.840.10008.1.2.4.108", "HEVC/H.265 video"},
+	{"1.2.840.10008.1.2.4.110", "JPEG XL"},
+	{"1.2.840.10008.1.2.4.111", "JPEG XL"},
+	{"1.2.840.10008.1.2.4.112", "JPEG XL"},
+	{"1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000"},
+	{"1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000"},
+	{"1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000"},
+	{"1.2.840.10008.1.2.6.1", "RFC 2557 MIME"},
+	{"1.2.840.10008.1.2.6.2", "XML"},
+};
+
+static dh_status check_syntax(const char *path, dh_err *e)
+{
+	char uid[80];
+	meta_transfer_syntax(path, uid, sizeof uid);
+	if (!uid[0])
+		return DH_OK;
+	for (size_t i = 0; i < sizeof syntaxes / sizeof syntaxes[0]; i++)
+		if (!strcmp(uid, syntaxes[i].uid)) {
+			if (!syntaxes[i].name)
+				return DH_OK;
+			return dh_err_set(e, DH_EUNSUPPORTED, "DICOM transfer syntax "
+					  "%s (%s) is not supported (dh decodes raw, "
+					  "deflated, RLE, JPEG, JPEG-LS and JPEG 2000)",
+					  uid, syntaxes[i].name);
+		}
+	return dh_err_set(e, DH_EUNSUPPORTED, "DICOM transfer syntax %s is not "
+			  "one dh knows (it decodes raw, deflated, RLE, JPEG, "
+			  "JPEG-LS and JPEG 2000)", uid);
+}
+
 dh_status dh_dicom_read_file_info(const char *path, dh_image_info *info,
 				  dh_err *e)
 {
@@ -184,6 +291,8 @@ dh_status dh_dicom_read_file_info(const char *path, dh_image_info *info,
 	void *buf;
 	size_t n;
 	char msg[256] = "";
+	if (check_syntax(path, e))
+		return e ? e->status : DH_EUNSUPPORTED;
 	if (read_isolated(path, 0, UINT64_MAX, &d, &buf, &n, msg, sizeof msg))
 		return dh_err_set(e, DH_EFORMAT, "bad DICOM: %s", msg);
 	fill_info(&d, info);
@@ -199,6 +308,8 @@ dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
 	size_t n;
 	char msg[256] = "";
 	uint64_t limit = dh_codec_max_pixels(o);
+	if (check_syntax(path, e))
+		return e ? e->status : DH_EUNSUPPORTED;
 	if (read_isolated(path, 1, limit, &d, &buf, &n, msg, sizeof msg))
 		return dh_err_set(e, strstr(msg, "over the limit") ? DH_ERANGE
 								  : DH_EFORMAT,

@@ -213,6 +213,49 @@ extern "C" int dh_dicom_read(const char *path, int pixels, uint64_t max_pixels,
 				return -1;
 			}
 		}
+		// uncompressed YBR_FULL_422 (Y1 Y2 Cb Cr for each pair of pixels
+		// of a row), which GDCM does not convert: upsample and convert
+		// here, with PS3.3 C.7.6.3.1.2's YBR_FULL equations
+		if (!ts.IsEncapsulated() && pi == "YBR_FULL_422" &&
+		    info->samples == 3 && info->scalar == DH_DCM_U8 &&
+		    info->width % 2 == 0) {
+			const gdcm::DataSet &ds = file.GetDataSet();
+			gdcm::Tag pd(0x7fe0, 0x0010);
+			const gdcm::ByteValue *bv = ds.FindDataElement(pd)
+				? ds.GetDataElement(pd).GetByteValue() : nullptr;
+			uint64_t need = px * 2;
+			if (!bv || (uint64_t)bv->GetLength() < need) {
+				std::snprintf(err, errlen, "truncated pixel data "
+					      "(%llu of %llu bytes)",
+					      bv ? (unsigned long long)bv->GetLength() : 0ULL,
+					      (unsigned long long)need);
+				return -1;
+			}
+			const unsigned char *src =
+				reinterpret_cast<const unsigned char *>(bv->GetPointer());
+			unsigned char *p = static_cast<unsigned char *>(std::malloc(px * 3));
+			if (!p) {
+				std::snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			for (uint64_t i = 0; i < px; i += 2) {
+				const unsigned char *q = src + i * 2;
+				double cb = q[2] - 128.0, cr = q[3] - 128.0;
+				for (int k = 0; k < 2; k++) {
+					double y = q[k];
+					double rgb[3] = {y + 1.402 * cr,
+							 y - 0.344136 * cb - 0.714136 * cr,
+							 y + 1.772 * cb};
+					for (int c = 0; c < 3; c++) {
+						double v = rgb[c] < 0 ? 0 : rgb[c] > 255 ? 255 : rgb[c];
+						p[(i + k) * 3 + c] = (unsigned char)(v + 0.5);
+					}
+				}
+			}
+			*buf = p;
+			*nbytes = px * 3;
+			return 0;
+		}
 		// colour held as YCbCr (JPEG-compressed ones especially): to raw,
 		// then to RGB, the chain GDCM supports
 		gdcm::ImageChangeTransferSyntax raw;
@@ -267,6 +310,20 @@ extern "C" int dh_dicom_read(const char *path, int pixels, uint64_t max_pixels,
 			std::snprintf(err, errlen, "cannot decode the pixel data "
 				      "(%s)", info->transfer_syntax);
 			return -1;
+		}
+		// GDCM 3.0.21 swaps big-endian 32-bit samples as pairs of 16-bit
+		// words (00 13 0e e8 comes out as 13 00 e8 0e): put the words in
+		// their order (pydicom's rtdose_expb.dcm equals rtdose.dcm then)
+		if (ts == gdcm::TransferSyntax::ExplicitVRBigEndian &&
+		    pf.GetBitsAllocated() == 32) {
+			unsigned char *q = static_cast<unsigned char *>(p);
+			for (size_t i = 0; i + 4 <= n; i += 4) {
+				unsigned char t0 = q[i], t1 = q[i + 1];
+				q[i] = q[i + 2];
+				q[i + 1] = q[i + 3];
+				q[i + 2] = t0;
+				q[i + 3] = t1;
+			}
 		}
 		*buf = p;
 		*nbytes = n;
