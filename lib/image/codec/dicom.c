@@ -264,6 +264,71 @@ static const struct {
 	{"1.2.840.10008.1.2.6.2", "XML"},
 };
 
+/* GDCM reads a file cut inside its Pixel Data without complaint (and
+ * pads the pixels with zeros).  So look at the first Pixel Data element
+ * (7FE0,0010) of defined length: its value must end inside the file. */
+static dh_status check_pixel_length(const char *path, dh_err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DH_OK; /* GDCM reports it */
+	if (fseek(f, 0, SEEK_END) != 0) {
+		fclose(f);
+		return DH_OK;
+	}
+	long size = ftell(f);
+	rewind(f);
+	unsigned char b[65536 + 16];
+	size_t keep = 0;
+	long base = 0; /* file offset of b[0] */
+	dh_status s = DH_OK;
+	for (;;) {
+		size_t got = fread(b + keep, 1, sizeof b - keep, f);
+		size_t len = keep + got;
+		if (len < 12)
+			break;
+		for (size_t i = 0; i + 12 <= len; i++) {
+			int le = b[i] == 0xe0 && b[i + 1] == 0x7f && b[i + 2] == 0x10 &&
+				 b[i + 3] == 0x00;
+			int be = b[i] == 0x7f && b[i + 1] == 0xe0 && b[i + 2] == 0x00 &&
+				 b[i + 3] == 0x10;
+			if (!le && !be)
+				continue;
+			const unsigned char *v = b + i + 4;
+			uint64_t vl, at;
+			if ((v[0] == 'O' && (v[1] == 'B' || v[1] == 'W')) && !v[2] && !v[3]) {
+				vl = le ? (uint64_t)v[4] | (uint64_t)v[5] << 8 |
+						  (uint64_t)v[6] << 16 | (uint64_t)v[7] << 24
+					: (uint64_t)v[7] | (uint64_t)v[6] << 8 |
+						  (uint64_t)v[5] << 16 | (uint64_t)v[4] << 24;
+				at = (uint64_t)base + i + 12;
+			} else if (le) { /* implicit VR */
+				vl = (uint64_t)v[0] | (uint64_t)v[1] << 8 |
+				     (uint64_t)v[2] << 16 | (uint64_t)v[3] << 24;
+				at = (uint64_t)base + i + 8;
+			} else {
+				continue;
+			}
+			if (vl != 0xffffffffu && at + vl > (uint64_t)size)
+				s = dh_err_set(e, DH_EFORMAT, "bad DICOM: truncated "
+					       "pixel data (%llu of %llu bytes)",
+					       (unsigned long long)((uint64_t)size > at
+						       ? (uint64_t)size - at : 0),
+					       (unsigned long long)vl);
+			fclose(f);
+			return s;
+		}
+		if (got == 0)
+			break;
+		/* keep the tail, in case a tag straddles the boundary */
+		memmove(b, b + len - 11, 11);
+		base += (long)(len - 11);
+		keep = 11;
+	}
+	fclose(f);
+	return DH_OK;
+}
+
 static dh_status check_syntax(const char *path, dh_err *e)
 {
 	char uid[80];
@@ -308,7 +373,7 @@ dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
 	size_t n;
 	char msg[256] = "";
 	uint64_t limit = dh_codec_max_pixels(o);
-	if (check_syntax(path, e))
+	if (check_syntax(path, e) || check_pixel_length(path, e))
 		return e ? e->status : DH_EUNSUPPORTED;
 	if (read_isolated(path, 1, limit, &d, &buf, &n, msg, sizeof msg))
 		return dh_err_set(e, strstr(msg, "over the limit") ? DH_ERANGE

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <nifti2_io.h>
+#include <zlib.h>
 
 #include "image/codec/codec.h"
 #include "image/sat.h"
@@ -141,6 +142,42 @@ dh_status dh_nifti_read_file_info(const char *path, dh_image_info *info,
 	return s;
 }
 
+/* nifti_clib stops reading a .nii.gz after the last voxel, so a stream
+ * cut inside its last block or its checksum reads as if whole: read the
+ * gzip stream to its end once and let zlib check it. */
+static dh_status check_gzip(const char *path, dh_err *e)
+{
+	unsigned char magic[2] = {0, 0};
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DH_OK;
+	size_t got = fread(magic, 1, 2, f);
+	fclose(f);
+	if (got != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+		return DH_OK;
+	gzFile z = gzopen(path, "rb");
+	unsigned char *scratch = malloc(1 << 16);
+	if (!z || !scratch) {
+		free(scratch);
+		if (z)
+			gzclose_r(z);
+		return dh_err_set(e, DH_EIO, "cannot read the gzip stream");
+	}
+	int r;
+	while ((r = gzread(z, scratch, 1 << 16)) > 0)
+		;
+	free(scratch);
+	int zerr = Z_OK;
+	const char *msg = r < 0 ? gzerror(z, &zerr) : NULL;
+	char why[128];
+	snprintf(why, sizeof why, "%s", msg ? msg : "");
+	int rc = gzclose_r(z);
+	if (r < 0 || rc != Z_OK)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: damaged gzip "
+				  "stream (%s)", why[0] ? why : "truncated?");
+	return DH_OK;
+}
+
 dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
 			     dh_image **out, dh_err *e)
 {
@@ -169,6 +206,8 @@ dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
 		   (size_t)n->nbyper != (g.rgb ? (size_t)g.rgb : dh_dtype_size(g.from))))
 		s = dh_err_set(e, DH_EFORMAT, "bad NIfTI file: cannot read the "
 			       "voxels (truncated?)");
+	if (!s)
+		s = check_gzip(path, e);
 	if (!s) {
 		size_t vox = (size_t)g.w * (size_t)g.h * (size_t)g.d;
 		size_t C = (size_t)g.c;
