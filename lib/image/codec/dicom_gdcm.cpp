@@ -11,6 +11,7 @@
 #include <gdcmImageWriter.h>
 #include <gdcmMediaStorage.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 #include <gdcmUIDGenerator.h>
@@ -92,6 +93,69 @@ int scalar_of(const gdcm::PixelFormat &pf)
 	case gdcm::PixelFormat::FLOAT64: return DH_DCM_F64;
 	default: return -1;
 	}
+}
+
+// RLE Lossless (PS3.5 annex G) for colour samples wider than a byte, which
+// GDCM 3.0.21 reassembles in the wrong byte order: one fragment per frame,
+// a 64-byte header (segment count, offsets), then PackBits segments, one
+// per byte of each sample, most significant byte first.  The samples come
+// out interleaved and little endian.  Returns false when the data is not
+// laid out so.
+bool decode_rle_wide(const gdcm::DataSet &ds, unsigned w, unsigned h,
+		     unsigned frames, int samples, int bytes, unsigned char *out)
+{
+	gdcm::Tag pd(0x7fe0, 0x0010);
+	if (!ds.FindDataElement(pd))
+		return false;
+	const gdcm::SequenceOfFragments *sf =
+		ds.GetDataElement(pd).GetSequenceOfFragments();
+	if (!sf || sf->GetNumberOfFragments() != frames)
+		return false;
+	const size_t npx = (size_t)w * h;
+	const unsigned nseg = (unsigned)(samples * bytes);
+	for (unsigned f = 0; f < frames; f++) {
+		const gdcm::ByteValue *bv = sf->GetFragment(f).GetByteValue();
+		if (!bv || bv->GetLength() < 64)
+			return false;
+		const unsigned char *p =
+			reinterpret_cast<const unsigned char *>(bv->GetPointer());
+		const size_t len = bv->GetLength();
+		auto u32 = [p](size_t at) {
+			return (size_t)p[at] | (size_t)p[at + 1] << 8 |
+			       (size_t)p[at + 2] << 16 | (size_t)p[at + 3] << 24;
+		};
+		if (u32(0) != nseg)
+			return false;
+		unsigned char *frame = out + (size_t)f * npx * nseg;
+		for (unsigned sg = 0; sg < nseg; sg++) {
+			size_t at = u32(4 + 4 * sg);
+			size_t end = sg + 1 < nseg ? u32(8 + 4 * sg) : len;
+			if (at < 64 || end > len || at > end)
+				return false;
+			int c = (int)(sg / (unsigned)bytes), j = (int)(sg % (unsigned)bytes);
+			size_t k = 0; // pixels decoded in this segment
+			auto put = [&](unsigned char v) {
+				if (k < npx)
+					frame[(k * (size_t)samples + (size_t)c) * (size_t)bytes +
+					      (size_t)(bytes - 1 - j)] = v;
+				k++;
+			};
+			while (at < end && k < npx) {
+				int n = (signed char)p[at++];
+				if (n >= 0) {
+					for (int i = 0; i <= n && at < end; i++)
+						put(p[at++]);
+				} else if (n != -128 && at < end) {
+					unsigned char v = p[at++];
+					for (int i = 0; i < 1 - n; i++)
+						put(v);
+				}
+			}
+			if (k < npx)
+				return false;
+		}
+	}
+	return true;
 }
 
 } // namespace
@@ -212,6 +276,27 @@ extern "C" int dh_dicom_read(const char *path, int pixels, uint64_t max_pixels,
 					      (unsigned long long)need);
 				return -1;
 			}
+		}
+		// colour RLE of 16 or 32-bit samples: decoded here (see
+		// decode_rle_wide)
+		if (ts == gdcm::TransferSyntax::RLELossless && info->samples == 3 &&
+		    pf.GetBitsAllocated() > 8 && pi == "RGB") {
+			int bytes = pf.GetBitsAllocated() / 8;
+			size_t n = (size_t)px * 3 * (size_t)bytes;
+			unsigned char *p = static_cast<unsigned char *>(std::malloc(n));
+			if (!p) {
+				std::snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			if (!decode_rle_wide(file.GetDataSet(), info->width,
+					     info->height, info->frames, 3, bytes, p)) {
+				std::free(p);
+				std::snprintf(err, errlen, "bad RLE pixel data");
+				return -1;
+			}
+			*buf = p;
+			*nbytes = n;
+			return 0;
 		}
 		// uncompressed YBR_FULL_422 (Y1 Y2 Cb Cr for each pair of pixels
 		// of a row), which GDCM does not convert: upsample and convert
