@@ -1,12 +1,17 @@
 /* dh-image - read, convert and process images, volumes and slides. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/tool.h"
+#include "core/alloc.h"
+#include "dataset/ddf.h"
 #include "image/io.h"
 #include "image/probe.h"
+#include "image/proc/draw.h"
 #include "image/proc/proc.h"
 #include "image/slide.h"
 #include "stream/summary.h"
@@ -184,11 +189,28 @@ static int run_convert(dh_ctx *c)
 	const char *win = dh_ctx_str(c, "window", NULL);
 	if (win) {
 		char *end;
-		double wc = strtod(win, &end), ww;
-		if (end == win || *end != ',' ||
-		    (ww = strtod(end + 1, &end), *end != '\0')) {
+		double wc = strtod(win, &end), ww = 0;
+		if (!strcmp(win, "file")) {
+			/* the first window the DICOM file gives */
+			dh_image_info in;
+			if (dh_image_read_info(c->args[0], &in, &c->err)) {
+				dh_image_free(img);
+				return dh_ctx_fail(c);
+			}
+			if (!in.dicom.present || !(in.dicom.window_width > 0)) {
+				dh_image_free(img);
+				dh_err_set(&c->err, DH_EINVAL, "%s: --window file: "
+					   "the file gives no window centre and "
+					   "width", c->args[0]);
+				return dh_ctx_fail(c);
+			}
+			wc = in.dicom.window_centre;
+			ww = in.dicom.window_width;
+		} else if (end == win || *end != ',' ||
+			   (ww = strtod(end + 1, &end), *end != '\0')) {
 			dh_image_free(img);
-			return dh_ctx_usage(c, "--window wants C,W, not '%s'", win);
+			return dh_ctx_usage(c, "--window wants C,W or 'file', not "
+					    "'%s'", win);
 		}
 		dh_image *w = dh_window(img, wc, ww, &c->err);
 		dh_image_free(img);
@@ -550,11 +572,37 @@ static int run_contours(dh_ctx *c)
 	if (!img)
 		return dh_ctx_fail(c);
 	int n;
-	dh_image *out = dh_outer_contours(img, &n, &c->err);
+	dh_contour *cs;
+	dh_status st = dh_find_contours(img, dh_ctx_has(c, "simple"), &cs, &n,
+					&c->err);
+	dh_image *out = st ? NULL
+			   : dh_image_new_like(img, DH_U8, 1, DH_COLOR_GRAY,
+					       &c->err);
 	dh_image_free(img);
-	if (!out)
+	if (!out) {
+		if (!st)
+			dh_contours_free(cs, n);
 		return dh_ctx_fail(c);
-	printf("%d\n", n);
+	}
+	/* the contours drawn as closed lines: the picture of
+	 * cv2.drawContours(..., -1, 255, 1) */
+	const unsigned char white[3] = {255, 255, 255};
+	for (int i = 0; i < n; i++)
+		dh_draw_polyline(out, cs[i].pts, cs[i].n, 1, white);
+	if (dh_ctx_has(c, "json")) {
+		printf("{\"count\": %d, \"contours\": [", n);
+		for (int i = 0; i < n; i++) {
+			printf("%s[", i ? ", " : "");
+			for (int k = 0; k < cs[i].n; k++)
+				printf("%s[%d, %d]", k ? ", " : "", cs[i].pts[k].x,
+				       cs[i].pts[k].y);
+			printf("]");
+		}
+		printf("]}\n");
+	} else {
+		printf("%d\n", n);
+	}
+	dh_contours_free(cs, n);
 	return save(c, c->args[1], out);
 }
 
@@ -608,6 +656,30 @@ static int run_overlay(dh_ctx *c)
 		    rgb[1] < 0 || rgb[1] > 255 || rgb[2] < 0 || rgb[2] > 255))
 		return dh_ctx_usage(c, "--color wants R,G,B (0..255), not '%s'",
 				    col);
+	dh_overlay_opts o;
+	memset(&o, 0, sizeof o);
+	for (int k = 0; k < 3; k++)
+		o.rgb[k] = (unsigned char)rgb[k];
+	o.alpha = dh_ctx_float(c, "alpha", 0.4);
+	o.by_label = dh_ctx_has(c, "labels");
+	/* --draw: a comma-separated list of layers */
+	const char *draw = dh_ctx_str(c, "draw", "fill,outline");
+	for (const char *p = draw; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == 4 && !strncmp(p, "fill", 4))
+			o.fill = 1;
+		else if (k == 7 && !strncmp(p, "outline", 7))
+			o.outline = 1;
+		else if (k == 8 && !strncmp(p, "contours", 8))
+			o.contours = 1;
+		else if (k == 5 && !strncmp(p, "boxes", 5))
+			o.boxes = 1;
+		else
+			return dh_ctx_usage(c, "--draw wants a list of fill, "
+					    "outline, contours and boxes, not "
+					    "'%s'", draw);
+		p += k + (p[k] == ',');
+	}
 	dh_image *img = load(c, c->args[0]);
 	if (!img)
 		return dh_ctx_fail(c);
@@ -616,10 +688,7 @@ static int run_overlay(dh_ctx *c)
 		dh_image_free(img);
 		return dh_ctx_fail(c);
 	}
-	unsigned char u[3] = {(unsigned char)rgb[0], (unsigned char)rgb[1],
-			      (unsigned char)rgb[2]};
-	dh_image *out = dh_overlay(img, mask, u, dh_ctx_float(c, "alpha", 0.4),
-				   &c->err);
+	dh_image *out = dh_overlay_draw(img, mask, &o, &c->err);
 	dh_image_free(img);
 	dh_image_free(mask);
 	return out ? save(c, c->args[2], out) : dh_ctx_fail(c);
@@ -726,16 +795,137 @@ static int slide_region(dh_ctx *c, dh_slide *s)
 	return save(c, out, img);
 }
 
+/* The folder tiles go to: made when missing (one level), refused when it
+ * is a file. */
+static dh_status make_dir(const char *dir, dh_err *e)
+{
+	struct stat st;
+	if (mkdir(dir, 0777) == 0)
+		return DH_OK;
+	if (errno != EEXIST)
+		return dh_err_errno(e, errno, "cannot make the folder '%s'", dir);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dh_err_set(e, DH_EIO, "'%s' exists and is not a folder", dir);
+	return DH_OK;
+}
+
+static int slide_tiles(dh_ctx *c, dh_slide *s, const char *path)
+{
+	const char *dir = dh_ctx_str(c, "output", NULL);
+	if (!dir)
+		return dh_ctx_usage(c, "slide tiles needs -o DIR");
+	int level = (int)dh_ctx_int(c, "level", 0);
+	int64_t size = dh_ctx_int(c, "size", 256);
+	if (dh_ctx_has(c, "overlap") && dh_ctx_has(c, "stride"))
+		return dh_ctx_usage(c, "give --overlap or --stride, not both");
+	int64_t overlap = dh_ctx_int(c, "overlap", 0);
+	if (overlap >= size)
+		return dh_ctx_usage(c, "--overlap %lld must be smaller than "
+				    "--size %lld", (long long)overlap,
+				    (long long)size);
+	int64_t stride = dh_ctx_int(c, "stride", size - overlap);
+	double tissue = dh_ctx_float(c, "tissue", 0.5);
+	const char *fmt = dh_ctx_str(c, "format", "png");
+	int levels = dh_slide_levels(s);
+	if (level >= levels) {
+		dh_err_set(&c->err, DH_ERANGE, "%s: level %d: the slide has "
+			   "levels 0 to %d", path, level, levels - 1);
+		return dh_ctx_fail(c);
+	}
+	int64_t lw, lh;
+	dh_slide_level_size(s, level, &lw, &lh);
+	double ds = dh_slide_level_downsample(s, level);
+	if (lw < size || lh < size) {
+		dh_err_set(&c->err, DH_ERANGE, "%s: level %d (%lldx%lld) is "
+			   "smaller than one %lldx%lld tile", path, level,
+			   (long long)lw, (long long)lh, (long long)size,
+			   (long long)size);
+		return dh_ctx_fail(c);
+	}
+	if (make_dir(dir, &c->err))
+		return dh_ctx_fail(c);
+	/* the DDF names the tiles relative to its own folder */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	dh_ddf *ddf = dh_ddf_new(base);
+	if (!ddf || dh_ddf_set_dir(ddf, dir, &c->err)) {
+		dh_ddf_free(ddf);
+		dh_err_set(&c->err, DH_ENOMEM, "out of memory");
+		return dh_ctx_fail(c);
+	}
+	char desc[512];
+	snprintf(desc, sizeof desc, "tiles of %s: level %d (downsample %g), "
+		 "%lldx%lld pixels every %lld, tissue fraction >= %g; names "
+		 "give level-0 x, y", base, level, ds, (long long)size,
+		 (long long)size, (long long)stride, tissue);
+	ddf->description = dh_strdup(desc, &c->err);
+	unsigned char bg[3];
+	dh_slide_background(s, bg);
+	int64_t nx = (lw - size) / stride + 1, ny = (lh - size) / stride + 1;
+	int64_t kept = 0, skipped = 0;
+	int rc = DH_EXIT_OK;
+	size_t plen = strlen(dir) + 64;
+	char *rel = malloc(64), *full = malloc(plen);
+	if (!rel || !full || !ddf->description) {
+		dh_err_set(&c->err, DH_ENOMEM, "out of memory");
+		rc = dh_ctx_fail(c);
+	}
+	for (int64_t j = 0; j < ny && !rc; j++)
+		for (int64_t i = 0; i < nx && !rc; i++) {
+			/* level-0 coordinates of the tile's corner */
+			int64_t x0 = llround((double)(i * stride) * ds);
+			int64_t y0 = llround((double)(j * stride) * ds);
+			dh_image *reg = dh_slide_read_region(s, x0, y0, level, size,
+							     size, &c->err);
+			dh_image *rgb = reg ? dh_slide_flatten(reg, bg, &c->err)
+					    : NULL;
+			double frac = reg ? dh_slide_tissue_fraction(reg) : 0;
+			dh_image_free(reg);
+			if (!rgb) {
+				dh_err_prefix(&c->err, "%s", path);
+				rc = dh_ctx_fail(c);
+				break;
+			}
+			if (frac < tissue) {
+				skipped++;
+				dh_image_free(rgb);
+				continue;
+			}
+			snprintf(rel, 64, "tile_x%lld_y%lld.%s", (long long)x0,
+				 (long long)y0, fmt);
+			snprintf(full, plen, "%s/%s", dir, rel);
+			dh_image_write_opts wo = {0};
+			wo.quality = (int)dh_ctx_int(c, "quality", 0);
+			dh_status st = dh_image_write(full, rgb, &wo, &c->err);
+			dh_image_free(rgb);
+			if (st || dh_ddf_add_sample(ddf, rel, -1, &c->err) < 0) {
+				rc = dh_ctx_fail(c);
+				break;
+			}
+			kept++;
+		}
+	if (!rc) {
+		snprintf(full, plen, "%s/dataset.yml", dir);
+		if (dh_ddf_write(ddf, full, &c->err))
+			rc = dh_ctx_fail(c);
+	}
+	if (!rc && !dh_ctx_has(c, "quiet"))
+		printf("%s: %lld tiles of %lldx%lld at level %d written to %s, "
+		       "%lld skipped as background\n", path, (long long)kept,
+		       (long long)size, (long long)size, level, dir,
+		       (long long)skipped);
+	free(rel);
+	free(full);
+	dh_ddf_free(ddf);
+	return rc;
+}
+
 static int run_slide(dh_ctx *c)
 {
 	const char *what = c->args[0];
 	int info = !strcmp(what, "info"), region = !strcmp(what, "region");
-	if (!strcmp(what, "tiles")) {
-		fprintf(stderr, "%s: 'dh-image slide tiles' is not built yet "
-			"(planned: %s)\n", c->tool->name, "the image issue (#5)");
-		return DH_EXIT_USAGE;
-	}
-	if (!info && !region)
+	int tiles = !strcmp(what, "tiles");
+	if (!info && !region && !tiles)
 		return dh_ctx_usage(c, "slide wants info, region or tiles, not "
 				    "'%s'", what);
 	if (c->nargs != 2)
@@ -745,7 +935,9 @@ static int run_slide(dh_ctx *c)
 		dh_err_prefix(&c->err, "%s", c->args[1]);
 		return dh_ctx_fail(c);
 	}
-	int rc = info ? slide_info(c, s, c->args[1]) : slide_region(c, s);
+	int rc = info     ? slide_info(c, s, c->args[1])
+		 : region ? slide_region(c, s)
+			  : slide_tiles(c, s, c->args[1]);
 	dh_slide_close(s);
 	return rc;
 }
@@ -765,7 +957,7 @@ static const dh_opt info_opts[] = {
 	END_OPTS,
 };
 static const dh_opt convert_opts[] = {
-	{"window", 0, DH_ARG_STRING, "C,W", "intensity window centre and width (to 8 bits)", 0, 0, NULL, 0},
+	{"window", 0, DH_ARG_STRING, "C,W", "intensity window centre and width, or 'file' for the DICOM file's own (to 8 bits)", 0, 0, NULL, 0},
 	{"slice", 0, DH_ARG_STRING, "AXIS:N", "one slice of a volume", 0, 0, NULL, 0},
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
@@ -822,7 +1014,9 @@ static const dh_opt noise_opts[] = {
 };
 static const dh_opt overlay_opts[] = {
 	{"color", 0, DH_ARG_STRING, "R,G,B", "mask colour (default 255,0,0)", 0, 0, NULL, 0},
-	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity inside the mask (default 0.4)", 0, 1, NULL, 0},
+	{"alpha", 0, DH_ARG_FLOAT, "A", "opacity of the fill (default 0.4)", 0, 1, NULL, 0},
+	{"draw", 0, DH_ARG_STRING, "LAYERS", "what to draw: fill, outline, contours, boxes, comma-separated (default fill,outline)", 0, 0, NULL, 0},
+	{"labels", 0, DH_ARG_NONE, NULL, "the mask is a label map: each value its own colour, contours and boxes", 0, 0, NULL, 0},
 	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
 };
 static const dh_opt montage_opts[] = {
@@ -834,6 +1028,11 @@ static const dh_opt components_opts[] = {
 	{"stats", 0, DH_ARG_NONE, NULL, "print area, bounding box and centroid per component", 0, 0, NULL, 0},
 	MAXPIX_OPT, END_OPTS,
 };
+static const dh_opt contours_opts[] = {
+	{"simple", 0, DH_ARG_NONE, NULL, "keep only the ends of straight runs (CHAIN_APPROX_SIMPLE)", 0, 0, NULL, 0},
+	{"json", 0, DH_ARG_NONE, NULL, "print the contours' points as one JSON object", 0, 0, NULL, 0},
+	QUALITY_OPT, MAXPIX_OPT, END_OPTS,
+};
 static const dh_opt morph_opts[] = {
 	{"shape", 0, DH_ARG_CHOICE, NULL, "structuring element (default rect)", 0, 0, "rect|cross|ellipse", 0},
 	{"size", 0, DH_ARG_STRING, "WxH", "element size (default 3x3)", 0, 0, NULL, 0},
@@ -843,9 +1042,14 @@ static const dh_opt morph_opts[] = {
 
 static const dh_opt slide_opts[] = {
 	{"json", 0, DH_ARG_NONE, NULL, "info: print one JSON object", 0, 0, NULL, 0},
-	{"level", 'l', DH_ARG_INT, "L", "region: the level to read (default 0)", 0, 1000, NULL, 0},
+	{"level", 'l', DH_ARG_INT, "L", "region, tiles: the level to read (default 0)", 0, 1000, NULL, 0},
 	{"region", 0, DH_ARG_STRING, "X,Y,W,H", "region: X,Y in level-0 pixels, W,H in pixels of the level", 0, 0, NULL, 0},
-	{"output", 'o', DH_ARG_STRING, "OUT", "region: the image to write", 0, 0, NULL, 0},
+	{"output", 'o', DH_ARG_STRING, "OUT", "region: the image to write; tiles: the folder", 0, 0, NULL, 0},
+	{"size", 0, DH_ARG_INT, "N", "tiles: tile width and height in pixels of the level (default 256)", 1, 8192, NULL, 0},
+	{"overlap", 0, DH_ARG_INT, "P", "tiles: pixels that neighbouring tiles share (default 0)", 0, 8191, NULL, 0},
+	{"stride", 0, DH_ARG_INT, "S", "tiles: step from one tile to the next (default SIZE - OVERLAP)", 1, 1 << 30, NULL, 0},
+	{"tissue", 0, DH_ARG_FLOAT, "T", "tiles: keep tiles whose tissue fraction is at least T (default 0.5; 0 keeps all)", 0, 1, NULL, 0},
+	{"format", 0, DH_ARG_CHOICE, NULL, "tiles: file format (default png)", 0, 0, "png|jpg|tif|npy", 0},
 	QUALITY_OPT, END_OPTS,
 };
 
@@ -870,12 +1074,12 @@ static const dh_cmd cmds[] = {
 	{"multiotsu", "IN OUT", "multi-level Otsu: writes the class of each pixel, prints the thresholds", multiotsu_opts, 2, 2, "image out", run_multiotsu, NULL},
 	{"otsu", "IN OUT", "binarise with Otsu's threshold (printed)", plain_opts, 2, 2, "image out", run_otsu, NULL},
 	{"components", "IN OUT", "label connected components; prints the count", components_opts, 2, 2, "image out", run_components, NULL},
-	{"contours", "IN OUT", "outer contours of the nonzero regions (mask); prints their number", plain_opts, 2, 2, "image out", run_contours, NULL},
+	{"contours", "IN OUT", "outer contours of the nonzero regions, drawn as lines; prints their number (or the points)", contours_opts, 2, 2, "image out", run_contours, NULL},
 	{"morph", "OP IN OUT", "erode, dilate, open or close", morph_opts, 3, 3, "word image out", run_morph, NULL},
 	{"noise", "KIND IN OUT", "add gaussian, laplace, poisson or salt-pepper noise", noise_opts, 3, 3, "word image out", run_noise, NULL},
-	{"overlay", "IMAGE MASK OUT", "draw a mask over an image (outline and tint)", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
+	{"overlay", "IMAGE MASK OUT", "draw a mask over an image: tint, outline, contours, bounding boxes", overlay_opts, 3, 3, "image image out", run_overlay, NULL},
 	{"montage", "IN... OUT", "put images side by side in a grid", montage_opts, 2, -1, NULL, run_montage, NULL},
-	{"slide", "info|region SLIDE", "whole-slide images through OpenSlide (levels, properties, regions; tiles not built yet)", slide_opts, 2, 2, "word file", run_slide, NULL},
+	{"slide", "info|region|tiles SLIDE", "whole-slide images through OpenSlide: levels and properties, regions, tiles with a dataset.yml", slide_opts, 2, 2, "word file", run_slide, NULL},
 	{NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 

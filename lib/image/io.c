@@ -30,14 +30,15 @@ static const dh_image_codec codecs[] = {
 	 dh_npyimg_write, NULL, NULL},
 /* the fuzz targets build the memory decoders alone */
 #if DH_HAVE_GDCM && !defined(DH_IMAGE_MEMORY_CODECS_ONLY)
-	{"dicom", DH_IMG_DICOM, ".dcm", NULL, NULL, NULL,
+	{"dicom", DH_IMG_DICOM, ".dcm .dicom", NULL, NULL, dh_dicom_write,
 	 dh_dicom_read_file_info, dh_dicom_read_file},
 #endif
 #if DH_HAVE_NIFTI && !defined(DH_IMAGE_MEMORY_CODECS_ONLY)
-	{"nifti", DH_IMG_NIFTI, ".nii", NULL, NULL, dh_nifti_write,
+	{"nifti", DH_IMG_NIFTI, ".nii .nii.gz", NULL, NULL, dh_nifti_write,
 	 dh_nifti_read_file_info, dh_nifti_read_file},
 #else
-	{"nifti", DH_IMG_NIFTI, ".nii", NULL, NULL, dh_nifti_write, NULL, NULL},
+	{"nifti", DH_IMG_NIFTI, ".nii .nii.gz", NULL, NULL, dh_nifti_write,
+	 NULL, NULL},
 #endif
 };
 
@@ -49,13 +50,17 @@ const dh_image_codec *dh_image_codec_for(dh_image_format f)
 	return NULL;
 }
 
-/* The suffix of path (".png"), or "" */
+/* The suffix of path (".png"; ".nii.gz", the one double suffix), or "" */
 static const char *suffix_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(path, '.');
 	if (!dot || (slash && dot < slash))
 		return "";
+	size_t n = strlen(path);
+	if (n >= 7 && !strcasecmp(path + n - 7, ".nii.gz") &&
+	    (!slash || path + n - 7 > slash))
+		return path + n - 7;
 	return dot;
 }
 
@@ -338,7 +343,7 @@ dh_status dh_image_write(const char *path, const dh_image *img,
 		return dh_err_set(e, DH_EINVAL,
 				  "%s: cannot tell the output format from the "
 				  "name (use .png, .jpg, .tif, .bmp, .pnm/.ppm/"
-				  ".pgm/.pbm, .nii or .npy)", path);
+				  ".pgm/.pbm, .nii/.nii.gz, .dcm or .npy)", path);
 	if (!strcmp(path, "-"))
 		return dh_err_set(e, DH_EINVAL, "images are written to files, "
 				  "not to stdout");

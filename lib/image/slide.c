@@ -2,7 +2,9 @@
  * handle: it is checked after every call. */
 #include "image/slide.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "core/alloc.h"
@@ -201,3 +203,63 @@ dh_image *dh_slide_read_region(dh_slide *s, int64_t x, int64_t y, int level,
 	return NULL;
 }
 #endif
+
+/* --- tiling helpers -------------------------------------------------------- */
+
+void dh_slide_background(const dh_slide *s, unsigned char rgb[3])
+{
+	rgb[0] = rgb[1] = rgb[2] = 255;
+	const char *v = s ? dh_slide_property(s, "openslide.background-color")
+			  : NULL;
+	if (!v || strlen(v) != 6 || strspn(v, "0123456789abcdefABCDEF") != 6)
+		return;
+	unsigned long c = strtoul(v, NULL, 16);
+	rgb[0] = (unsigned char)(c >> 16);
+	rgb[1] = (unsigned char)(c >> 8);
+	rgb[2] = (unsigned char)c;
+}
+
+dh_image *dh_slide_flatten(const dh_image *region, const unsigned char bg[3],
+			   dh_err *e)
+{
+	if (region->dtype != DH_U8 ||
+	    (region->channels != 3 && region->channels != 4)) {
+		dh_err_set(e, DH_EINVAL, "a slide region is 8-bit RGB or RGBA");
+		return NULL;
+	}
+	if (region->channels == 3)
+		return dh_image_clone(region, e);
+	dh_image *out = dh_image_new_like(region, DH_U8, 3, DH_COLOR_RGB, e);
+	if (!out)
+		return NULL;
+	size_t n = (size_t)region->width * (size_t)region->height *
+		   (size_t)region->depth;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = region->data + 4 * i;
+		unsigned a = p[3];
+		for (int k = 0; k < 3; k++)
+			out->data[3 * i + (size_t)k] = (unsigned char)(
+				(p[k] * a + bg[k] * (255 - a) + 127) / 255);
+	}
+	return out;
+}
+
+double dh_slide_tissue_fraction(const dh_image *region)
+{
+	if (region->dtype != DH_U8 || region->channels < 3)
+		return 0;
+	size_t n = (size_t)region->width * (size_t)region->height *
+		   (size_t)region->depth, C = (size_t)region->channels, t = 0;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = region->data + C * i;
+		if (C == 4 && p[3] == 0)
+			continue;
+		int hi = p[0], lo = p[0];
+		for (int k = 1; k < 3; k++) {
+			hi = p[k] > hi ? p[k] : hi;
+			lo = p[k] < lo ? p[k] : lo;
+		}
+		t += hi - lo >= DH_TISSUE_CHROMA || hi < DH_TISSUE_BRIGHT;
+	}
+	return n ? (double)t / (double)n : 0;
+}

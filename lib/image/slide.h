@@ -32,4 +32,25 @@ const char *dh_slide_property(const dh_slide *s, const char *name);
 dh_image *dh_slide_read_region(dh_slide *s, int64_t x, int64_t y, int level,
 			       int64_t w, int64_t h, dh_err *e);
 
+/* --- tiling helpers (independent of OpenSlide) --------------------------- */
+
+/* The background colour OpenSlide reports ("openslide.background-color",
+ * RRGGBB), else white. */
+void dh_slide_background(const dh_slide *s, unsigned char rgb[3]);
+
+/* An RGB copy of an 8-bit RGB or RGBA region, transparent pixels composed
+ * over `bg` (v * a/255 + bg * (1 - a/255), rounded).  RGB input is cloned. */
+dh_image *dh_slide_flatten(const dh_image *region, const unsigned char bg[3],
+			   dh_err *e);
+
+/* The tissue rule of "dh-image slide tiles": a pixel of an 8-bit RGB(A)
+ * region is tissue when it is not transparent (alpha > 0) and either
+ * coloured, max(R,G,B) - min(R,G,B) >= DH_TISSUE_CHROMA, or dark,
+ * max(R,G,B) < DH_TISSUE_BRIGHT.  Background is what is left: glass and
+ * empty areas, near white and unsaturated, and transparent padding.
+ * Returns the fraction of tissue pixels (0 for an empty image). */
+#define DH_TISSUE_CHROMA 20
+#define DH_TISSUE_BRIGHT 200
+double dh_slide_tissue_fraction(const dh_image *region);
+
 #endif

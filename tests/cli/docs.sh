@@ -59,6 +59,13 @@ dh-onnx new lenet --input 1x28x28 --classes 10 -o real.onnx
 # pictures for dh-infer's image example
 have_numpy && "$PYTHON3" -c 'import numpy as np; np.save("photo.npy", (np.arange(32 * 40 * 3) % 251).astype(np.uint8).reshape(32, 40, 3))' &&
 	dh-image convert photo.npy photo1.png && dh-image convert photo.npy photo2.jpg
+# a picture and a mask for dh-image's examples
+have_numpy && "$PYTHON3" -c '
+import numpy as np
+y, x = np.mgrid[0:48, 0:64]
+np.save("photo.npy", np.stack([x * 4, y * 5, (x + y) * 2], -1).astype(np.uint8))
+np.save("mask.npy", (((x - 30) ** 2 + (y - 20) ** 2 < 150) * 255).astype(np.uint8))' &&
+	dh-image convert photo.npy photo.png && dh-image convert mask.npy mask.png
 for t in $DH_TOOLS; do
 	ex=$(sed -n '/^\.SH EXAMPLES/,/^\.SH/{/^\.nf/,/^\.fi/p}' "$man/$t.1" | sed '/^\.nf$/d;/^\.fi$/d;s/\\-/-/g')
 	[ -n "$ex" ] || { not_ok "$t.1 has an example" "none"; continue; }

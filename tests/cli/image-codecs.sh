@@ -172,6 +172,72 @@ for f in rt_uint8 rt_uint16 rt_int16 rt_int32 rt_float32 rt_float64 rt_vol \
 	fi
 done
 
+# more files written by vips, read by Pillow or known in numpy: PNG of 1
+# and 4 bits and gray+alpha, PBM P1 and P4, CMYK JPEG (Adobe, inverted),
+# TIFF of int8, int32, uint32 (read as float64, exact) and float64
+if command -v vips >/dev/null 2>&1 && [ -f "$SK/camera.png" ] &&
+	"$PYTHON3" -c 'import PIL' 2>/dev/null; then
+	"$PYTHON3" -c '
+import numpy as np
+rs = np.random.RandomState(1)
+a = rs.randint(-2**31, 2**31 - 1, (7, 9)).astype(np.int64)
+open("m.mat", "w").write("9 7\n" + "\n".join(" ".join(str(v) for v in r) for r in a) + "\n")
+np.save("m_src.npy", a)'
+	vips pngsave "$SK/camera.png" v_b1.png --bitdepth 1
+	vips pngsave "$SK/camera.png" v_b4.png --bitdepth 4
+	vips bandjoin_const "$SK/camera.png" v_la.v 200
+	vips pngsave v_la.v v_la.png
+	vips ppmsave "$SK/camera.png" v_p4.pbm --bitdepth 1
+	vips ppmsave "$SK/camera.png" v_p1.pbm --bitdepth 1 --ascii
+	vips colourspace "$SK/astronaut.png" v_cmyk.v cmyk &&
+		vips jpegsave v_cmyk.v v_cmyk.jpg
+	for f in v_b1.png v_b4.png v_la.png v_p4.pbm v_p1.pbm v_cmyk.jpg; do
+		[ -f $f ] || { skip "read $f" "vips could not write it"; continue; }
+		run dh-image convert $f o.npy
+		if [ "$rc" -eq 0 ] && msg=$("$PYTHON3" -c '
+import sys, numpy as np
+from PIL import Image
+im = Image.open(sys.argv[1])
+r = np.array(im.convert("RGB") if im.mode == "CMYK" else im)
+if r.dtype == bool:
+    r = r.astype(np.uint8) * 255
+a = np.load("o.npy")
+print("%s (%s): equal to Pillow %s" % (sys.argv[1], im.mode, a.shape == r.shape and np.array_equal(a, r)))
+sys.exit(0 if a.shape == r.shape and np.array_equal(a, r) else 1)' $f 2>&1); then
+			echo "# $msg"
+			ok "read $f (vips wrote, Pillow agrees)"
+		else
+			not_ok "read $f" "rc $rc $(cat "$err_file") $msg"
+		fi
+	done
+	vips matrixload m.mat m.v
+	for t in char:int8:-128:127 int:int32:x:x uint:uint32:0:4294967295 \
+		double:float64:x:x; do
+		IFS=: read -r vt nt lo hi <<EOT
+$t
+EOT
+		vips cast m.v v_$nt.tif $vt
+		run dh-image convert v_$nt.tif o.npy
+		if [ "$rc" -eq 0 ] && msg=$("$PYTHON3" -c '
+import sys, numpy as np
+s = np.load("m_src.npy")
+lo, hi = sys.argv[1:3]
+if lo != "x":
+    s = np.clip(s, int(lo), int(hi))  # vips cast saturates
+a = np.load("o.npy")
+same = a.shape == s.shape and np.array_equal(a.astype(np.float64), s.astype(np.float64))
+print("%s read as %s: equal %s" % (sys.argv[3], a.dtype, same))
+sys.exit(0 if same else 1)' $lo $hi $nt 2>&1); then
+			echo "# $msg"
+			ok "read a $nt TIFF (vips wrote) exactly"
+		else
+			not_ok "read a $nt TIFF" "rc $rc $(cat "$err_file") $msg"
+		fi
+	done
+else
+	skip "more vips files" "vips, python3-skimage or Pillow missing"
+fi
+
 # info on the formats
 run dh-image info --json rgb16.png
 expect_out "info --json: png 16-bit" '"format": "png", "width": 67, "height": 45, "depth": 1, "channels": 3, "dtype": "uint16"'

@@ -33,6 +33,10 @@ dh_status dh_dicom_read_file_info(const char *path, dh_image_info *info,
 				  dh_err *e);
 dh_status dh_dicom_read_file(const char *path, const dh_image_read_opts *o,
 			     dh_image **out, dh_err *e);
+/* A Secondary Capture image: gray (8/16 bits, rescaled where needed) or
+ * RGB (8/16 bits); spacing when the image has one (dicom.c). */
+dh_status dh_dicom_write(FILE *f, const char *suffix, const dh_image *img,
+			 const dh_image_write_opts *o, dh_err *e);
 
 /* Fill the common part of an info struct. */
 void dh_codec_info_init(dh_image_info *info, dh_image_format f);

@@ -37,6 +37,28 @@ int dh_dicom_read(const char *path, int pixels, uint64_t max_pixels,
 		  dh_dicom_info *info, void **buf, size_t *nbytes, char *err,
 		  size_t errlen);
 
+/* What dh_dicom_encode writes: a Secondary Capture image (SOP class
+ * 1.2.840.10008.5.1.4.1.1.7), explicit VR little endian, uncompressed. */
+typedef struct dh_dicom_wdesc {
+	unsigned width, height;
+	int samples;        /* 1: MONOCHROME2, 3: RGB (interleaved) */
+	int bits;           /* 8 or 16 (allocated = stored) */
+	int is_signed;
+	int rescale;        /* write slope and intercept (gray only) */
+	double slope, intercept;
+	int has_spacing;    /* write the pixel spacing (mm) */
+	double spacing[2];  /* x (between columns), y (between rows) */
+} dh_dicom_wdesc;
+
+/* Encode one image as a whole DICOM file (Part 10, with its meta header)
+ * into a malloc'd buffer *out of *outn bytes that the caller frees.  The
+ * file holds no patient data: the patient and study attributes the IOD
+ * requires are present and empty; the UIDs are new.  Returns 0, or -1 with
+ * the reason in err. */
+int dh_dicom_encode(const dh_dicom_wdesc *d, const void *pixels,
+		    size_t nbytes, void **out, size_t *outn, char *err,
+		    size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

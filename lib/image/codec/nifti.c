@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <nifti2_io.h>
+#include <zlib.h>
 
 #include "image/codec/codec.h"
 #include "image/sat.h"
@@ -94,8 +95,84 @@ static void metadata(const nifti_image *n, double spacing[3],
 	}
 }
 
+/* nifti_clib prints some errors to stderr whatever its debug level ("**
+ * ERROR: nifti_convert_n1hdr2nim: bad dim[0]"), which would make a second
+ * line after dh's own.  So the header fields it complains about are checked
+ * here first, through zlib (which reads plain files as they are). */
+static int16_t rd16(const unsigned char *p, int swap)
+{
+	return (int16_t)(swap ? (p[0] << 8 | p[1]) : (p[1] << 8 | p[0]));
+}
+static int32_t rd32(const unsigned char *p, int swap)
+{
+	uint32_t v = swap ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+				    (uint32_t)p[2] << 8 | p[3]
+			  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+				    (uint32_t)p[1] << 8 | p[0];
+	return (int32_t)v;
+}
+static int64_t rd64(const unsigned char *p, int swap)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[swap ? i : 7 - i];
+	return (int64_t)v;
+}
+
+static dh_status precheck(const char *path, dh_err *e)
+{
+	unsigned char h[540];
+	gzFile z = gzopen(path, "rb");
+	if (!z)
+		return dh_err_set(e, DH_EIO, "cannot open it");
+	int n = gzread(z, h, sizeof h);
+	gzclose_r(z);
+	if (n < 348)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: header cut "
+				  "short (%d bytes)", n < 0 ? 0 : n);
+	int swap = -1, v2 = 0;
+	for (int sw = 0; sw < 2 && swap < 0; sw++) {
+		int32_t sz = rd32(h, sw);
+		if (sz == 348)
+			swap = sw;
+		else if (sz == 540 && n >= 540)
+			swap = sw, v2 = 1;
+	}
+	if (swap < 0)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: header size is "
+				  "neither 348 (NIfTI-1) nor 540 (NIfTI-2)");
+	int64_t dim[8];
+	int dtype;
+	for (int i = 0; i < 8; i++)
+		dim[i] = v2 ? rd64(h + 16 + 8 * i, swap) : rd16(h + 40 + 2 * i, swap);
+	dtype = v2 ? rd16(h + 12, swap) : rd16(h + 70, swap);
+	const unsigned char *magic = v2 ? h + 4 : h + 344;
+	if (memcmp(magic, v2 ? "n+2" : "n+1", 4))
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: not a single-"
+				  "file NIfTI-%d (magic)", v2 ? 2 : 1);
+	if (dim[0] < 1 || dim[0] > 7)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: dim[0] is "
+				  "%lld, not 1 to 7", (long long)dim[0]);
+	for (int i = 1; i <= dim[0]; i++)
+		if (dim[i] < 1)
+			return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: dim[%d] "
+					  "is %lld", i, (long long)dim[i]);
+	static const int known[] = {2, 4, 8, 16, 32, 64, 128, 256, 512, 768,
+				    1024, 1280, 1536, 1792, 2048, 2304};
+	int ok = 0;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		ok |= dtype == known[i];
+	if (!ok)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: datatype %d",
+				  dtype);
+	return DH_OK;
+}
+
 static dh_status open_header(const char *path, nifti_image **out, dh_err *e)
 {
+	*out = NULL;
+	if (precheck(path, e))
+		return e ? e->status : DH_EFORMAT;
 	/* nifti_clib reports through stderr unless its (process-wide) debug
 	 * level is 0; dh reports through dh_err instead */
 	nifti_set_debug_level(0);
@@ -141,6 +218,42 @@ dh_status dh_nifti_read_file_info(const char *path, dh_image_info *info,
 	return s;
 }
 
+/* nifti_clib stops reading a .nii.gz after the last voxel, so a stream
+ * cut inside its last block or its checksum reads as if whole: read the
+ * gzip stream to its end once and let zlib check it. */
+static dh_status check_gzip(const char *path, dh_err *e)
+{
+	unsigned char magic[2] = {0, 0};
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DH_OK;
+	size_t got = fread(magic, 1, 2, f);
+	fclose(f);
+	if (got != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+		return DH_OK;
+	gzFile z = gzopen(path, "rb");
+	unsigned char *scratch = malloc(1 << 16);
+	if (!z || !scratch) {
+		free(scratch);
+		if (z)
+			gzclose_r(z);
+		return dh_err_set(e, DH_EIO, "cannot read the gzip stream");
+	}
+	int r;
+	while ((r = gzread(z, scratch, 1 << 16)) > 0)
+		;
+	free(scratch);
+	int zerr = Z_OK;
+	const char *msg = r < 0 ? gzerror(z, &zerr) : NULL;
+	char why[128];
+	snprintf(why, sizeof why, "%s", msg ? msg : "");
+	int rc = gzclose_r(z);
+	if (r < 0 || rc != Z_OK)
+		return dh_err_set(e, DH_EFORMAT, "bad NIfTI file: damaged gzip "
+				  "stream (%s)", why[0] ? why : "truncated?");
+	return DH_OK;
+}
+
 dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
 			     dh_image **out, dh_err *e)
 {
@@ -169,6 +282,8 @@ dh_status dh_nifti_read_file(const char *path, const dh_image_read_opts *o,
 		   (size_t)n->nbyper != (g.rgb ? (size_t)g.rgb : dh_dtype_size(g.from))))
 		s = dh_err_set(e, DH_EFORMAT, "bad NIfTI file: cannot read the "
 			       "voxels (truncated?)");
+	if (!s)
+		s = check_gzip(path, e);
 	if (!s) {
 		size_t vox = (size_t)g.w * (size_t)g.h * (size_t)g.d;
 		size_t C = (size_t)g.c;

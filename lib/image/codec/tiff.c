@@ -127,6 +127,8 @@ typedef struct page {
 	int tiled;
 	int rgba; /* read through TIFFReadRGBAImage */
 	dh_dtype dtype;
+	int widen; /* samples the image type cannot hold as they are: 1
+		    * uint32 -> float64 (exact), 2 int8 -> int16 */
 	int channels;
 	dh_colortype color;
 } page;
@@ -181,6 +183,10 @@ static dh_status describe(TIFF *t, tiff_io *io, page *p, dh_err *e)
 			p->dtype = DH_I16;
 		else if (s && p->bps == 32)
 			p->dtype = DH_I32;
+		else if (u && p->bps == 32)
+			p->dtype = DH_F64, p->widen = 1;
+		else if (s && p->bps == 8)
+			p->dtype = DH_I16, p->widen = 2;
 		else if (fl && p->bps == 32)
 			p->dtype = DH_F32;
 		else if (fl && p->bps == 64)
@@ -228,7 +234,8 @@ static dh_status describe(TIFF *t, tiff_io *io, page *p, dh_err *e)
 static int same_layout(const page *a, const page *b)
 {
 	return a->w == b->w && a->h == b->h && a->dtype == b->dtype &&
-	       a->channels == b->channels && a->rgba == b->rgba;
+	       a->channels == b->channels && a->rgba == b->rgba &&
+	       a->widen == b->widen;
 }
 
 dh_status dh_tiff_read_info(const unsigned char *buf, size_t n,
@@ -273,11 +280,12 @@ static void place(dh_image *img, const page *p, int z, const unsigned char *src,
 		  const uint16_t *cmap[3])
 {
 	size_t es = dh_dtype_size(p->dtype);
+	size_t fes = p->widen == 1 ? 4 : p->widen == 2 ? 1 : es; /* in the file */
 	uint32_t wx = x0 + cw > p->w ? p->w - x0 : cw;
 	uint32_t hy = y0 + ch > p->h ? p->h - y0 : ch;
 	int C = img->channels;
 	size_t spp_in = plane >= 0 ? 1 : p->spp;
-	size_t src_stride = p->bps == 1 ? (cw + 7) / 8 : (size_t)cw * spp_in * es;
+	size_t src_stride = p->bps == 1 ? (cw + 7) / 8 : (size_t)cw * spp_in * fes;
 	for (uint32_t y = 0; y < hy; y++) {
 		const unsigned char *s = src + (size_t)y * src_stride;
 		unsigned char *d = (unsigned char *)dh_image_row(img, z, (int)(y0 + y)) +
@@ -293,6 +301,20 @@ static void place(dh_image *img, const page *p, int z, const unsigned char *src,
 				for (int c = 0; c < 3; c++)
 					d[3 * x + (uint32_t)c] =
 						(unsigned char)(cmap[c][s[x]] >> 8);
+		} else if (p->widen) {
+			size_t per = plane < 0 ? (size_t)C : 1;
+			for (size_t k = 0; k < (size_t)wx * per; k++) {
+				double v;
+				if (p->widen == 1) {
+					uint32_t u;
+					memcpy(&u, s + k * 4, 4);
+					v = u;
+				} else {
+					v = (int8_t)s[k];
+				}
+				size_t at = plane < 0 ? k : k * (size_t)C + (size_t)plane;
+				dh_dtype_put(p->dtype, d, at, v);
+			}
 		} else if (plane < 0) {
 			memcpy(d, s, (size_t)wx * (size_t)C * es);
 		} else {
@@ -353,7 +375,7 @@ static dh_status read_page(TIFF *t, tiff_io *io, const page *p, dh_image *img,
 		return dh_err_set(e, DH_EFORMAT, "bad TIFF: %s",
 				  io->nmsg ? io->msg : "bad strip or tile size");
 	/* the chunk must hold what place() reads from it */
-	size_t es = dh_dtype_size(p->dtype);
+	size_t es = p->widen == 1 ? 4 : p->widen == 2 ? 1 : dh_dtype_size(p->dtype);
 	size_t spp_in = planes > 1 ? 1 : p->spp;
 	size_t need = p->bps == 1 ? (cw + 7) / 8 : (size_t)cw * spp_in * es;
 	if (need && (size_t)csize / need < ch)
