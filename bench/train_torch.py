@@ -160,4 +160,5 @@ def main():
     print(f"ms_per_step={1000 * statistics.median(times):.2f}")
 
 
-main()
+if __name__ == "__main__":
+    main()
