@@ -47,13 +47,13 @@ void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 /* 1 when dh_cpu_sgemm runs dh's own AVX-512 kernel (sgemm.c), 0 when
  * OpenBLAS does all the work (no AVX-512F, or DH_SGEMM=openblas). */
 int dh_cpu_sgemm_kernel_own(void);
-/* 1 when the CPU runs AVX-512F and this build has kernels for it (checked
+/* 1 when the CPU runs AVX-512F and VL and this build has kernels for it (checked
  * once); the other kernels with AVX-512 paths dispatch on it. */
 int dh_cpu_avx512(void);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DH_CPU_X86_AVX512 1
-#define DH_TARGET_AVX512 __attribute__((target("avx512f")))
+#define DH_TARGET_AVX512 __attribute__((target("avx512f,avx512vl")))
 #endif
 
 const dh_backend *dh_cpu_backend(void);

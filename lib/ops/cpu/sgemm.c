@@ -422,7 +422,8 @@ static pthread_once_t avx512_once = PTHREAD_ONCE_INIT;
 static void avx512_init(void)
 {
 	__builtin_cpu_init();
-	avx512_ok = __builtin_cpu_supports("avx512f");
+	avx512_ok = __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512vl");
 }
 
 int dh_cpu_avx512(void)
