@@ -332,6 +332,19 @@ static void conv_plan_of(const dh_op_ctx *ctx, int64_t kcol, int64_t p,
 	cp->nt = nt;
 }
 
+/* Input channels per im2col chunk: a block's col matrix is made and used
+ * a chunk of channels at a time (Y and dW accumulate over chunks, dX is
+ * done chunk by chunk), so that it stays in L2 however many channels the
+ * layer has.  Depends on the layer's shapes only. */
+#define CONV_CHUNK_FLOATS ((int64_t)1 << 17)
+
+static int64_t conv_chunk(int64_t cg, int64_t ksize, int64_t p)
+{
+	int64_t w = p > CONV_MIN_N ? p : CONV_MIN_N;
+	int64_t ch = CONV_CHUNK_FLOATS / (ksize * w);
+	return ch < 1 ? 1 : ch > cg ? cg : ch;
+}
+
 /* Per-thread scratch: `cols` col matrices [kcol, bs * P], the dY/Y block
  * [mg, bs * P] and `part` more floats, rounded to whole cache lines; the
  * workspace holds nt of them.  Sizes are checked for overflow. */
@@ -359,25 +372,31 @@ static float *conv_scratch(const dh_op_ctx *ctx, dh_op_type op, int64_t kcol,
 	return dh_workspace_get(ctx->ws, bytes, e);
 }
 
-/* Y for samples [s0, s0 + cnt) of every group, with the bias. */
+/* Y for samples [s0, s0 + cnt) of every group, with the bias; col holds
+ * a chunk of `ch` channels' rows. */
 static void conv_forward_block(const dh_op_ctx *ctx, const dh_spatial *g,
-			       int64_t grp, int64_t cg, int64_t mg,
+			       int64_t grp, int64_t cg, int64_t mg, int64_t ch,
 			       const float *x, const float *w, const float *b,
 			       float *y, int64_t s0, int64_t cnt, float *col)
 {
 	int64_t c = cg * grp, m = mg * grp, kcol = cg * g->k_size;
 	int64_t P = g->out_size, L = cnt * P;
-	float *tmp = col + kcol * L;
+	float *tmp = col + ch * g->k_size * L;
 	for (int64_t gi = 0; gi < grp; gi++) {
-		for (int64_t j = 0; j < cnt; j++)
-			im2col(ctx, g, cg,
-			       x + ((s0 + j) * c + gi * cg) * g->in_size,
-			       col + j * P, L);
 		/* one sample writes Y in place; a block goes through tmp
 		 * [mg, cnt * P] */
 		float *dst = cnt == 1 ? y + (s0 * m + gi * mg) * P : tmp;
-		dh_cpu_sgemm(0, 0, mg, L, kcol, 1.0f, w + gi * mg * kcol, kcol,
-			     col, L, 0.0f, dst, L);
+		for (int64_t c0 = 0; c0 < cg; c0 += ch) {
+			int64_t cc = cg - c0 < ch ? cg - c0 : ch;
+			for (int64_t j = 0; j < cnt; j++)
+				im2col(ctx, g, cc,
+				       x + ((s0 + j) * c + gi * cg + c0) *
+						   g->in_size,
+				       col + j * P, L);
+			dh_cpu_sgemm(0, 0, mg, L, cc * g->k_size, 1.0f,
+				     w + gi * mg * kcol + c0 * g->k_size, kcol,
+				     col, L, c0 ? 1.0f : 0.0f, dst, L);
+		}
 		for (int64_t j = 0; j < cnt; j++)
 			for (int64_t k = 0; k < mg; k++) {
 				float *row = y + ((s0 + j) * m + gi * mg + k) * P;
@@ -432,9 +451,10 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		return DH_OK;
 	conv_plan cp;
 	conv_plan_of(ctx, kcol, P, nb, &cp);
+	int64_t ch = conv_chunk(cg, g.k_size, P);
 	size_t each;
-	float *ws = conv_scratch(ctx, DH_OP_CONV, kcol, mg, P, cp.bs, 1, 0,
-				 cp.nt, &each, e);
+	float *ws = conv_scratch(ctx, DH_OP_CONV, ch * g.k_size, mg, P, cp.bs,
+				 1, 0, cp.nt, &each, e);
 	if (!ws)
 		return e ? e->status : DH_ENOMEM;
 #ifdef _OPENMP
@@ -450,8 +470,8 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			int64_t s0 = bi * cp.bs;
 			int64_t cnt = nb - s0 < cp.bs ? nb - s0 : cp.bs;
 			if (cnt > 0)
-				conv_forward_block(ctx, &g, grp, cg, mg, x, w,
-						   bias, y, s0, cnt,
+				conv_forward_block(ctx, &g, grp, cg, mg, ch, x,
+						   w, bias, y, s0, cnt,
 						   ws + each * (size_t)t);
 		}
 	}
@@ -459,16 +479,17 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 }
 
 /* dW (into dwt: overwritten when `first`, else added) and dX for samples
- * [s0, s0 + cnt) of every group. */
+ * [s0, s0 + cnt) of every group, `ch` input channels at a time (each
+ * chunk writes its own columns of dW and its own channels of dX). */
 static void conv_backward_block(const dh_op_ctx *ctx, const dh_spatial *g,
-				int64_t grp, int64_t cg, int64_t mg,
+				int64_t grp, int64_t cg, int64_t mg, int64_t ch,
 				const float *x, const float *w,
 				const float *dy, float *dwt, float *dx,
 				int64_t s0, int64_t cnt, int first, float *col)
 {
 	int64_t c = cg * grp, m = mg * grp, kcol = cg * g->k_size;
-	int64_t P = g->out_size, L = cnt * P;
-	float *dcol = col + kcol * L, *tmp = dcol + kcol * L;
+	int64_t P = g->out_size, L = cnt * P, ks = g->k_size;
+	float *dcol = col + ch * ks * L, *tmp = dcol + ch * ks * L;
 	if (dx)
 		memset(dx + s0 * c * g->in_size, 0,
 		       (size_t)(cnt * c * g->in_size) * sizeof(float));
@@ -484,22 +505,29 @@ static void conv_backward_block(const dh_op_ctx *ctx, const dh_spatial *g,
 					       (size_t)P * sizeof(float));
 			dyb = tmp;
 		}
-		if (dwt) {
-			for (int64_t j = 0; j < cnt; j++)
-				im2col(ctx, g, cg,
-				       x + ((s0 + j) * c + gi * cg) * g->in_size,
-				       col + j * P, L);
-			dh_cpu_sgemm(0, 1, mg, kcol, L, 1.0f, dyb, L, col, L,
-				     first ? 0.0f : 1.0f, dwt + gi * mg * kcol,
-				     kcol);
-		}
-		if (dx) {
-			dh_cpu_sgemm(1, 0, kcol, L, mg, 1.0f, wg, kcol, dyb, L,
-				     0.0f, dcol, L);
-			/* each sample adds into its own part of dX */
-			for (int64_t j = 0; j < cnt; j++)
-				col2im(ctx, g, cg, dcol + j * P, L,
-				       dx + ((s0 + j) * c + gi * cg) * g->in_size);
+		for (int64_t c0 = 0; c0 < cg; c0 += ch) {
+			int64_t cc = cg - c0 < ch ? cg - c0 : ch;
+			int64_t off = (gi * cg + c0) * g->in_size;
+			if (dwt) {
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, g, cc,
+					       x + (s0 + j) * c * g->in_size + off,
+					       col + j * P, L);
+				dh_cpu_sgemm(0, 1, mg, cc * ks, L, 1.0f, dyb, L,
+					     col, L, first ? 0.0f : 1.0f,
+					     dwt + gi * mg * kcol + c0 * ks,
+					     kcol);
+			}
+			if (dx) {
+				dh_cpu_sgemm(1, 0, cc * ks, L, mg, 1.0f,
+					     wg + c0 * ks, kcol, dyb, L, 0.0f,
+					     dcol, L);
+				/* each sample adds into its own part of dX */
+				for (int64_t j = 0; j < cnt; j++)
+					col2im(ctx, g, cc, dcol + j * P, L,
+					       dx + (s0 + j) * c * g->in_size +
+						       off);
+			}
 		}
 	}
 }
@@ -566,8 +594,9 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	/* threads after the first sum dW apart, added in order at the end */
 	int64_t nw = dw ? m * kcol : 0;
 	size_t each;
-	float *ws = conv_scratch(ctx, DH_OP_CONV, kcol, mg, P, cp.bs, 2,
-				 cp.nt > 1 ? nw : 0, cp.nt, &each, e);
+	int64_t ch = conv_chunk(cg, g.k_size, P);
+	float *ws = conv_scratch(ctx, DH_OP_CONV, ch * g.k_size, mg, P, cp.bs,
+				 2, cp.nt > 1 ? nw : 0, cp.nt, &each, e);
 	if (!ws)
 		return e ? e->status : DH_ENOMEM;
 	size_t part = each - (size_t)nw;
@@ -586,8 +615,8 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			int64_t s0 = bi * cp.bs;
 			int64_t cnt = nb - s0 < cp.bs ? nb - s0 : cp.bs;
 			if (cnt > 0)
-				conv_backward_block(ctx, &g, grp, cg, mg, x, w,
-						    dy, dwt, dx, s0, cnt,
+				conv_backward_block(ctx, &g, grp, cg, mg, ch, x,
+						    w, dy, dwt, dx, s0, cnt,
 						    bi == b0, mine);
 		}
 	}
