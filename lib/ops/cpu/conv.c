@@ -553,11 +553,8 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		DH_OMP_FOR(ctx, nb * m * P)
 		for (int64_t j = 0; j < m; j++) {
 			double acc = 0.0;
-			for (int64_t s = 0; s < nb; s++) {
-				const float *row = dy + (s * m + j) * P;
-				for (int64_t p = 0; p < P; p++)
-					acc += row[p];
-			}
+			for (int64_t s = 0; s < nb; s++)
+				acc += dh_cpu_dsum(dy + (s * m + j) * P, P);
 			db[j] = (float)acc;
 		}
 	}

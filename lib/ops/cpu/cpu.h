@@ -50,6 +50,8 @@ int dh_cpu_sgemm_kernel_own(void);
 /* 1 when the CPU runs AVX-512F and VL and this build has kernels for it (checked
  * once); the other kernels with AVX-512 paths dispatch on it. */
 int dh_cpu_avx512(void);
+/* The sum of p[0 .. n) in double, in an order fixed by n (norm.c). */
+double dh_cpu_dsum(const float *p, int64_t n);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DH_CPU_X86_AVX512 1

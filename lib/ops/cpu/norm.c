@@ -142,15 +142,18 @@ DH_TARGET_AVX512 static double sqdev_v(const float *p, int64_t n, double mu)
 	return hsum4(a, b, _mm512_setzero_pd(), _mm512_setzero_pd());
 }
 
-DH_TARGET_AVX512 static void affine_v(const float *p, float *q, int64_t n,
-				      double k, double b)
+DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
+affine_v(const float *p, float *q, int64_t n, double k, double b)
 {
 	__m512d kv = _mm512_set1_pd(k), bv = _mm512_set1_pd(b);
 	for (int64_t j = 0; j < n; j += 8) {
 		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
 		__m512d x = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
-		_mm256_mask_storeu_ps(q + j, m,
-				      _mm512_cvtpd_ps(_mm512_fmadd_pd(x, kv, bv)));
+		/* multiply, then add (no FMA, hence fp-contract=off):
+		 * rounded as the scalar code, so x == mean gives exactly B */
+		_mm256_mask_storeu_ps(
+			q + j, m,
+			_mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(x, kv), bv)));
 	}
 }
 
@@ -194,6 +197,15 @@ static bn_rows bn_rows_get(void)
 		return (bn_rows){sum_v, sqdev_v, affine_v, sums2_v, grad_v};
 #endif
 	return (bn_rows){sum_c, sqdev_c, affine_c, sums2_c, grad_c};
+}
+
+double dh_cpu_dsum(const float *p, int64_t n)
+{
+#ifdef DH_CPU_X86_AVX512
+	if (dh_cpu_avx512())
+		return sum_v(p, n);
+#endif
+	return sum_c(p, n);
 }
 
 /* Mean and biased variance of channel ch (two passes, for accuracy). */
