@@ -11,8 +11,11 @@
 #                  and smallest batch only
 #   BENCH_OPT      adam (default) or sgd
 #   BENCH_REPEAT   runs of each side; the median counts, and the spread
-#                  (max - min) / median of both sides is printed as noise
-#                  (default 3)
+#                  (max - min) / median of the wall times of both sides is
+#                  printed as noise (default 3).  CPU times per step (all
+#                  threads, user + system) are printed too: on a loaded
+#                  machine the 1-thread CPU times compare better than wall
+#                  times
 #   PYTHON3        a Python with torch and numpy (default /usr/bin/python3)
 #   DH_BUILDDIR    where tools/dh-train is (default .)
 set -u
@@ -89,8 +92,8 @@ spread()
 		printf "%.0f", (m > 0 ? 100 * (v[NR] - v[1]) / m : 0) }'
 }
 
-printf '%-9s %5s %3s %10s %10s %8s %9s %7s %9s %9s %11s\n' network batch thr \
-	"dh ms" "torch ms" dh/torch "dh GF/s" "%blas" "dh MiB" "torch MiB" "noise dh/t"
+printf '%-9s %5s %3s %8s %8s %8s %8s %8s %7s %6s %7s %7s %11s\n' network batch thr \
+	"dh ms" "torch ms" dh/torch "dh cpu" "t cpu" "cpu d/t" "dh GF/s" "%blas" "dh MiB" "t MiB" "noise dh/t"
 for net in $nets; do
 	case $net in
 	mlp | lenet) shape=1x28x28 steps=20 large=0 ;;
@@ -107,23 +110,30 @@ for net in $nets; do
 				[ "$b" = "$last_b" ] && [ "$j" = "$last_j" ] || continue
 			fi
 			stream $((steps * b)) "$shape" "$tmp/data.npy" || exit 1
-			dall="" tall="" drss="" trss=""
+			dall="" tall="" dcall="" tcall="" drss="" trss=""
 			r=0
 			while [ $r -lt "$repeat" ]; do
 				r=$((r + 1))
-				# two epochs of STEPS steps; the second counts
-				$TIME -f %M -o "$tmp/rss" "$train" -q "$tmp/$net.onnx" \
-					"$tmp/data.npy" -b "$b" -e 2 -j "$j" \
-					--optimizer "$opt" -s 1 -o "$tmp/out.onnx" \
-					--log "$tmp/log.jsonl" >/dev/null || exit 1
+				# one epoch, then two epochs of STEPS steps: the
+				# second epoch's wall time, and the difference of
+				# the CPU times (user + system, all threads)
+				for e in 1 2; do
+					$TIME -f "%M %U %S" -o "$tmp/rss$e" "$train" -q \
+						"$tmp/$net.onnx" "$tmp/data.npy" -b "$b" \
+						-e $e -j "$j" --optimizer "$opt" -s 1 \
+						-o "$tmp/out.onnx" --log "$tmp/log.jsonl" \
+						>/dev/null || exit 1
+				done
 				ms=$(tail -n 1 "$tmp/log.jsonl" |
 					sed 's/.*"seconds": \([0-9.e+-]*\).*/\1/' |
 					awk -v s="$steps" '{ printf "%.2f", 1000 * $1 / s }')
 				dall="$dall $ms"
-				drss=$(min "$drss" "$(cat "$tmp/rss")")
+				dcall="$dcall $(cat "$tmp/rss1" "$tmp/rss2" | awk -v s="$steps" '
+					NR == 1 { c = $2 + $3 } NR == 2 { printf "%.2f", 1000 * ($2 + $3 - c) / s }')"
+				drss=$(min "$drss" "$(cut -d' ' -f1 "$tmp/rss2")")
 				# PyTorch at its best: libgomp's default (spinning)
 				# and passive wait policies, the faster counts
-				tms=""
+				tms="" tcpu=""
 				for pol in "${OMP_WAIT_POLICY:-default}" passive; do
 					if [ "$pol" = default ]; then
 						set -- env -u OMP_WAIT_POLICY
@@ -133,21 +143,28 @@ for net in $nets; do
 					out=$("$@" $TIME -f %M -o "$tmp/rss" \
 						"$py" "$here/train_torch.py" "$net" "$shape" \
 						10 "$b" "$j" "$steps" "$opt") || exit 1
-					tms=$(min "$tms" "${out#ms_per_step=}")
+					w=$(echo "$out" | sed -n 's/.*ms_per_step=\([0-9.]*\) .*/\1/p')
+					c=$(echo "$out" | sed -n 's/.*cpu_ms_per_step=\([0-9.]*\).*/\1/p')
+					if [ -z "$tms" ] || [ "$(min "$tms" "$w")" = "$w" ]; then
+						tms=$w tcpu=$c
+					fi
 					trss=$(min "$trss" "$(cat "$tmp/rss")")
 				done
 				tall="$tall $tms"
+				tcall="$tcall $tcpu"
 			done
 			dms=$(median $dall) tms=$(median $tall)
+			dcpu=$(median $dcall) tcpu=$(median $tcall)
 			dn=$(spread $dall) tn=$(spread $tall)
 			eval "bgf=\${blas_$j}"
 			awk -v n="$net" -v b="$b" -v j="$j" -v d="$dms" -v t="$tms" \
+				-v dc="$dcpu" -v tc="$tcpu" \
 				-v f="$flops" -v dr="$drss" -v tr="$trss" -v bg="$bgf" \
 				-v dn="$dn" -v tn="$tn" 'BEGIN {
 				g = f * b / (d / 1000) / 1e9
-				printf "%-9s %5d %3d %10.1f %10.1f %8.2f %9.1f %6.0f%% %9.0f %9.0f %5d%%/%d%%\n",
-					n, b, j, d, t, d / t, g, 100 * g / bg,
-					dr / 1024, tr / 1024, dn, tn }'
+				printf "%-9s %5d %3d %8.1f %8.1f %8.2f %8.1f %8.1f %7.2f %6.1f %6.0f%% %7.0f %7.0f %5d%%/%d%%\n",
+					n, b, j, d, t, d / t, dc, tc, dc / tc, g,
+					100 * g / bg, dr / 1024, tr / 1024, dn, tn }'
 		done
 	done
 done

@@ -7,8 +7,9 @@ Usage: train_torch.py ARCH CxHxW CLASSES BATCH THREADS STEPS OPTIMIZER
        train_torch.py --blas-info
        train_torch.py --sgemm-gflops
 
-Prints one line: "ms_per_step=M" (the median over STEPS steps after two
-warm-up steps) on stdout; --flops prints the FLOPs of one sample's training
+Prints one line: "ms_per_step=M cpu_ms_per_step=C" (the medians over STEPS
+steps after two warm-up steps of the wall time and of the process's CPU
+time, all threads) on stdout; --flops prints the FLOPs of one sample's training
 step, --blas-info the BLAS libraries loaded and their kernel,
 --sgemm-gflops the GFLOP/s of OpenBLAS's sgemm (NumPy's, 1024^3 float32,
 best of 10; OPENBLAS_NUM_THREADS sets its threads)."""
@@ -163,16 +164,18 @@ def main():
              else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
     x = torch.randn(batch, c, h, w)
     y = torch.randint(0, classes, (batch,))
-    times = []
+    times, cpu = [], []
     for i in range(steps + 2):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         optim.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optim.step()
         if i >= 2:
             times.append(time.perf_counter() - t0)
-    print(f"ms_per_step={1000 * statistics.median(times):.2f}")
+            cpu.append(time.process_time() - c0)
+    print(f"ms_per_step={1000 * statistics.median(times):.2f} "
+          f"cpu_ms_per_step={1000 * statistics.median(cpu):.2f}")
 
 
 main()
