@@ -92,7 +92,7 @@ spread()
 		printf "%.0f", (m > 0 ? 100 * (v[NR] - v[1]) / m : 0) }'
 }
 
-printf '%-9s %5s %3s %8s %8s %8s %8s %8s %7s %6s %7s %7s %11s\n' network batch thr \
+printf '%-9s %5s %3s %8s %8s %8s %8s %8s %7s %6s %7s %7s %7s %11s\n' network batch thr \
 	"dh ms" "torch ms" dh/torch "dh cpu" "t cpu" "cpu d/t" "dh GF/s" "%blas" "dh MiB" "t MiB" "noise dh/t"
 for net in $nets; do
 	case $net in
