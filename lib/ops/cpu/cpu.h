@@ -47,8 +47,10 @@ void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 /* 1 when dh_cpu_sgemm runs dh's own AVX-512 kernel (sgemm.c), 0 when
  * OpenBLAS does all the work (no AVX-512F, or DH_SGEMM=openblas). */
 int dh_cpu_sgemm_kernel_own(void);
-/* 1 when the CPU runs AVX-512F and VL and this build has kernels for it (checked
- * once); the other kernels with AVX-512 paths dispatch on it. */
+/* 1 when the CPU runs AVX-512F and VL and this build has kernels for it
+ * (checked once); the other kernels with AVX-512 paths dispatch on it.
+ * DH_NO_AVX512=1 turns every AVX-512 path off (both functions answer 0),
+ * to test the portable paths on a machine that has AVX-512. */
 int dh_cpu_avx512(void);
 /* The sum of p[0 .. n) in double, in an order fixed by n (norm.c). */
 double dh_cpu_dsum(const float *p, int64_t n);

@@ -398,6 +398,14 @@ gemm_serial(pack_buf *pb, int trans_a, int trans_b, int64_t m, int64_t n,
 	}
 }
 
+/* DH_NO_AVX512 (any value but "0"): run the portable paths everywhere, as
+ * on a CPU without AVX-512 (to test them). */
+static int avx512_off(void)
+{
+	const char *env = getenv("DH_NO_AVX512");
+	return env && *env && strcmp(env, "0");
+}
+
 /* 1: use the own kernel (AVX-512F present, DH_SGEMM not "openblas"). */
 static int own_ok;
 static pthread_once_t own_once = PTHREAD_ONCE_INIT;
@@ -406,7 +414,7 @@ static void own_init(void)
 {
 	const char *env = getenv("DH_SGEMM");
 	__builtin_cpu_init();
-	own_ok = __builtin_cpu_supports("avx512f") &&
+	own_ok = __builtin_cpu_supports("avx512f") && !avx512_off() &&
 		 !(env && !strcmp(env, "openblas"));
 }
 
@@ -423,7 +431,7 @@ static void avx512_init(void)
 {
 	__builtin_cpu_init();
 	avx512_ok = __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512vl");
+		    __builtin_cpu_supports("avx512vl") && !avx512_off();
 }
 
 int dh_cpu_avx512(void)
