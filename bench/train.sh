@@ -10,7 +10,12 @@
 #                  count; otherwise (default) at the largest thread count
 #                  and smallest batch only
 #   BENCH_OPT      adam (default) or sgd
-#   BENCH_REPEAT   runs of each side; the fastest counts (default 2)
+#   BENCH_REPEAT   runs of each side; the median counts, and the spread
+#                  (max - min) / median of the wall times of both sides is
+#                  printed as noise (default 3).  CPU times per step (all
+#                  threads, user + system) are printed too: on a loaded
+#                  machine the 1-thread CPU times compare better than wall
+#                  times
 #   PYTHON3        a Python with torch and numpy (default /usr/bin/python3)
 #   DH_BUILDDIR    where tools/dh-train is (default .)
 set -u
@@ -21,7 +26,7 @@ nets=${BENCH_NETS:-mlp lenet resnet18 vgg16_bn}
 batches=${BENCH_BATCHES:-32 100}
 threads=${BENCH_THREADS:-1 2}
 opt=${BENCH_OPT:-adam}
-repeat=${BENCH_REPEAT:-2}
+repeat=${BENCH_REPEAT:-3}
 train=$build/tools/dh-train
 onnx=$build/tools/dh-onnx
 TIME=/usr/bin/time
@@ -41,7 +46,14 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 echo "dh:      $("$train" --build-info | grep '^openblas')"
 echo "PyTorch: $("$py" -c 'import torch; print(torch.__version__)') $("$py" "$here/train_torch.py" --blas-info)"
+echo "dh sgemm: $("$train" --build-info | sed -n 's/^sgemm: //p')"
 echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)} optimizer=$opt $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# OpenBLAS sgemm on this machine (NumPy's OpenBLAS, 1024^3), per thread count
+for j in $threads; do
+	blas_gf=$(OPENBLAS_NUM_THREADS=$j "$py" "$here/train_torch.py" --sgemm-gflops)
+	eval "blas_$j=\$blas_gf"
+	echo "OpenBLAS sgemm, $j thread(s): $blas_gf GFLOP/s"
+done
 echo
 
 # stream N BATCH CxHxW FILE: random inputs and labels in dh's tensor stream
@@ -67,8 +79,21 @@ min()
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || (b != "" && b + 0 < a + 0)) print b; else print a }'
 }
 
-printf '%-9s %5s %3s %10s %10s %8s %9s %9s %9s\n' network batch thr \
-	"dh ms" "torch ms" dh/torch "dh GF/s" "dh MiB" "torch MiB"
+# median V...: the median of decimals; spread V...: (max - min) / median
+median()
+{
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+spread()
+{
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f", (m > 0 ? 100 * (v[NR] - v[1]) / m : 0) }'
+}
+
+printf '%-9s %5s %3s %8s %8s %8s %8s %8s %7s %6s %7s %7s %7s %11s\n' network batch thr \
+	"dh ms" "torch ms" dh/torch "dh cpu" "t cpu" "cpu d/t" "dh GF/s" "%blas" "dh MiB" "t MiB" "noise dh/t"
 for net in $nets; do
 	case $net in
 	mlp | lenet) shape=1x28x28 steps=20 large=0 ;;
@@ -85,30 +110,61 @@ for net in $nets; do
 				[ "$b" = "$last_b" ] && [ "$j" = "$last_j" ] || continue
 			fi
 			stream $((steps * b)) "$shape" "$tmp/data.npy" || exit 1
-			dms="" tms="" drss="" trss=""
+			dall="" tall="" dcall="" tcall="" drss="" trss=""
 			r=0
 			while [ $r -lt "$repeat" ]; do
 				r=$((r + 1))
-				# two epochs of STEPS steps; the second counts
-				$TIME -f %M -o "$tmp/rss" "$train" -q "$tmp/$net.onnx" \
-					"$tmp/data.npy" -b "$b" -e 2 -j "$j" \
-					--optimizer "$opt" -s 1 -o "$tmp/out.onnx" \
-					--log "$tmp/log.jsonl" >/dev/null || exit 1
+				# one epoch, then two epochs of STEPS steps: the
+				# second epoch's wall time, and the difference of
+				# the CPU times (user + system, all threads)
+				for e in 1 2; do
+					$TIME -f "%M %U %S" -o "$tmp/rss$e" "$train" -q \
+						"$tmp/$net.onnx" "$tmp/data.npy" -b "$b" \
+						-e $e -j "$j" --optimizer "$opt" -s 1 \
+						-o "$tmp/out.onnx" --log "$tmp/log.jsonl" \
+						>/dev/null || exit 1
+				done
 				ms=$(tail -n 1 "$tmp/log.jsonl" |
 					sed 's/.*"seconds": \([0-9.e+-]*\).*/\1/' |
 					awk -v s="$steps" '{ printf "%.2f", 1000 * $1 / s }')
-				dms=$(min "$dms" "$ms")
-				drss=$(min "$drss" "$(cat "$tmp/rss")")
-				out=$($TIME -f %M -o "$tmp/rss" "$py" "$here/train_torch.py" \
-					"$net" "$shape" 10 "$b" "$j" "$steps" "$opt") || exit 1
-				tms=$(min "$tms" "${out#ms_per_step=}")
-				trss=$(min "$trss" "$(cat "$tmp/rss")")
+				dall="$dall $ms"
+				dcall="$dcall $(cat "$tmp/rss1" "$tmp/rss2" | awk -v s="$steps" '
+					NR == 1 { c = $2 + $3 } NR == 2 { printf "%.2f", 1000 * ($2 + $3 - c) / s }')"
+				drss=$(min "$drss" "$(cut -d' ' -f1 "$tmp/rss2")")
+				# PyTorch at its best: libgomp's default (spinning)
+				# and passive wait policies, the faster counts
+				tms="" tcpu=""
+				for pol in "${OMP_WAIT_POLICY:-default}" passive; do
+					if [ "$pol" = default ]; then
+						set -- env -u OMP_WAIT_POLICY
+					else
+						set -- env OMP_WAIT_POLICY=$pol
+					fi
+					out=$("$@" $TIME -f %M -o "$tmp/rss" \
+						"$py" "$here/train_torch.py" "$net" "$shape" \
+						10 "$b" "$j" "$steps" "$opt") || exit 1
+					w=$(echo "$out" | sed -n 's/.*ms_per_step=\([0-9.]*\) .*/\1/p')
+					c=$(echo "$out" | sed -n 's/.*cpu_ms_per_step=\([0-9.]*\).*/\1/p')
+					if [ -z "$tms" ] || [ "$(min "$tms" "$w")" = "$w" ]; then
+						tms=$w tcpu=$c
+					fi
+					trss=$(min "$trss" "$(cat "$tmp/rss")")
+				done
+				tall="$tall $tms"
+				tcall="$tcall $tcpu"
 			done
+			dms=$(median $dall) tms=$(median $tall)
+			dcpu=$(median $dcall) tcpu=$(median $tcall)
+			dn=$(spread $dall) tn=$(spread $tall)
+			eval "bgf=\${blas_$j}"
 			awk -v n="$net" -v b="$b" -v j="$j" -v d="$dms" -v t="$tms" \
-				-v f="$flops" -v dr="$drss" -v tr="$trss" 'BEGIN {
-				printf "%-9s %5d %3d %10.1f %10.1f %8.2f %9.1f %9.0f %9.0f\n",
-					n, b, j, d, t, d / t, f * b / (d / 1000) / 1e9,
-					dr / 1024, tr / 1024 }'
+				-v dc="$dcpu" -v tc="$tcpu" \
+				-v f="$flops" -v dr="$drss" -v tr="$trss" -v bg="$bgf" \
+				-v dn="$dn" -v tn="$tn" 'BEGIN {
+				g = f * b / (d / 1000) / 1e9
+				printf "%-9s %5d %3d %8.1f %8.1f %8.2f %8.1f %8.1f %7.2f %6.1f %6.0f%% %7.0f %7.0f %5d%%/%d%%\n",
+					n, b, j, d, t, d / t, dc, tc, dc / tc, g,
+					100 * g / bg, dr / 1024, tr / 1024, dn, tn }'
 		done
 	done
 done

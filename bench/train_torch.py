@@ -5,10 +5,14 @@ with a forward() that follows dh's ONNX graphs (lib/onnx/zoo.c).
 Usage: train_torch.py ARCH CxHxW CLASSES BATCH THREADS STEPS OPTIMIZER
        train_torch.py --flops ARCH CxHxW CLASSES
        train_torch.py --blas-info
+       train_torch.py --sgemm-gflops
 
-Prints one line: "ms_per_step=M" (the median over STEPS steps after two
-warm-up steps) on stdout; --flops prints the FLOPs of one sample's training
-step, --blas-info the BLAS libraries loaded and their kernel."""
+Prints one line: "ms_per_step=M cpu_ms_per_step=C" (the medians over STEPS
+steps after two warm-up steps of the wall time and of the process's CPU
+time, all threads) on stdout; --flops prints the FLOPs of one sample's training
+step, --blas-info the BLAS libraries loaded and their kernel,
+--sgemm-gflops the GFLOP/s of OpenBLAS's sgemm (NumPy's, 1024^3 float32,
+best of 10; OPENBLAS_NUM_THREADS sets its threads)."""
 import ctypes
 import statistics
 import sys
@@ -133,6 +137,18 @@ def main():
         print(flops_per_sample(build(sys.argv[2], c, h, w, int(sys.argv[4])),
                                c, h, w))
         return
+    if sys.argv[1:] == ["--sgemm-gflops"]:
+        import numpy as np
+        r = np.random.default_rng(0)
+        a = r.standard_normal((1024, 1024), dtype=np.float32)
+        b = r.standard_normal((1024, 1024), dtype=np.float32)
+        best = float("inf")
+        for _ in range(10):
+            t0 = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t0)
+        print(f"{2 * 1024 ** 3 / best / 1e9:.1f}")
+        return
     if sys.argv[1:] == ["--blas-info"]:
         torch.zeros(4, 4) @ torch.zeros(4, 4)
         print(blas_info())
@@ -148,16 +164,18 @@ def main():
              else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
     x = torch.randn(batch, c, h, w)
     y = torch.randint(0, classes, (batch,))
-    times = []
+    times, cpu = [], []
     for i in range(steps + 2):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         optim.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optim.step()
         if i >= 2:
             times.append(time.perf_counter() - t0)
-    print(f"ms_per_step={1000 * statistics.median(times):.2f}")
+            cpu.append(time.process_time() - c0)
+    print(f"ms_per_step={1000 * statistics.median(times):.2f} "
+          f"cpu_ms_per_step={1000 * statistics.median(cpu):.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "cli/tool.h"
+#include "ops/cpu/cpu.h"
 #if DH_HAVE_GDCM
 #include "image/gdcm_shim.h"
 #endif
@@ -88,6 +89,10 @@ void dh_build_info(FILE *f)
 	);
 	fprintf(f, "openblas: %s (kernel %s)\n", openblas_get_config(),
 		openblas_get_corename());
+	fprintf(f, "sgemm: %s\n",
+		dh_cpu_sgemm_kernel_own()
+			? "dh AVX-512 8x48 kernel (DH_SGEMM=openblas: OpenBLAS)"
+			: "OpenBLAS");
 #if DH_HAVE_OPENSLIDE
 	fprintf(f, "openslide: yes (%s)\n", openslide_get_version());
 #else

@@ -533,10 +533,99 @@ TEST(convtranspose_matches_numpy_and_finite_differences)
 	env_release(&t);
 }
 
+/* Layers large enough for the kernel's blocking: channels split into
+ * im2col chunks, many samples per block, blocks shared by threads (with
+ * a bias).  Against the direct loops, with 1 and 2 threads; the same
+ * thread count twice gives the same bits. */
+TEST(conv_chunks_and_thread_blocks_match_direct_loops)
+{
+	static const conv2d_cfg cfgs[] = {
+		/* n  c    h  w  m   kh kw sh sw dh dw g  pt pl pb pr */
+		{5, 340, 5, 5, 16, 3, 3, 1, 1, 1, 1, 2, 1, 1, 1, 1},
+		{3, 96, 9, 9, 16, 5, 5, 1, 1, 1, 1, 1, 2, 2, 2, 2},
+		{40, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{12, 64, 16, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{9, 48, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+	};
+	for (int th = 1; th <= 2; th++)
+		for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+			test_env t;
+			env_init(&t, th);
+			conv2d_cfg q = cfgs[k];
+			int64_t sx[4] = {q.n, q.c, q.h, q.w};
+			int64_t sw[4] = {q.m, q.c / q.g, q.kh, q.kw}, sb[1] = {q.m};
+			dh_tensor *in[3] = {t_new(4, sx), t_new(4, sw),
+					    t_new(1, sb)},
+				  *out[1], *out2[1];
+			t_rand(in[0], &t.rng, -1, 1);
+			t_rand(in[1], &t.rng, -1, 1);
+			t_rand(in[2], &t.rng, -1, 1);
+			dh_op_attrs a;
+			dh_op_attrs_init(&a, DH_OP_CONV);
+			a.group = q.g;
+			a.strides[0] = q.sh, a.strides[1] = q.sw;
+			a.pads[0] = q.pt, a.pads[1] = q.pl, a.pads[2] = q.pb,
+			a.pads[3] = q.pr;
+			if (!run_forward(&t.ctx, DH_OP_CONV, &a, 3, in, 1, out)) {
+				env_release(&t);
+				continue;
+			}
+			int64_t ny = dh_tensor_numel(out[0]);
+			dh_tensor *dy = t_like(out[0]), *dx = t_like(in[0]),
+				  *dw = t_like(in[1]), *db = t_like(in[2]);
+			dh_tensor *dx2 = t_like(in[0]), *dw2 = t_like(in[1]),
+				  *db2 = t_like(in[2]);
+			t_rand(dy, &t.rng, -1, 1);
+			float *ry = malloc((size_t)ny * sizeof(float));
+			float *rdx = malloc(dh_tensor_nbytes(in[0]));
+			float *rdw = malloc(dh_tensor_nbytes(in[1]));
+			conv2d_ref(&q, dh_tensor_f32(in[0]), dh_tensor_f32(in[1]),
+				   dh_tensor_f32(dy), ry, rdx, rdw);
+			int64_t P = ny / (q.n * q.m);
+			for (int64_t i = 0; i < ny; i++)
+				ry[i] += dh_tensor_f32(in[2])[(i / P) % q.m];
+			const dh_tensor *co = out[0], *cdy = dy;
+			dh_tensor *din[3] = {dx, dw, db}, *din2[3] = {dx2, dw2, db2};
+			CHECK_INT(dh_op_backward(&t.ctx, DH_OP_CONV, &a, 3,
+						 (const dh_tensor *const *)in, 1,
+						 &co, &cdy, din, NULL),
+				  DH_OK);
+			char what[80];
+			snprintf(what, sizeof what, "conv #%zu, %d thread(s)", k, th);
+			CHECK_CLOSE(what, dh_tensor_f32(out[0]), ry, ny, 1e-5, 1e-5);
+			CHECK_CLOSE(what, dh_tensor_f32(dx), rdx,
+				    dh_tensor_numel(dx), 1e-5, 1e-5);
+			CHECK_CLOSE(what, dh_tensor_f32(dw), rdw,
+				    dh_tensor_numel(dw), 1e-4, 1e-5);
+			/* again: the same bits */
+			if (run_forward(&t.ctx, DH_OP_CONV, &a, 3, in, 1, out2)) {
+				CHECK(!memcmp(out2[0]->data, out[0]->data,
+					      dh_tensor_nbytes(out[0])));
+				dh_tensor_free(out2[0]);
+			}
+			CHECK_INT(dh_op_backward(&t.ctx, DH_OP_CONV, &a, 3,
+						 (const dh_tensor *const *)in, 1,
+						 &co, &cdy, din2, NULL),
+				  DH_OK);
+			CHECK(!memcmp(dx->data, dx2->data, dh_tensor_nbytes(dx)));
+			CHECK(!memcmp(dw->data, dw2->data, dh_tensor_nbytes(dw)));
+			CHECK(!memcmp(db->data, db2->data, dh_tensor_nbytes(db)));
+			free(ry);
+			free(rdx);
+			free(rdw);
+			dh_tensor *all[] = {dy, dx, dw, db, dx2, dw2, db2, out[0],
+					    in[0], in[1], in[2]};
+			for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+				dh_tensor_free(all[i]);
+			env_release(&t);
+		}
+}
+
 TAP_MAIN(TAP_CASE(conv_matches_numpy_and_finite_differences),
 	 TAP_CASE(conv_pointwise_and_odd_sizes_match_direct_loops),
 	 TAP_CASE(conv_grouped_pointwise_and_strided_1x1),
 	 TAP_CASE(conv_random_configurations_match_direct_loops),
+	 TAP_CASE(conv_chunks_and_thread_blocks_match_direct_loops),
 	 TAP_CASE(conv_auto_pad_same_and_valid),
 	 TAP_CASE(conv_workspace_settles_and_runs_are_identical),
 	 TAP_CASE(conv_bad_shapes_are_errors),

@@ -1,6 +1,13 @@
 /* test_ops_gemm.c - Gemm and MatMul: forward against NumPy, backward against
  * finite differences. */
+#include <stdlib.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "gradcheck.h"
+#include "ops/cpu/cpu.h"
 #include "ref_ops.h"
 
 TEST(gemm_forward_matches_numpy)
@@ -181,8 +188,121 @@ TEST(matmul_promotes_vectors)
 	env_release(&t);
 }
 
+/* dh_cpu_sgemm (the own AVX-512 kernel where the CPU has it, OpenBLAS
+ * otherwise) against a double-precision product, over shapes that leave
+ * partial tiles and K blocks, every transpose, alpha and beta; and, for
+ * dh's kernel, the same bits with 1 and 2 threads (each element sums K in
+ * a fixed order). */
+TEST(sgemm_matches_reference_and_ignores_threads)
+{
+	static const int64_t shapes[][3] = {
+		{1, 1, 1},    {7, 47, 5},     {9, 49, 257},  {64, 100, 300},
+		{130, 97, 513}, {17, 1600, 33}, {33, 31, 1000}, {8, 48, 256},
+		{200, 7, 70}, {3, 500, 41}};
+	static const float ab[][2] = {{1.0f, 0.0f}, {0.5f, 1.0f},
+				      {1.0f, -0.75f}};
+	dh_rng r;
+	dh_rng_seed(&r, 7);
+	int own = dh_cpu_sgemm_kernel_own();
+	printf("# sgemm kernel: %s\n", own ? "dh AVX-512" : "OpenBLAS");
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+		for (int ta = 0; ta < 2; ta++)
+			for (int tb = 0; tb < 2; tb++)
+				for (int q = 0; q < 3; q++) {
+					int64_t m = shapes[s][0], n = shapes[s][1],
+						k = shapes[s][2];
+					/* leading dimensions wider than the
+					 * matrices, to catch stride slips */
+					int64_t lda = (ta ? m : k) + 3,
+						ldb = (tb ? k : n) + 5, ldc = n + 2;
+					int64_t ra = ta ? k : m, rb = tb ? n : k;
+					float *a = malloc(sizeof(float) * ra * lda);
+					float *b = malloc(sizeof(float) * rb * ldb);
+					float *c0 = malloc(sizeof(float) * m * ldc);
+					float *c1 = malloc(sizeof(float) * m * ldc);
+					float *c2 = malloc(sizeof(float) * m * ldc);
+					if (!a || !b || !c0 || !c1 || !c2) {
+						printf("# out of memory\n");
+						exit(99);
+					}
+					for (int64_t i = 0; i < ra * lda; i++)
+						a[i] = dh_rng_uniform(&r, -1, 1);
+					for (int64_t i = 0; i < rb * ldb; i++)
+						b[i] = dh_rng_uniform(&r, -1, 1);
+					for (int64_t i = 0; i < m * ldc; i++)
+						c0[i] = c1[i] = c2[i] =
+							dh_rng_uniform(&r, -1, 1);
+					float al = ab[q][0], be = ab[q][1];
+#ifdef _OPENMP
+					omp_set_num_threads(1);
+#endif
+					dh_cpu_sgemm(ta, tb, m, n, k, al, a, lda, b,
+						     ldb, be, c1, ldc);
+#ifdef _OPENMP
+					omp_set_num_threads(2);
+#endif
+					dh_cpu_sgemm(ta, tb, m, n, k, al, a, lda, b,
+						     ldb, be, c2, ldc);
+					double worst = 0.0;
+					int64_t wi = 0, same = 1;
+					for (int64_t i = 0; i < m; i++)
+						for (int64_t j = 0; j < ldc; j++) {
+							int64_t o = i * ldc + j;
+							same &= memcmp(c1 + o, c2 + o,
+								       sizeof(float)) == 0;
+							if (j >= n) {
+								/* past the matrix:
+								 * untouched */
+								same &= c1[o] == c0[o];
+								continue;
+							}
+							double acc = 0.0, mag = 0.0;
+							for (int64_t p = 0; p < k; p++) {
+								double x = ta ? a[p * lda + i]
+									      : a[i * lda + p];
+								double y = tb ? b[j * ldb + p]
+									      : b[p * ldb + j];
+								acc += x * y;
+								mag += fabs(x * y);
+							}
+							double want = al * acc +
+								      (be == 0.0f ? 0.0
+										  : be * c0[o]);
+							double err = fabs(c1[o] - want) /
+								     (fabs(al) * mag +
+								      fabs(be * c0[o]) + 1e-30);
+							if (err > worst)
+								worst = err, wi = o;
+						}
+					if (worst > 1e-5 || (!same && own))
+						printf("# sgemm %lldx%lldx%lld ta=%d "
+						       "tb=%d alpha=%g beta=%g: worst "
+						       "relative error %.3g at %lld "
+						       "(tolerance 1e-5), threads "
+						       "agree: %s\n",
+						       (long long)m, (long long)n,
+						       (long long)k, ta, tb, al, be,
+						       worst, (long long)wi,
+						       same ? "yes" : "no");
+					CHECK(worst <= 1e-5);
+					/* OpenBLAS may split K differently per
+					 * thread count: only dh's kernel
+					 * promises this */
+					CHECK(same || !own);
+					free(a);
+					free(b);
+					free(c0);
+					free(c1);
+					free(c2);
+				}
+#ifdef _OPENMP
+	omp_set_num_threads(1);
+#endif
+}
+
 TAP_MAIN(TAP_CASE(gemm_forward_matches_numpy),
 	 TAP_CASE(gemm_backward_all_transposes_and_c_shapes),
 	 TAP_CASE(gemm_without_c), TAP_CASE(gemm_shape_errors_name_the_node),
 	 TAP_CASE(matmul_forward_broadcast_matches_numpy),
-	 TAP_CASE(matmul_promotes_vectors))
+	 TAP_CASE(matmul_promotes_vectors),
+	 TAP_CASE(sgemm_matches_reference_and_ignores_threads))

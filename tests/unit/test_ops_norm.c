@@ -1,6 +1,8 @@
 /* test_ops_norm.c - BatchNormalization in training and inference mode:
  * outputs and running statistics against NumPy (ONNX's reference formulas,
  * tests/ref), backward against finite differences. */
+#include <stdlib.h>
+
 #include "gradcheck.h"
 #include "ref_ops.h"
 
@@ -178,7 +180,64 @@ TEST(instancenorm_matches_numpy)
 	env_release(&t);
 }
 
+/* Planes wider than a vector (and not a multiple of one), where the
+ * AVX-512 row kernels run their main loops: Y against a double-precision
+ * reference, gradients against finite differences. */
+TEST(batchnorm_training_wide_planes)
+{
+	test_env t;
+	env_init(&t, 2);
+	static const int64_t hw[][2] = {{5, 13}, {8, 8}, {1, 37}};
+	for (int k = 0; k < 3; k++) {
+		int64_t sx[4] = {2, 3, hw[k][0], hw[k][1]}, sc[1] = {3};
+		dh_tensor *in[5] = {t_new(4, sx), t_new(1, sc), t_new(1, sc),
+				    t_new(1, sc), t_new(1, sc)};
+		t_rand(in[0], &t.rng, -2, 3);
+		t_rand(in[1], &t.rng, 0.5f, 1.5f);
+		t_rand(in[2], &t.rng, -1, 1);
+		t_rand(in[4], &t.rng, 0.5f, 1.5f);
+		dh_op_attrs a;
+		dh_op_attrs_init(&a, DH_OP_BATCHNORM);
+		a.training_mode = 1;
+		dh_tensor *out[1];
+		int64_t P = hw[k][0] * hw[k][1], n = 2 * 3 * P;
+		if (run_forward(&t.ctx, DH_OP_BATCHNORM, &a, 5, in, 1, out)) {
+			const float *x = dh_tensor_f32(in[0]);
+			float *want = malloc(sizeof(float) * (size_t)n);
+			for (int64_t c = 0; c < 3; c++) {
+				double s = 0, q = 0;
+				for (int64_t i = 0; i < 2; i++)
+					for (int64_t j = 0; j < P; j++)
+						s += x[(i * 3 + c) * P + j];
+				double mu = s / (2 * P);
+				for (int64_t i = 0; i < 2; i++)
+					for (int64_t j = 0; j < P; j++) {
+						double d = x[(i * 3 + c) * P + j] - mu;
+						q += d * d;
+					}
+				double inv = 1.0 / sqrt(q / (2 * P) + a.epsilon);
+				for (int64_t i = 0; i < 2; i++)
+					for (int64_t j = 0; j < P; j++) {
+						int64_t o = (i * 3 + c) * P + j;
+						want[o] = (float)((x[o] - mu) * inv *
+									  dh_tensor_f32(in[1])[c] +
+								  dh_tensor_f32(in[2])[c]);
+					}
+			}
+			CHECK_CLOSE("bn training Y, wide planes",
+				    dh_tensor_f32(out[0]), want, n, 1e-5, 1e-5);
+			free(want);
+			free_all(out, 1);
+		}
+		GC_OP("bn training, wide planes", &t.ctx, DH_OP_BATCHNORM, &a,
+		      5, in, 1, .eps = 5e-3, .wrt = 7);
+		free_all(in, 5);
+	}
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(batchnorm_inference_matches_numpy),
 	 TAP_CASE(batchnorm_training_matches_numpy),
 	 TAP_CASE(batchnorm_edge_shapes), TAP_CASE(layernorm_matches_numpy),
-	 TAP_CASE(instancenorm_matches_numpy))
+	 TAP_CASE(instancenorm_matches_numpy),
+	 TAP_CASE(batchnorm_training_wide_planes))

@@ -1,6 +1,8 @@
 /* test_ops_pool.c - MaxPool, AveragePool (count_include_pad), global pools:
  * forward against NumPy loops (tests/ref), backward against finite
  * differences. */
+#include <stdlib.h>
+
 #include "gradcheck.h"
 #include "ref_ops.h"
 
@@ -254,7 +256,85 @@ TEST(maxpool_ties_nan_padding)
 	env_release(&t);
 }
 
+/* The 2x2, stride 2 path (vectorised where the CPU has AVX-512) against a
+ * direct reference of the rules above, on planes wider than a vector,
+ * odd sizes, ties and NaNs: values, indices and gradients, bit for bit. */
+TEST(maxpool_2x2_matches_reference_rules)
+{
+	test_env t;
+	env_init(&t, 1);
+	static const int64_t hw[][2] = {{2, 2},	  {4, 6},   {5, 7},  {6, 34},
+					 {7, 33}, {3, 64}, {8, 50}, {28, 28}};
+	for (size_t k = 0; k < sizeof hw / sizeof hw[0]; k++) {
+		int64_t shape[4] = {2, 3, hw[k][0], hw[k][1]};
+		dh_tensor *x = t_new(4, shape);
+		float *xv = dh_tensor_f32(x);
+		int64_t n = dh_tensor_numel(x);
+		for (int64_t i = 0; i < n; i++) {
+			/* few distinct values: many ties; some NaNs */
+			float u = dh_rng_uniform(&t.rng, 0, 1);
+			xv[i] = u < 0.03f ? NAN : (float)(int)(u * 5) - 2.0f;
+		}
+		dh_op_attrs a;
+		pool_attrs(&a, DH_OP_MAXPOOL, 2, (int64_t[]){2, 2},
+			   (int64_t[]){2, 2}, (int64_t[]){0, 0, 0, 0}, NULL);
+		dh_tensor *out[2];
+		if (!run_forward(&t.ctx, DH_OP_MAXPOOL, &a, 1, &x, 2, out)) {
+			dh_tensor_free(x);
+			continue;
+		}
+		int64_t H = hw[k][0], W = hw[k][1], oh_n = H / 2, ow_n = W / 2;
+		const float *y = dh_tensor_f32(out[0]);
+		const int64_t *ix = out[1]->data;
+		dh_tensor *dy = t_like(out[0]), *dx = t_like(x);
+		t_rand(dy, &t.rng, -1, 1);
+		float *want_dx = calloc((size_t)n, sizeof(float));
+		int bad = 0;
+		for (int64_t p = 0; p < 6; p++)
+			for (int64_t oh = 0; oh < oh_n; oh++)
+				for (int64_t ow = 0; ow < ow_n; ow++) {
+					int64_t at = p * H * W + 2 * oh * W + 2 * ow;
+					int64_t tap[4] = {at, at + 1, at + W,
+							  at + W + 1};
+					int64_t best = at;
+					for (int q = 1; q < 4; q++)
+						if (xv[tap[q]] > xv[best])
+							best = tap[q];
+					for (int q = 3; q >= 0; q--)
+						if (isnan(xv[tap[q]]))
+							best = tap[q];
+					int64_t o = (p * oh_n + oh) * ow_n + ow;
+					bad |= ix[o] != best;
+					bad |= memcmp(&y[o], &xv[best],
+						      sizeof(float)) != 0;
+					want_dx[best] += dh_tensor_f32(dy)[o];
+				}
+		if (bad)
+			printf("# maxpool 2x2 %lldx%lld: values or indices "
+			       "differ from the reference\n",
+			       (long long)H, (long long)W);
+		CHECK(!bad);
+		const dh_tensor *douts[2] = {dy, NULL};
+		dh_err e;
+		CHECK_INT(dh_op_backward(&t.ctx, DH_OP_MAXPOOL, &a, 1,
+					 (const dh_tensor *const *)&x, 2,
+					 (const dh_tensor *const *)out, douts,
+					 &dx, &e),
+			  DH_OK);
+		CHECK_CLOSE("maxpool 2x2 gradient", dh_tensor_f32(dx), want_dx,
+			    n, 0, 0);
+		free(want_dx);
+		dh_tensor_free(dy);
+		dh_tensor_free(dx);
+		dh_tensor_free(out[0]);
+		dh_tensor_free(out[1]);
+		dh_tensor_free(x);
+	}
+	env_release(&t);
+}
+
 TAP_MAIN(TAP_CASE(maxpool_matches_numpy), TAP_CASE(averagepool_matches_numpy),
 	 TAP_CASE(global_pools_match_numpy),
 	 TAP_CASE(pool_3d_and_edge_shapes_gradients),
-	 TAP_CASE(maxpool_ties_nan_padding))
+	 TAP_CASE(maxpool_ties_nan_padding),
+	 TAP_CASE(maxpool_2x2_matches_reference_rules))

@@ -14,6 +14,10 @@
 
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "ops/cpu/cpu.h"
 #include "ops/op_private.h"
 
@@ -52,6 +56,105 @@ static void valid_range(int64_t base, int64_t s, int64_t n, int64_t n_out,
 	*hi = h < *lo ? *lo : h > n_out ? n_out : h;
 }
 
+#ifdef DH_CPU_X86_AVX512
+#include <immintrin.h>
+
+/* Lanes [lo, hi) of a 16-float chunk, clipped to [0, 16). */
+DH_TARGET_AVX512 static inline __mmask16 lanes(int64_t lo, int64_t hi)
+{
+	lo = lo < 0 ? 0 : lo;
+	hi = hi > 16 ? 16 : hi;
+	if (hi <= lo)
+		return 0;
+	return (__mmask16)(((1u << (hi - lo)) - 1) << lo);
+}
+
+/* im2col for unit strides along W: each output row is a few masked
+ * loads (zeros where the field reads padding) and stores, the same values
+ * as the scalar loops. */
+DH_TARGET_AVX512 static void im2col_avx512(const dh_spatial *g, int64_t cg,
+					   const float *x, float *col,
+					   int64_t ld)
+{
+	int64_t rows = cg * g->k_size, ow_n = g->out[2];
+	for (int64_t r = 0; r < rows; r++) {
+		int64_t c = r / g->k_size, kk = r % g->k_size;
+		int64_t kw = kk % g->k[2], kh = (kk / g->k[2]) % g->k[1];
+		int64_t kd = kk / (g->k[2] * g->k[1]);
+		const float *xc = x + c * g->in_size;
+		float *dst = col + r * ld;
+		int64_t wbase = kw * g->d[2] - g->pb[2], lo, hi;
+		valid_range(wbase, 1, g->in[2], ow_n, &lo, &hi);
+		for (int64_t od = 0; od < g->out[0]; od++) {
+			int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+			int dok = id >= 0 && id < g->in[0];
+			for (int64_t oh = 0; oh < g->out[1]; oh++, dst += ow_n) {
+				int64_t ih = oh * g->s[1] - g->pb[1] +
+					     kh * g->d[1];
+				int ok = dok && ih >= 0 && ih < g->in[1];
+				const float *row =
+					xc + (id * g->in[1] + ih) * g->in[2] +
+					wbase;
+				for (int64_t o = 0; o < ow_n; o += 16) {
+					__mmask16 st = lanes(0, ow_n - o);
+					__mmask16 ld_m =
+						ok ? lanes(lo - o, hi - o) : 0;
+					_mm512_mask_storeu_ps(
+						dst + o, st,
+						_mm512_maskz_loadu_ps(ld_m,
+								      row + o));
+				}
+			}
+		}
+	}
+}
+
+/* col2im for unit strides along W: masked loads, adds and stores over
+ * the valid part of each row, in the scalar loops' order. */
+DH_TARGET_AVX512 static void col2im_avx512(const dh_spatial *g, int64_t cg,
+					   const float *col, int64_t ld,
+					   float *dx)
+{
+	int64_t ow_n = g->out[2];
+	for (int64_t c = 0; c < cg; c++) {
+		float *xc = dx + c * g->in_size;
+		for (int64_t kk = 0; kk < g->k_size; kk++) {
+			int64_t kw = kk % g->k[2],
+				kh = (kk / g->k[2]) % g->k[1];
+			int64_t kd = kk / (g->k[2] * g->k[1]);
+			const float *src = col + (c * g->k_size + kk) * ld;
+			int64_t wbase = kw * g->d[2] - g->pb[2], lo, hi;
+			valid_range(wbase, 1, g->in[2], ow_n, &lo, &hi);
+			for (int64_t od = 0; od < g->out[0]; od++) {
+				int64_t id = od * g->s[0] - g->pb[0] +
+					     kd * g->d[0];
+				for (int64_t oh = 0; oh < g->out[1];
+				     oh++, src += ow_n) {
+					int64_t ih = oh * g->s[1] - g->pb[1] +
+						     kh * g->d[1];
+					if (id < 0 || id >= g->in[0] || ih < 0 ||
+					    ih >= g->in[1])
+						continue;
+					float *row = xc + (id * g->in[1] + ih) *
+								  g->in[2] +
+						     wbase;
+					for (int64_t o = lo; o < hi; o += 16) {
+						__mmask16 m = lanes(0, hi - o);
+						__m512 a = _mm512_maskz_loadu_ps(
+							m, row + o);
+						__m512 b = _mm512_maskz_loadu_ps(
+							m, src + o);
+						_mm512_mask_storeu_ps(
+							row + o, m,
+							_mm512_add_ps(a, b));
+					}
+				}
+			}
+		}
+	}
+}
+#endif
+
 /* Rows are short (an output row of the image: 28, 14, 7 floats...), so
  * they are filled by plain loops rather than memset and memcpy calls, whose
  * call and dispatch cost more than the copy; the attribute keeps GCC from
@@ -60,6 +163,12 @@ __attribute__((optimize("no-tree-loop-distribute-patterns")))
 static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *x, float *col, int64_t ld)
 {
+#ifdef DH_CPU_X86_AVX512
+	if (g->s[2] == 1 && dh_cpu_avx512()) {
+		im2col_avx512(g, cg, x, col, ld);
+		return;
+	}
+#endif
 	int64_t rows = cg * g->k_size, ow_n = g->out[2], sw = g->s[2];
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t c = r / g->k_size, kk = r % g->k_size;
@@ -105,6 +214,12 @@ static void im2col(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 static void col2im(const dh_op_ctx *ctx, const dh_spatial *g, int64_t cg,
 		   const float *col, int64_t ld, float *dx)
 {
+#ifdef DH_CPU_X86_AVX512
+	if (g->s[2] == 1 && dh_cpu_avx512()) {
+		col2im_avx512(g, cg, col, ld, dx);
+		return;
+	}
+#endif
 	int64_t ow_n = g->out[2], sw = g->s[2];
 	for (int64_t c = 0; c < cg; c++) {
 		float *xc = dx + c * g->in_size;
@@ -167,16 +282,134 @@ static dh_status col_floats(const dh_op_ctx *ctx, dh_op_type op,
 	return DH_OK;
 }
 
-/* Samples per im2col block: as many as keep the col matrix near 16 MiB, at
- * least one.  Fewer, larger sgemms pay off for small images (LeNet, CIFAR);
- * the block depends on the shapes only, so sums keep their order. */
-#define CONV_BLOCK_FLOATS ((int64_t)4 << 20)
+/* Blocks of samples.  A block's col matrix is kept near 1 MiB so that it
+ * is still in the core's L2 cache when the GEMM packs it (a 16 MiB block
+ * went to memory and back), but holds at least CONV_MIN_N output positions
+ * so that deep layers with tiny images still make wide GEMMs.  With more
+ * than one thread and enough blocks, threads take whole blocks (their own
+ * im2col and a one-thread GEMM each, on their own cache); otherwise blocks
+ * run in turn and the GEMM is threaded.  The plan depends on the shapes
+ * and the thread count only, and each block's output is computed the same
+ * way wherever it runs; dW sums blocks in a fixed order per thread, then
+ * the threads' sums in thread order: fixed for a fixed thread count. */
+#define CONV_BLOCK_FLOATS ((int64_t)1 << 18)
+#define CONV_MIN_N 192
 
-static int64_t conv_block(int64_t kcol, int64_t p, int64_t nb)
+typedef struct conv_plan {
+	int64_t bs;   /* samples per block */
+	int64_t nblk; /* blocks */
+	int nt;       /* threads taking whole blocks (1: blocks in turn) */
+} conv_plan;
+
+static void conv_plan_of(const dh_op_ctx *ctx, int64_t kcol, int64_t p,
+			 int64_t nb, conv_plan *cp)
 {
 	int64_t per = kcol * p;
-	int64_t b = per > 0 ? CONV_BLOCK_FLOATS / per : nb;
-	return b < 1 ? 1 : b > nb ? nb : b;
+	int64_t bs = per > 0 ? CONV_BLOCK_FLOATS / per : nb;
+	int64_t wide = p > 0 ? (CONV_MIN_N + p - 1) / p : nb;
+	bs = bs < wide ? wide : bs;
+	bs = bs < 1 ? 1 : bs > nb ? nb : bs;
+	int64_t nblk = nb > 0 ? (nb + bs - 1) / bs : 0;
+	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
+#ifdef _OPENMP
+	if (omp_in_parallel())
+		nt = 1;
+#else
+	nt = 1;
+#endif
+	if (nt > 1 && nblk >= nt) {
+		/* a multiple of the threads, so that they finish together */
+		nblk = (nblk + nt - 1) / nt * nt;
+		bs = (nb + nblk - 1) / nblk;
+		nblk = (nb + bs - 1) / bs;
+		if (nblk < nt)
+			nt = (int)nblk;
+	} else {
+		nt = 1;
+	}
+	cp->bs = bs;
+	cp->nblk = nblk;
+	cp->nt = nt;
+}
+
+/* Input channels per im2col chunk: a block's col matrix is made and used
+ * a chunk of channels at a time (Y and dW accumulate over chunks, dX is
+ * done chunk by chunk), so that it stays in L2 however many channels the
+ * layer has.  Depends on the layer's shapes only. */
+#define CONV_CHUNK_FLOATS ((int64_t)1 << 17)
+
+static int64_t conv_chunk(int64_t cg, int64_t ksize, int64_t p)
+{
+	int64_t w = p > CONV_MIN_N ? p : CONV_MIN_N;
+	int64_t ch = CONV_CHUNK_FLOATS / (ksize * w);
+	return ch < 1 ? 1 : ch > cg ? cg : ch;
+}
+
+/* Per-thread scratch: `cols` col matrices [kcol, bs * P], the dY/Y block
+ * [mg, bs * P] and `part` more floats, rounded to whole cache lines; the
+ * workspace holds nt of them.  Sizes are checked for overflow. */
+static float *conv_scratch(const dh_op_ctx *ctx, dh_op_type op, int64_t kcol,
+			   int64_t mg, int64_t p, int64_t bs, int cols,
+			   int64_t part, int nt, size_t *each, dh_err *e)
+{
+	size_t l, n, t, all, bytes;
+	if (dh_size_mul((size_t)bs, (size_t)p, &l) ||
+	    dh_size_mul((size_t)kcol, (size_t)cols, &n) ||
+	    dh_size_add(n, (size_t)mg, &n) || dh_size_mul(n, l, &n) ||
+	    dh_size_add(n, (size_t)part, &t) || dh_size_add(t, 15, &t) ||
+	    dh_size_mul(t / 16 * 16, (size_t)nt, &all) ||
+	    dh_size_mul(all, sizeof(float), &bytes)) {
+		dh_op_fail(e, DH_ENOMEM, op, ctx->node,
+			   "the im2col buffer would overflow");
+		return NULL;
+	}
+	if (!ctx->ws) {
+		dh_op_fail(e, DH_EINVAL, op, ctx->node,
+			   "needs a workspace for its im2col buffer");
+		return NULL;
+	}
+	*each = t / 16 * 16;
+	return dh_workspace_get(ctx->ws, bytes, e);
+}
+
+/* Y for samples [s0, s0 + cnt) of every group, with the bias; col holds
+ * a chunk of `ch` channels' rows. */
+static void conv_forward_block(const dh_op_ctx *ctx, const dh_spatial *g,
+			       int64_t grp, int64_t cg, int64_t mg, int64_t ch,
+			       const float *x, const float *w, const float *b,
+			       float *y, int64_t s0, int64_t cnt, float *col)
+{
+	int64_t c = cg * grp, m = mg * grp, kcol = cg * g->k_size;
+	int64_t P = g->out_size, L = cnt * P;
+	float *tmp = col + ch * g->k_size * L;
+	for (int64_t gi = 0; gi < grp; gi++) {
+		/* one sample writes Y in place; a block goes through tmp
+		 * [mg, cnt * P] */
+		float *dst = cnt == 1 ? y + (s0 * m + gi * mg) * P : tmp;
+		for (int64_t c0 = 0; c0 < cg; c0 += ch) {
+			int64_t cc = cg - c0 < ch ? cg - c0 : ch;
+			for (int64_t j = 0; j < cnt; j++)
+				im2col(ctx, g, cc,
+				       x + ((s0 + j) * c + gi * cg + c0) *
+						   g->in_size,
+				       col + j * P, L);
+			dh_cpu_sgemm(0, 0, mg, L, cc * g->k_size, 1.0f,
+				     w + gi * mg * kcol + c0 * g->k_size, kcol,
+				     col, L, c0 ? 1.0f : 0.0f, dst, L);
+		}
+		for (int64_t j = 0; j < cnt; j++)
+			for (int64_t k = 0; k < mg; k++) {
+				float *row = y + ((s0 + j) * m + gi * mg + k) * P;
+				const float *src = cnt == 1 ? row
+							    : tmp + k * L + j * P;
+				float bv = b ? b[gi * mg + k] : 0.0f;
+				if (b)
+					for (int64_t q = 0; q < P; q++)
+						row[q] = src[q] + bv;
+				else if (src != row)
+					memcpy(row, src, (size_t)P * sizeof(float));
+			}
+	}
 }
 
 dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -193,6 +426,7 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	int64_t grp = a->group, cg = c / grp, mg = m / grp;
 	int64_t kcol = cg * g.k_size, P = g.out_size;
 	const float *x = dh_tensor_f32(X), *w = dh_tensor_f32(W);
+	const float *bias = nin > 2 ? dh_tensor_f32(in[2]) : NULL;
 	float *y = dh_tensor_f32(Y);
 	if (conv_is_pointwise(&g)) {
 		/* X is its own col matrix, sample by sample */
@@ -203,54 +437,99 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 					     x + (s * c + gi * cg) * g.in_size,
 					     P, 0.0f, y + (s * m + gi * mg) * P,
 					     P);
-	} else if (nb > 0) {
-		int64_t bs = conv_block(kcol, P, nb);
-		size_t n;
-		if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 1, mg, bs, &n,
-				     e)))
-			return st;
-		float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
-		if (!col)
-			return e ? e->status : DH_ENOMEM;
-		float *tmp = col + kcol * bs * P;
-		for (int64_t s0 = 0; s0 < nb; s0 += bs) {
-			int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
-			for (int64_t gi = 0; gi < grp; gi++) {
-				DH_OMP_FOR(ctx, L * kcol)
-				for (int64_t j = 0; j < cnt; j++)
-					im2col(ctx, &g, cg,
-					       x + ((s0 + j) * c + gi * cg) *
-							   g.in_size,
-					       col + j * P, L);
-				/* one sample writes Y in place; a block goes
-				 * through tmp [mg, cnt * P] */
-				float *dst = cnt == 1
-						     ? y + (s0 * m + gi * mg) * P
-						     : tmp;
-				dh_cpu_sgemm(0, 0, mg, L, kcol, 1.0f,
-					     w + gi * mg * kcol, kcol, col, L,
-					     0.0f, dst, L);
-				if (cnt == 1)
-					continue;
-				for (int64_t j = 0; j < cnt; j++)
-					for (int64_t k = 0; k < mg; k++)
-						memcpy(y + ((s0 + j) * m +
-							    gi * mg + k) * P,
-						       tmp + k * L + j * P,
-						       (size_t)P * sizeof(float));
+		if (bias) {
+			DH_OMP_FOR(ctx, nb * m * P)
+			for (int64_t sm = 0; sm < nb * m; sm++) {
+				float *row = y + sm * P, bv = bias[sm % m];
+				for (int64_t p = 0; p < P; p++)
+					row[p] += bv;
 			}
 		}
+		return DH_OK;
 	}
-	if (nin > 2) {
-		const float *b = dh_tensor_f32(in[2]);
-		DH_OMP_FOR(ctx, nb * m * P)
-		for (int64_t sm = 0; sm < nb * m; sm++) {
-			float *row = y + sm * P, bv = b[sm % m];
-			for (int64_t p = 0; p < P; p++)
-				row[p] += bv;
+	if (nb == 0)
+		return DH_OK;
+	conv_plan cp;
+	conv_plan_of(ctx, kcol, P, nb, &cp);
+	int64_t ch = conv_chunk(cg, g.k_size, P);
+	size_t each;
+	float *ws = conv_scratch(ctx, DH_OP_CONV, ch * g.k_size, mg, P, cp.bs,
+				 1, 0, cp.nt, &each, e);
+	if (!ws)
+		return e ? e->status : DH_ENOMEM;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(cp.nt) if (cp.nt > 1)
+#endif
+	{
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		int64_t b0 = cp.nblk * t / cp.nt, b1 = cp.nblk * (t + 1) / cp.nt;
+		for (int64_t bi = b0; bi < b1; bi++) {
+			int64_t s0 = bi * cp.bs;
+			int64_t cnt = nb - s0 < cp.bs ? nb - s0 : cp.bs;
+			if (cnt > 0)
+				conv_forward_block(ctx, &g, grp, cg, mg, ch, x,
+						   w, bias, y, s0, cnt,
+						   ws + each * (size_t)t);
 		}
 	}
 	return DH_OK;
+}
+
+/* dW (into dwt: overwritten when `first`, else added) and dX for samples
+ * [s0, s0 + cnt) of every group, `ch` input channels at a time (each
+ * chunk writes its own columns of dW and its own channels of dX). */
+static void conv_backward_block(const dh_op_ctx *ctx, const dh_spatial *g,
+				int64_t grp, int64_t cg, int64_t mg, int64_t ch,
+				const float *x, const float *w,
+				const float *dy, float *dwt, float *dx,
+				int64_t s0, int64_t cnt, int first, float *col)
+{
+	int64_t c = cg * grp, m = mg * grp, kcol = cg * g->k_size;
+	int64_t P = g->out_size, L = cnt * P, ks = g->k_size;
+	float *dcol = col + ch * ks * L, *tmp = dcol + ch * ks * L;
+	if (dx)
+		memset(dx + s0 * c * g->in_size, 0,
+		       (size_t)(cnt * c * g->in_size) * sizeof(float));
+	for (int64_t gi = 0; gi < grp; gi++) {
+		const float *wg = w + gi * mg * kcol;
+		/* dY of the block as [mg, cnt * P] */
+		const float *dyb = dy + (s0 * m + gi * mg) * P;
+		if (cnt > 1) {
+			for (int64_t j = 0; j < cnt; j++)
+				for (int64_t k = 0; k < mg; k++)
+					memcpy(tmp + k * L + j * P,
+					       dy + ((s0 + j) * m + gi * mg + k) * P,
+					       (size_t)P * sizeof(float));
+			dyb = tmp;
+		}
+		for (int64_t c0 = 0; c0 < cg; c0 += ch) {
+			int64_t cc = cg - c0 < ch ? cg - c0 : ch;
+			int64_t off = (gi * cg + c0) * g->in_size;
+			if (dwt) {
+				for (int64_t j = 0; j < cnt; j++)
+					im2col(ctx, g, cc,
+					       x + (s0 + j) * c * g->in_size + off,
+					       col + j * P, L);
+				dh_cpu_sgemm(0, 1, mg, cc * ks, L, 1.0f, dyb, L,
+					     col, L, first ? 0.0f : 1.0f,
+					     dwt + gi * mg * kcol + c0 * ks,
+					     kcol);
+			}
+			if (dx) {
+				dh_cpu_sgemm(1, 0, cc * ks, L, mg, 1.0f,
+					     wg + c0 * ks, kcol, dyb, L, 0.0f,
+					     dcol, L);
+				/* each sample adds into its own part of dX */
+				for (int64_t j = 0; j < cnt; j++)
+					col2im(ctx, g, cc, dcol + j * P, L,
+					       dx + (s0 + j) * c * g->in_size +
+						       off);
+			}
+		}
+	}
 }
 
 dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -274,17 +553,14 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		DH_OMP_FOR(ctx, nb * m * P)
 		for (int64_t j = 0; j < m; j++) {
 			double acc = 0.0;
-			for (int64_t s = 0; s < nb; s++) {
-				const float *row = dy + (s * m + j) * P;
-				for (int64_t p = 0; p < P; p++)
-					acc += row[p];
-			}
+			for (int64_t s = 0; s < nb; s++)
+				acc += dh_cpu_dsum(dy + (s * m + j) * P, P);
 			db[j] = (float)acc;
 		}
 	}
 	float *dw = din[1] ? dh_tensor_f32(din[1]) : NULL;
 	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
-	if (dx)
+	if (dx && (nb == 0 || conv_is_pointwise(&g)))
 		memset(dx, 0, dh_tensor_nbytes(din[0]));
 	if (dw && nb == 0)
 		memset(dw, 0, dh_tensor_nbytes(din[1]));
@@ -310,51 +586,42 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			}
 		return DH_OK;
 	}
-	int64_t bs = conv_block(kcol, P, nb);
-	size_t n = 0;
-	if ((st = col_floats(ctx, DH_OP_CONV, &g, cg, 2, mg, bs, &n, e)))
-		return st;
-	float *col = dh_workspace_get(ctx->ws, n * sizeof(float), e);
-	if (!col)
+	conv_plan cp;
+	conv_plan_of(ctx, kcol, P, nb, &cp);
+	/* threads after the first sum dW apart, added in order at the end */
+	int64_t nw = dw ? m * kcol : 0;
+	size_t each;
+	int64_t ch = conv_chunk(cg, g.k_size, P);
+	float *ws = conv_scratch(ctx, DH_OP_CONV, ch * g.k_size, mg, P, cp.bs,
+				 2, cp.nt > 1 ? nw : 0, cp.nt, &each, e);
+	if (!ws)
 		return e ? e->status : DH_ENOMEM;
-	float *dcol = col + kcol * bs * P, *tmp = dcol + kcol * bs * P;
-	for (int64_t s0 = 0; s0 < nb; s0 += bs) {
-		int64_t cnt = nb - s0 < bs ? nb - s0 : bs, L = cnt * P;
-		for (int64_t gi = 0; gi < grp; gi++) {
-			const float *wg = w + gi * mg * kcol;
-			/* dY of the block as [mg, cnt * P] */
-			const float *dyb = dy + (s0 * m + gi * mg) * P;
-			if (cnt > 1) {
-				for (int64_t j = 0; j < cnt; j++)
-					for (int64_t k = 0; k < mg; k++)
-						memcpy(tmp + k * L + j * P,
-						       dy + ((s0 + j) * m +
-							     gi * mg + k) * P,
-						       (size_t)P * sizeof(float));
-				dyb = tmp;
-			}
-			if (dw) {
-				DH_OMP_FOR(ctx, L * kcol)
-				for (int64_t j = 0; j < cnt; j++)
-					im2col(ctx, &g, cg,
-					       x + ((s0 + j) * c + gi * cg) *
-							   g.in_size,
-					       col + j * P, L);
-				dh_cpu_sgemm(0, 1, mg, kcol, L, 1.0f, dyb, L,
-					     col, L, s0 ? 1.0f : 0.0f,
-					     dw + gi * mg * kcol, kcol);
-			}
-			if (dx) {
-				dh_cpu_sgemm(1, 0, kcol, L, mg, 1.0f, wg, kcol,
-					     dyb, L, 0.0f, dcol, L);
-				/* each sample adds into its own part of dX */
-				DH_OMP_FOR(ctx, L * kcol)
-				for (int64_t j = 0; j < cnt; j++)
-					col2im(ctx, &g, cg, dcol + j * P, L,
-					       dx + ((s0 + j) * c + gi * cg) *
-							    g.in_size);
-			}
+	size_t part = each - (size_t)nw;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(cp.nt) if (cp.nt > 1)
+#endif
+	{
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		float *mine = ws + each * (size_t)t;
+		float *dwt = !dw ? NULL : t == 0 ? dw : mine + part;
+		int64_t b0 = cp.nblk * t / cp.nt, b1 = cp.nblk * (t + 1) / cp.nt;
+		for (int64_t bi = b0; bi < b1; bi++) {
+			int64_t s0 = bi * cp.bs;
+			int64_t cnt = nb - s0 < cp.bs ? nb - s0 : cp.bs;
+			if (cnt > 0)
+				conv_backward_block(ctx, &g, grp, cg, mg, ch, x,
+						    w, dy, dwt, dx, s0, cnt,
+						    bi == b0, mine);
 		}
+	}
+	for (int t = 1; t < cp.nt && dw; t++) {
+		const float *src = ws + each * (size_t)t + part;
+		DH_OMP_SIMD
+		for (int64_t i = 0; i < nw; i++)
+			dw[i] += src[i];
 	}
 	return DH_OK;
 }

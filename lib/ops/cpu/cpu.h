@@ -44,6 +44,21 @@ static inline int dh_cpu_threads(const dh_op_ctx *ctx, int64_t work)
 void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 		  float alpha, const float *a, int64_t lda, const float *b,
 		  int64_t ldb, float beta, float *c, int64_t ldc);
+/* 1 when dh_cpu_sgemm runs dh's own AVX-512 kernel (sgemm.c), 0 when
+ * OpenBLAS does all the work (no AVX-512F, or DH_SGEMM=openblas). */
+int dh_cpu_sgemm_kernel_own(void);
+/* 1 when the CPU runs AVX-512F and VL and this build has kernels for it
+ * (checked once); the other kernels with AVX-512 paths dispatch on it.
+ * DH_NO_AVX512=1 turns every AVX-512 path off (both functions answer 0),
+ * to test the portable paths on a machine that has AVX-512. */
+int dh_cpu_avx512(void);
+/* The sum of p[0 .. n) in double, in an order fixed by n (norm.c). */
+double dh_cpu_dsum(const float *p, int64_t n);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DH_CPU_X86_AVX512 1
+#define DH_TARGET_AVX512 __attribute__((target("avx512f,avx512vl")))
+#endif
 
 const dh_backend *dh_cpu_backend(void);
 

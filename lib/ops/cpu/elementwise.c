@@ -10,6 +10,8 @@
  * fixed order, so the result is the same whatever the thread count. */
 #include "config.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #include "ops/cpu/cpu.h"
@@ -159,6 +161,19 @@ ew_grad(const ew *w, int which, const dh_op_ctx *ctx,
 	const float *dy = dh_tensor_f32(dY);
 	float *dt = dh_tensor_f32(dT);
 	int64_t n = dh_tensor_numel(dY), nt = dh_tensor_numel(T);
+	if (w->same && (w->op == DH_OP_ADD || w->op == DH_OP_SUM ||
+			(w->op == DH_OP_SUB && which == 0))) {
+		/* d(a + b)/da = 1: the gradient is dY itself (residual
+		 * connections), the same values as the general loop */
+		memcpy(dt, dy, (size_t)n * sizeof(float));
+		return;
+	}
+	if (w->same && w->op == DH_OP_SUB) {
+		DH_OMP_FOR_SIMD(ctx, n)
+		for (int64_t o = 0; o < n; o++)
+			dt[o] = -dy[o];
+		return;
+	}
 	if (w->same) {
 		DH_OMP_FOR(ctx, n)
 		for (int64_t o = 0; o < n; o++) {

@@ -1,49 +1,11 @@
-/* gemm.c - Gemm and MatMul on OpenBLAS's sgemm, forward and backward. */
+/* gemm.c - Gemm and MatMul on dh_cpu_sgemm (sgemm.c), forward and
+ * backward. */
 #include "config.h"
 
-#include <cblas.h>
-#include <limits.h>
 #include <string.h>
 
 #include "ops/cpu/cpu.h"
 #include "ops/op_private.h"
-
-void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
-		  float alpha, const float *a, int64_t lda, const float *b,
-		  int64_t ldb, float beta, float *c, int64_t ldc)
-{
-	if (m == 0 || n == 0)
-		return;
-	if (k == 0) {
-		/* BLAS leaves C alone only when beta is 1; be exact */
-		for (int64_t i = 0; i < m; i++)
-			for (int64_t j = 0; j < n; j++)
-				c[i * ldc + j] =
-					beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-		return;
-	}
-	if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX ||
-	    ldb > INT_MAX || ldc > INT_MAX) {
-		/* beyond what the BLAS interface's int can say: slow but
-		 * right */
-		for (int64_t i = 0; i < m; i++)
-			for (int64_t j = 0; j < n; j++) {
-				double acc = 0.0;
-				for (int64_t p = 0; p < k; p++)
-					acc += (double)(trans_a ? a[p * lda + i]
-								: a[i * lda + p]) *
-					       (trans_b ? b[j * ldb + p]
-							: b[p * ldb + j]);
-				float *cij = c + i * ldc + j;
-				*cij = (float)(alpha * acc +
-					       (beta == 0.0f ? 0.0 : beta * *cij));
-			}
-		return;
-	}
-	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-		    trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
-		    alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
-}
 
 /* Strides (in elements) that walk C broadcast over [m, n]. */
 static void gemm_c_strides(const dh_tensor *c, int64_t *sr, int64_t *sc)

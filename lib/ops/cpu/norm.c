@@ -7,7 +7,8 @@
  *   running = input * momentum + batch * (1 - momentum)
  * as ONNX specifies.  Backward recomputes the batch statistics from X
  * instead of keeping them, so the op holds no state between passes.  One
- * thread per channel; sums in double. */
+ * thread per channel; sums in double (AVX-512 where the CPU has it, with
+ * a fixed order of partial sums). */
 #include "config.h"
 
 #include <math.h>
@@ -26,22 +27,197 @@ static bn_dims bn_dims_of(const dh_tensor *x)
 	return d;
 }
 
+/* Row kernels over one sample's plane of one channel, summing in double.
+ * The AVX-512 versions keep four vector accumulators and reduce them in a
+ * fixed order, so sums do not depend on scheduling (each channel belongs
+ * to one thread); the scalar versions are the fallback. */
+typedef struct bn_rows {
+	double (*sum)(const float *p, int64_t n);
+	double (*sqdev)(const float *p, int64_t n, double mu);
+	void (*affine)(const float *p, float *q, int64_t n, double k,
+		       double b);
+	void (*sums2)(const float *g, const float *p, int64_t n, double mu,
+		      double *sg, double *sgx);
+	void (*grad)(const float *g, const float *p, float *q, int64_t n,
+		     double k, double a, double mu, double c);
+} bn_rows;
+
+static double sum_c(const float *p, int64_t n)
+{
+	double s = 0.0;
+	for (int64_t j = 0; j < n; j++)
+		s += p[j];
+	return s;
+}
+
+static double sqdev_c(const float *p, int64_t n, double mu)
+{
+	double q = 0.0;
+	for (int64_t j = 0; j < n; j++)
+		q += (p[j] - mu) * (p[j] - mu);
+	return q;
+}
+
+static void affine_c(const float *p, float *q, int64_t n, double k, double b)
+{
+	for (int64_t j = 0; j < n; j++)
+		q[j] = (float)(p[j] * k + b);
+}
+
+static void sums2_c(const float *g, const float *p, int64_t n, double mu,
+		    double *sg, double *sgx)
+{
+	double a = 0.0, b = 0.0;
+	for (int64_t j = 0; j < n; j++) {
+		a += g[j];
+		b += g[j] * (p[j] - mu);
+	}
+	*sg += a;
+	*sgx += b;
+}
+
+/* q = k (g - a - (p - mu) c) */
+static void grad_c(const float *g, const float *p, float *q, int64_t n,
+		   double k, double a, double mu, double c)
+{
+	for (int64_t j = 0; j < n; j++)
+		q[j] = (float)(k * (g[j] - a - (p[j] - mu) * c));
+}
+
+#ifdef DH_CPU_X86_AVX512
+#include <immintrin.h>
+
+/* 16 floats (masked past n) as two vectors of doubles. */
+#define BN_LOAD(lo, hi, p, j, n)                                             \
+	__m512 v_##lo = _mm512_maskz_loadu_ps(                               \
+		(n) - (j) >= 16 ? 0xffff                                     \
+				: (__mmask16)((1u << ((n) - (j))) - 1),      \
+		(p) + (j));                                                  \
+	__m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v_##lo));        \
+	__m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(                       \
+		_mm512_extractf64x4_pd(_mm512_castps_pd(v_##lo), 1)))
+
+DH_TARGET_AVX512 static double hsum4(__m512d a, __m512d b, __m512d c,
+				     __m512d d)
+{
+	return _mm512_reduce_add_pd(
+		_mm512_add_pd(_mm512_add_pd(a, b), _mm512_add_pd(c, d)));
+}
+
+DH_TARGET_AVX512 static double sum_v(const float *p, int64_t n)
+{
+	__m512d a = _mm512_setzero_pd(), b = a, c = a, d = a;
+	int64_t j = 0;
+	for (; j + 32 <= n; j += 32) {
+		BN_LOAD(x0, x1, p, j, n);
+		BN_LOAD(x2, x3, p, j + 16, n);
+		a = _mm512_add_pd(a, x0);
+		b = _mm512_add_pd(b, x1);
+		c = _mm512_add_pd(c, x2);
+		d = _mm512_add_pd(d, x3);
+	}
+	for (; j < n; j += 16) {
+		BN_LOAD(x0, x1, p, j, n);
+		a = _mm512_add_pd(a, x0);
+		b = _mm512_add_pd(b, x1);
+	}
+	return hsum4(a, b, c, d);
+}
+
+DH_TARGET_AVX512 static double sqdev_v(const float *p, int64_t n, double mu)
+{
+	__m512d a = _mm512_setzero_pd(), b = a, m = _mm512_set1_pd(mu);
+	for (int64_t j = 0; j < n; j += 16) {
+		BN_LOAD(x0, x1, p, j, n);
+		/* lanes past n load 0 and must add nothing */
+		__mmask8 k0 = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__mmask8 k1 = n - j >= 16	 ? 0xff
+			      : n - j <= 8 ? 0
+					   : (__mmask8)((1u << (n - j - 8)) - 1);
+		__m512d d0 = _mm512_maskz_sub_pd(k0, x0, m);
+		__m512d d1 = _mm512_maskz_sub_pd(k1, x1, m);
+		a = _mm512_fmadd_pd(d0, d0, a);
+		b = _mm512_fmadd_pd(d1, d1, b);
+	}
+	return hsum4(a, b, _mm512_setzero_pd(), _mm512_setzero_pd());
+}
+
+DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
+affine_v(const float *p, float *q, int64_t n, double k, double b)
+{
+	__m512d kv = _mm512_set1_pd(k), bv = _mm512_set1_pd(b);
+	for (int64_t j = 0; j < n; j += 8) {
+		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__m512d x = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
+		/* multiply, then add (no FMA, hence fp-contract=off):
+		 * rounded as the scalar code, so x == mean gives exactly B */
+		_mm256_mask_storeu_ps(
+			q + j, m,
+			_mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(x, kv), bv)));
+	}
+}
+
+DH_TARGET_AVX512 static void sums2_v(const float *g, const float *p,
+				     int64_t n, double mu, double *sg,
+				     double *sgx)
+{
+	__m512d a = _mm512_setzero_pd(), b = a, m = _mm512_set1_pd(mu);
+	for (int64_t j = 0; j < n; j += 8) {
+		__mmask8 k = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__m512d gv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, g + j));
+		__m512d xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, p + j));
+		a = _mm512_add_pd(a, gv);
+		b = _mm512_fmadd_pd(gv, _mm512_sub_pd(xv, m), b);
+	}
+	*sg += _mm512_reduce_add_pd(a);
+	*sgx += _mm512_reduce_add_pd(b);
+}
+
+DH_TARGET_AVX512 static void grad_v(const float *g, const float *p, float *q,
+				    int64_t n, double k, double a, double mu,
+				    double c)
+{
+	__m512d kv = _mm512_set1_pd(k), av = _mm512_set1_pd(a),
+		mv = _mm512_set1_pd(mu), cv = _mm512_set1_pd(c);
+	for (int64_t j = 0; j < n; j += 8) {
+		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__m512d gv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, g + j));
+		__m512d xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
+		__m512d t = _mm512_sub_pd(_mm512_sub_pd(gv, av),
+					  _mm512_mul_pd(_mm512_sub_pd(xv, mv), cv));
+		_mm256_mask_storeu_ps(q + j, m, _mm512_cvtpd_ps(_mm512_mul_pd(kv, t)));
+	}
+}
+#endif
+
+static bn_rows bn_rows_get(void)
+{
+#ifdef DH_CPU_X86_AVX512
+	if (dh_cpu_avx512())
+		return (bn_rows){sum_v, sqdev_v, affine_v, sums2_v, grad_v};
+#endif
+	return (bn_rows){sum_c, sqdev_c, affine_c, sums2_c, grad_c};
+}
+
+double dh_cpu_dsum(const float *p, int64_t n)
+{
+#ifdef DH_CPU_X86_AVX512
+	if (dh_cpu_avx512())
+		return sum_v(p, n);
+#endif
+	return sum_c(p, n);
+}
+
 /* Mean and biased variance of channel ch (two passes, for accuracy). */
-static void channel_stats(const float *x, bn_dims d, int64_t ch, double *mean,
-			  double *var)
+static void channel_stats(const bn_rows *r, const float *x, bn_dims d,
+			  int64_t ch, double *mean, double *var)
 {
 	double s = 0.0, m = (double)(d.n * d.hw);
-	for (int64_t i = 0; i < d.n; i++) {
-		const float *p = x + (i * d.c + ch) * d.hw;
-		for (int64_t j = 0; j < d.hw; j++)
-			s += p[j];
-	}
+	for (int64_t i = 0; i < d.n; i++)
+		s += r->sum(x + (i * d.c + ch) * d.hw, d.hw);
 	double mu = m > 0 ? s / m : 0.0, q = 0.0;
-	for (int64_t i = 0; i < d.n; i++) {
-		const float *p = x + (i * d.c + ch) * d.hw;
-		for (int64_t j = 0; j < d.hw; j++)
-			q += (p[j] - mu) * (p[j] - mu);
-	}
+	for (int64_t i = 0; i < d.n; i++)
+		q += r->sqdev(x + (i * d.c + ch) * d.hw, d.hw, mu);
 	*mean = mu;
 	*var = m > 0 ? q / m : 0.0;
 }
@@ -61,11 +237,12 @@ dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		return dh_op_fail(e, DH_ESHAPE, DH_OP_BATCHNORM, ctx->node,
 				  "an empty batch has no statistics");
 	double mom = a->momentum;
+	bn_rows r = bn_rows_get();
 	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
 	for (int64_t ch = 0; ch < d.c; ch++) {
 		double mu, var;
 		if (a->training_mode) {
-			channel_stats(x, d, ch, &mu, &var);
+			channel_stats(&r, x, d, ch, &mu, &var);
 			if (rmean)
 				rmean[ch] = (float)(imean[ch] * mom +
 						    mu * (1.0 - mom));
@@ -78,12 +255,9 @@ dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		}
 		double k = scale[ch] / sqrt(var + a->epsilon);
 		double b = bias[ch] - mu * k;
-		for (int64_t i = 0; i < d.n; i++) {
-			const float *p = x + (i * d.c + ch) * d.hw;
-			float *q = y + (i * d.c + ch) * d.hw;
-			for (int64_t j = 0; j < d.hw; j++)
-				q[j] = (float)(p[j] * k + b);
-		}
+		for (int64_t i = 0; i < d.n; i++)
+			r.affine(x + (i * d.c + ch) * d.hw,
+				 y + (i * d.c + ch) * d.hw, d.hw, k, b);
 	}
 	return DH_OK;
 }
@@ -107,23 +281,21 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		dh_tensor_fill(din[4], 0.0);
 	bn_dims d = bn_dims_of(in[0]);
 	double m = (double)(d.n * d.hw);
+	bn_rows r = bn_rows_get();
 	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
 	for (int64_t ch = 0; ch < d.c; ch++) {
 		double mu, var;
 		if (a->training_mode)
-			channel_stats(x, d, ch, &mu, &var);
+			channel_stats(&r, x, d, ch, &mu, &var);
 		else
 			mu = imean[ch], var = ivar[ch];
 		double inv = 1.0 / sqrt(var + a->epsilon);
 		double sdy = 0.0, sdyx = 0.0;
-		for (int64_t i = 0; i < d.n; i++) {
-			const float *p = x + (i * d.c + ch) * d.hw;
-			const float *g = dy + (i * d.c + ch) * d.hw;
-			for (int64_t j = 0; j < d.hw; j++) {
-				sdy += g[j];
-				sdyx += g[j] * (p[j] - mu) * inv;
-			}
-		}
+		for (int64_t i = 0; i < d.n; i++)
+			r.sums2(dy + (i * d.c + ch) * d.hw,
+				x + (i * d.c + ch) * d.hw, d.hw, mu, &sdy,
+				&sdyx);
+		sdyx *= inv;
 		if (dscale)
 			dscale[ch] = (float)sdyx;
 		if (dbias)
@@ -131,21 +303,13 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		if (!dx)
 			continue;
 		double k = scale[ch] * inv;
-		for (int64_t i = 0; i < d.n; i++) {
-			const float *p = x + (i * d.c + ch) * d.hw;
-			const float *g = dy + (i * d.c + ch) * d.hw;
-			float *q = dx + (i * d.c + ch) * d.hw;
-			for (int64_t j = 0; j < d.hw; j++) {
-				if (!a->training_mode) {
-					q[j] = (float)(g[j] * k);
-					continue;
-				}
-				/* the batch statistics depend on x too */
-				double xh = (p[j] - mu) * inv;
-				q[j] = (float)(k * (g[j] - sdy / m -
-						    xh * sdyx / m));
-			}
-		}
+		/* in training the batch statistics depend on x too */
+		double ga = a->training_mode ? sdy / m : 0.0;
+		double gc = a->training_mode ? inv * sdyx / m : 0.0;
+		for (int64_t i = 0; i < d.n; i++)
+			r.grad(dy + (i * d.c + ch) * d.hw,
+			       x + (i * d.c + ch) * d.hw,
+			       dx + (i * d.c + ch) * d.hw, d.hw, k, ga, mu, gc);
 	}
 	return DH_OK;
 }

@@ -180,6 +180,149 @@ static void maxpool_plane_2x2(const dh_spatial *g, const float *xp, float *yp,
 	}
 }
 
+#ifdef DH_CPU_X86_AVX512
+#include <immintrin.h>
+
+/* maxpool_plane_2x2 with AVX-512, 16 windows at a time: the four taps are
+ * compared in scan order with ordered '>' (the first maximum wins, as in
+ * the scalar code); a chunk with a NaN goes to the scalar code, which
+ * picks the first NaN.  Backward writes every tap of the covered rows
+ * (dy at the chosen one, zeros elsewhere). */
+DH_TARGET_AVX512 static void maxpool_plane_2x2_avx512(const dh_spatial *g,
+						      const float *xp,
+						      float *yp, int64_t *ip,
+						      int64_t base,
+						      const float *dyp,
+						      float *dxp)
+{
+	int64_t w = g->in[2], ow_n = g->out[2];
+	const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
+					     18, 20, 22, 24, 26, 28, 30);
+	const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
+					     19, 21, 23, 25, 27, 29, 31);
+	const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4,
+					     20, 5, 21, 6, 22, 7, 23);
+	const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12,
+					     28, 13, 29, 14, 30, 15, 31);
+	for (int64_t d = 0; d < g->out[0]; d++)
+		for (int64_t oh = 0; oh < g->out[1]; oh++) {
+			int64_t row0 = d * g->in[1] * w + 2 * oh * w;
+			const float *r0 = xp + row0, *r1 = r0 + w;
+			int64_t o = (d * g->out[1] + oh) * ow_n;
+			for (int64_t ow = 0; ow < ow_n; ow += 16) {
+				int64_t n = ow_n - ow < 16 ? ow_n - ow : 16;
+				__mmask16 m = (__mmask16)((1u << n) - 1);
+				__mmask16 ma = (__mmask16)((1u << (n < 8 ? 2 * n : 16)) - 1);
+				__mmask16 mb = n > 8 ? (__mmask16)((1u << (2 * n - 16)) - 1) : 0;
+				__m512 a0 = _mm512_maskz_loadu_ps(ma, r0 + 2 * ow),
+				       a1 = _mm512_maskz_loadu_ps(mb, r0 + 2 * ow + 16),
+				       b0 = _mm512_maskz_loadu_ps(ma, r1 + 2 * ow),
+				       b1 = _mm512_maskz_loadu_ps(mb, r1 + 2 * ow + 16);
+				__m512 v0 = _mm512_permutex2var_ps(a0, ev, a1),
+				       v1 = _mm512_permutex2var_ps(a0, od, a1),
+				       v2 = _mm512_permutex2var_ps(b0, ev, b1),
+				       v3 = _mm512_permutex2var_ps(b0, od, b1);
+				__mmask16 nan = _mm512_cmp_ps_mask(v0, v0, _CMP_UNORD_Q) |
+						_mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q) |
+						_mm512_cmp_ps_mask(v2, v2, _CMP_UNORD_Q) |
+						_mm512_cmp_ps_mask(v3, v3, _CMP_UNORD_Q);
+				if (nan & m) {
+					/* the scalar rules, window by window */
+					for (int64_t q = 0; q < n; q++) {
+						int64_t at = row0 + 2 * (ow + q);
+						const float *r = xp + at;
+						float u0 = r[0], u1 = r[1], u2 = r[w],
+						      u3 = r[w + 1];
+						int64_t best = at;
+						float bv = u0;
+						if (u1 > bv)
+							best = at + 1, bv = u1;
+						if (u2 > bv)
+							best = at + w, bv = u2;
+						if (u3 > bv)
+							best = at + w + 1;
+						if ((u0 != u0) | (u1 != u1) |
+						    (u2 != u2) | (u3 != u3))
+							best = u0 != u0   ? at
+							       : u1 != u1 ? at + 1
+							       : u2 != u2 ? at + w
+									  : at + w + 1;
+						if (dxp) {
+							dxp[at] = dxp[at + 1] =
+								dxp[at + w] =
+									dxp[at + w + 1] =
+										0.0f;
+							dxp[best] = dyp[o + ow + q];
+						} else {
+							yp[o + ow + q] = xp[best];
+							if (ip)
+								ip[o + ow + q] = base + best;
+						}
+					}
+					continue;
+				}
+				__m512 bv = v0;
+				__m512i code = _mm512_setzero_si512();
+				__mmask16 gt = _mm512_cmp_ps_mask(v1, bv, _CMP_GT_OQ);
+				bv = _mm512_mask_mov_ps(bv, gt, v1);
+				code = _mm512_mask_mov_epi32(code, gt, _mm512_set1_epi32(1));
+				gt = _mm512_cmp_ps_mask(v2, bv, _CMP_GT_OQ);
+				bv = _mm512_mask_mov_ps(bv, gt, v2);
+				code = _mm512_mask_mov_epi32(code, gt, _mm512_set1_epi32(2));
+				gt = _mm512_cmp_ps_mask(v3, bv, _CMP_GT_OQ);
+				bv = _mm512_mask_mov_ps(bv, gt, v3);
+				code = _mm512_mask_mov_epi32(code, gt, _mm512_set1_epi32(3));
+				if (!dxp) {
+					_mm512_mask_storeu_ps(yp + o + ow, m, bv);
+					if (ip) {
+						int32_t cs[16];
+						_mm512_storeu_si512(cs, code);
+						for (int64_t q = 0; q < n; q++) {
+							int64_t at = row0 + 2 * (ow + q);
+							ip[o + ow + q] = base + at +
+									 (cs[q] & 1) +
+									 (cs[q] >> 1) * w;
+						}
+					}
+					continue;
+				}
+				__m512 dyv = _mm512_maskz_loadu_ps(m, dyp + o + ow);
+				__m512 z = _mm512_setzero_ps();
+				__m512 t0 = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(0)), dyv),
+				       t1 = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(1)), dyv),
+				       t2 = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(2)), dyv),
+				       t3 = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(3)), dyv);
+				float *d0 = dxp + row0 + 2 * ow, *d1 = d0 + w;
+				_mm512_mask_storeu_ps(d0, ma, _mm512_permutex2var_ps(t0, lo, t1));
+				_mm512_mask_storeu_ps(d0 + 16, mb, _mm512_permutex2var_ps(t0, hi, t1));
+				_mm512_mask_storeu_ps(d1, ma, _mm512_permutex2var_ps(t2, lo, t3));
+				_mm512_mask_storeu_ps(d1 + 16, mb, _mm512_permutex2var_ps(t2, hi, t3));
+			}
+		}
+}
+#endif
+
+/* Every tap of the plane is inside some 2x2 window (even sizes): the
+ * AVX-512 backward writes all of dX, so it needs no zeroing first. */
+static int maxpool_2x2_covers(const dh_spatial *g)
+{
+	return 2 * g->out[1] == g->in[1] && 2 * g->out[2] == g->in[2];
+}
+
+typedef void (*maxpool_plane_fn)(const dh_spatial *, const float *, float *,
+				 int64_t *, int64_t, const float *, float *);
+
+static maxpool_plane_fn maxpool_kernel(const dh_spatial *g)
+{
+	if (!maxpool_is_2x2(g))
+		return maxpool_plane;
+#ifdef DH_CPU_X86_AVX512
+	if (dh_cpu_avx512())
+		return maxpool_plane_2x2_avx512;
+#endif
+	return maxpool_plane_2x2;
+}
+
 dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 				 int nin, const dh_tensor *const *in, int nout,
 				 dh_tensor *const *out, dh_err *e)
@@ -193,10 +336,10 @@ dh_status dh_cpu_maxpool_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	/* Indices: flat positions in X, (n, c) included, row-major */
 	int64_t *ix = nout > 1 ? (int64_t *)out[1]->data : NULL;
 	int64_t np = planes(in[0]);
+	maxpool_plane_fn f = maxpool_kernel(&g);
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++)
-		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
-			&g, x + p * g.in_size, y + p * g.out_size,
+		f(&g, x + p * g.in_size, y + p * g.out_size,
 			ix ? ix + p * g.out_size : NULL, p * g.in_size, NULL,
 			NULL);
 	return DH_OK;
@@ -217,13 +360,16 @@ dh_status dh_cpu_maxpool_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	const float *x = dh_tensor_f32(in[0]), *dy = dh_tensor_f32(dout[0]);
 	float *dx = dh_tensor_f32(din[0]);
 	int64_t np = planes(in[0]);
+	maxpool_plane_fn f = maxpool_kernel(&g);
+	int zero = !(f != maxpool_plane && f != maxpool_plane_2x2 &&
+		     maxpool_2x2_covers(&g));
 	DH_OMP_FOR(ctx, np * g.out_size * g.k_size)
 	for (int64_t p = 0; p < np; p++) {
 		float *dxp = dx + p * g.in_size;
-		memset(dxp, 0, (size_t)g.in_size * sizeof(float));
-		(maxpool_is_2x2(&g) ? maxpool_plane_2x2 : maxpool_plane)(
-			&g, x + p * g.in_size, NULL, NULL, 0,
-			dy + p * g.out_size, dxp);
+		if (zero)
+			memset(dxp, 0, (size_t)g.in_size * sizeof(float));
+		f(&g, x + p * g.in_size, NULL, NULL, 0, dy + p * g.out_size,
+		  dxp);
 	}
 	return DH_OK;
 }
