@@ -64,7 +64,7 @@ dh_status dh_ckpt_put(dh_ckpt *c, const char *key, const void *data,
 	r->key = strdup(key);
 	if (copy) {
 		r->own = malloc(n ? n : 1);
-		if (r->own)
+		if (r->own && n)
 			memcpy(r->own, data, n);
 	}
 	if (!r->key || (copy && !r->own)) {
@@ -183,7 +183,9 @@ dh_ckpt *dh_ckpt_read(const char *path, dh_err *e)
 		}
 		memcpy(key, p + at + 12, kl);
 		key[kl] = 0;
-		if (dh_ckpt_put(c, key, p + at + 12 + kl, (size_t)dl, 0, e)) {
+		/* copied: records start at any byte of the file, and their
+		 * readers take them as arrays of floats and structs */
+		if (dh_ckpt_put(c, key, p + at + 12 + kl, (size_t)dl, 1, e)) {
 			free(key);
 			goto fail;
 		}
@@ -194,6 +196,8 @@ dh_ckpt *dh_ckpt_read(const char *path, dh_err *e)
 		dh_err_set(e, DH_EFORMAT, "%s:%zu: bytes after the last record", path, at);
 		goto fail;
 	}
+	free(c->file);
+	c->file = NULL;
 	fclose(f);
 	return c;
 fail:
