@@ -1,6 +1,7 @@
 /* dh-train - train a model on a dataset or a tensor stream. */
 #include "config.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -286,6 +287,18 @@ static dh_status write_model(run_state *rs, const dh_epoch_stats *es, dh_err *e)
 		s = dh_onnx_set_meta(rs->m, "dh.best_by", rs->fo.keep_best.name, e);
 	if (!s)
 		s = dh_onnx_set_meta(rs->m, "dh.version", PACKAGE_VERSION, e);
+	if (!s && rs->data)
+		s = dh_onnx_set_meta(rs->m, "dh.dataset", rs->data, e);
+	if (!s && rs->ddf && rs->ddf->nclasses) {
+		/* class names for dh-infer's CSV and JSON lines */
+		cJSON *a = cJSON_CreateStringArray(
+			(const char *const *)rs->ddf->classes, rs->ddf->nclasses);
+		char *txt = a ? cJSON_PrintUnformatted(a) : NULL;
+		s = txt ? dh_onnx_set_meta(rs->m, "dh.classes", txt, e)
+			: dh_err_set(e, DH_ENOMEM, "out of memory");
+		cJSON_free(txt);
+		cJSON_Delete(a);
+	}
 	if (!s)
 		s = dh_onnx_save(rs->m, rs->out, e);
 	return s;
