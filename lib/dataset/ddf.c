@@ -15,6 +15,7 @@
 #include "cli/opt.h"
 #include "core/alloc.h"
 #include "core/atomicfile.h"
+#include "core/slurp.h"
 
 #define DDF_DEFAULT_NAME "DeepHealth dataset"
 #define DH_SHARDS_INDEX "index.yml"
@@ -1012,35 +1013,19 @@ dh_ddf *dh_ddf_read_file(const char *path, dh_err *e)
 		free(ix);
 		return NULL;
 	}
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				fclose(f);
-				free(ix);
-				dh_err_set(e, DH_ENOMEM, "out of memory");
-				return NULL;
-			}
-			buf = b;
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	int err = ferror(f);
+	char *buf;
+	size_t n;
+	dh_status st = dh_slurp(f, 0, &buf, &n);
 	fclose(f);
-	if (err) {
-		free(buf);
-		dh_err_set(e, DH_EIO, "cannot read '%s'", path);
+	if (st) {
+		if (st == DH_ENOMEM)
+			dh_err_set(e, DH_ENOMEM, "out of memory");
+		else
+			dh_err_set(e, DH_EIO, "cannot read '%s'", path);
 		free(ix);
 		return NULL;
 	}
-	dh_ddf *d = dh_ddf_parse(buf ? buf : "", n, path, e);
+	dh_ddf *d = dh_ddf_parse(buf, n, path, e);
 	free(buf);
 	free(ix);
 	return d;

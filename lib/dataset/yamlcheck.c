@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "core/slurp.h"
+
 dh_status dh_yaml_check_file(const char *path, dh_err *e)
 {
 	FILE *f = fopen(path, "rb");
@@ -46,27 +48,14 @@ static void blank_directive(unsigned char *t, size_t n)
 
 dh_status dh_yaml_check_stream(FILE *f, const char *path, dh_err *e)
 {
-	unsigned char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 65536;
-			unsigned char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				return dh_err_set(e, DH_ENOMEM, "out of memory");
-			}
-			buf = b;
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-		n += k;
-		if (!k)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
+	char *text;
+	size_t n;
+	dh_status st = dh_slurp(f, 0, &text, &n);
+	if (st == DH_ENOMEM)
+		return dh_err_set(e, DH_ENOMEM, "out of memory");
+	if (st)
 		return dh_err_set(e, DH_EIO, "cannot read '%s'", path);
-	}
+	unsigned char *buf = (unsigned char *)text;
 	blank_directive(buf, n);
 	yaml_parser_t p;
 	if (!yaml_parser_initialize(&p)) {

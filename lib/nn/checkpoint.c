@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/atomicfile.h"
+#include "core/slurp.h"
 
 #define MAGIC "DHCKPT\r\n"
 #define CKPT_VERSION 1u
@@ -117,30 +118,20 @@ dh_ckpt *dh_ckpt_read(const char *path, dh_err *e)
 		return NULL;
 	}
 	dh_ckpt *c = dh_ckpt_new(e);
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
-	while (c) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 1 << 16;
-			unsigned char *p = realloc(buf, cap);
-			if (!p) {
-				dh_err_set(e, DH_ENOMEM, "out of memory");
-				goto fail;
-			}
-			buf = p;
-		}
-		size_t k = fread(buf + len, 1, cap - len, f);
-		len += k;
-		if (k == 0)
-			break;
-	}
+	char *buf = NULL;
+	size_t len = 0;
 	if (!c)
 		goto fail;
-	if (ferror(f)) {
+	dh_status st = dh_slurp(f, 0, &buf, &len);
+	if (st == DH_ENOMEM) {
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (st) {
 		dh_err_errno(e, errno, "cannot read '%s'", path);
 		goto fail;
 	}
-	c->file = buf;
+	c->file = (unsigned char *)buf;
 	buf = NULL;
 	const unsigned char *p = c->file;
 	uint32_t hdr[2];

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/slurp.h"
 #include "core/strmap.h"
 #include "onnx/build.h"
 #include "onnx/weights.h"
@@ -1284,36 +1285,20 @@ dh_onnx_model *dh_spec_build_file(const char *path, uint64_t seed,
 		dh_err_errno(e, errno, "cannot open '%s'", path);
 		return NULL;
 	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= ((size_t)64 << 20)) {
-				fclose(f);
-				free(buf);
-				dh_err_set(e, DH_EFORMAT, "%s: larger than 64 MiB; "
-							  "not a spec", path);
-				return NULL;
-			}
-			cap = cap ? 2 * cap : 4096;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				dh_err_set(e, DH_ENOMEM, "out of memory");
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	int bad = ferror(f);
+	char *buf;
+	size_t len;
+	dh_status st = dh_slurp(f, (size_t)64 << 20, &buf, &len);
 	fclose(f);
-	if (bad) {
-		free(buf);
+	if (st == DH_ERANGE) {
+		dh_err_set(e, DH_EFORMAT, "%s: larger than 64 MiB; not a spec",
+			   path);
+		return NULL;
+	}
+	if (st == DH_ENOMEM) {
+		dh_err_set(e, DH_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (st) {
 		dh_err_errno(e, EIO, "cannot read '%s'", path);
 		return NULL;
 	}
