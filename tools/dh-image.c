@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/tool.h"
+#include "core/jsonout.h"
 #include "core/alloc.h"
 #include "dataset/ddf.h"
 #include "image/io.h"
@@ -65,20 +66,6 @@ static int parse_ints(const char *s, const char *seps, int n, long long *out)
 	return 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 /* --- info ----------------------------------------------------------------- */
 
@@ -95,7 +82,7 @@ static int run_info(dh_ctx *c)
 			return dh_ctx_fail(c);
 		if (json) {
 			printf("{\"file\": ");
-			json_str(stdout, path);
+			dh_json_string(stdout, path);
 			printf(", \"format\": \"%s\", \"width\": %d, \"height\": %d, "
 			       "\"depth\": %d, \"channels\": %d, \"dtype\": \"%s\", "
 			       "\"color\": \"%s\", \"bits\": %d, \"pages\": %d, "
@@ -104,16 +91,16 @@ static int run_info(dh_ctx *c)
 			       in.depth, in.channels, dh_dtype_name(in.dtype),
 			       dh_colortype_name(in.color), in.bits, in.pages,
 			       in.spacing[0], in.spacing[1], in.spacing[2]);
-			json_str(stdout, in.detail);
+			dh_json_string(stdout, in.detail);
 			if (in.dicom.present) {
 				printf(", \"dicom\": {\"modality\": ");
-				json_str(stdout, in.dicom.modality);
+				dh_json_string(stdout, in.dicom.modality);
 				printf(", \"photometric\": ");
-				json_str(stdout, in.dicom.photometric);
+				dh_json_string(stdout, in.dicom.photometric);
 				printf(", \"transfer_syntax\": ");
-				json_str(stdout, in.dicom.transfer_syntax);
+				dh_json_string(stdout, in.dicom.transfer_syntax);
 				printf(", \"sop_class\": ");
-				json_str(stdout, in.dicom.sop_class);
+				dh_json_string(stdout, in.dicom.sop_class);
 				printf(", \"rescale_slope\": %g, \"rescale_intercept\": %g",
 				       in.dicom.slope, in.dicom.intercept);
 				if (in.dicom.window_width > 0)
@@ -730,10 +717,10 @@ static int slide_info(dh_ctx *c, dh_slide *s, const char *path)
 	int n = dh_slide_levels(s);
 	if (json) {
 		printf("{\"file\": ");
-		json_str(stdout, path);
+		dh_json_string(stdout, path);
 		printf(", \"vendor\": ");
 		const char *v = dh_slide_property(s, "openslide.vendor");
-		json_str(stdout, v ? v : "");
+		dh_json_string(stdout, v ? v : "");
 		printf(", \"levels\": [");
 	} else {
 		const char *v = dh_slide_property(s, "openslide.vendor");
@@ -761,9 +748,9 @@ static int slide_info(dh_ctx *c, dh_slide *s, const char *path)
 		const char *v = dh_slide_property(s, names[i]);
 		if (json) {
 			printf("%s", i ? ", " : "");
-			json_str(stdout, names[i]);
+			dh_json_string(stdout, names[i]);
 			printf(": ");
-			json_str(stdout, v ? v : "");
+			dh_json_string(stdout, v ? v : "");
 		} else {
 			printf("  %s = %s\n", names[i], v ? v : "");
 		}

@@ -13,6 +13,7 @@
 #include "core/atomicfile.h"
 #include "dataset/ddf.h"
 #include "dataset/loader.h"
+#include "graph/profile.h"
 #include "nn/checkpoint.h"
 #include "nn/fit.h"
 #include "nn/train.h"
@@ -463,6 +464,30 @@ static dh_status write_plot(run_state *rs, const dh_fit_state *st, dh_err *e)
 	dh_status s = dh_plot_curves_write(rs->plot, title, panels, nm + 1, e);
 	free(buf);
 	return s;
+}
+
+/* --profile FILE: the per-op table (graph/profile.h) per training step,
+ * with the loss and the optimizer; JSON lines for a .jsonl name */
+static dh_status write_profile(run_state *rs, const char *path, dh_err *e)
+{
+	const char *parts[] = {"loss", "optimizer", NULL};
+	double secs[] = {rs->t->prof_loss, rs->t->prof_optim};
+	size_t len = strlen(path);
+	int json = len > 6 && !strcmp(path + len - 6, ".jsonl");
+	if (!strcmp(path, "-")) {
+		dh_graph_profile_print(rs->g, stdout, rs->t->prof_steps, 10, parts,
+				       secs, 0);
+		return fflush(stdout) ? dh_err_set(e, DH_EIO, "stdout: %s",
+						   strerror(errno))
+				      : DH_OK;
+	}
+	dh_atomic_file af;
+	dh_status s = dh_atomic_open(&af, path, e);
+	if (s)
+		return s;
+	dh_graph_profile_print(rs->g, af.f, rs->t->prof_steps, json ? 1000000 : 10,
+			       parts, secs, json);
+	return dh_atomic_commit(&af, e);
 }
 
 static void print_epoch(run_state *rs, const dh_epoch_stats *es)
@@ -986,6 +1011,8 @@ static int run(dh_ctx *c)
 	if (!rs.t)
 		goto out;
 	rs.t->skip_nonfinite = !strcmp(dh_ctx_str(c, "on-nan", "stop"), "skip");
+	if (dh_ctx_has(c, "profile") && dh_graph_profile_on(rs.g, &c->err))
+		goto out;
 	if (dh_ctx_has(c, "augment")) {
 		rs.aug = dh_aug_parse_file(dh_ctx_str(c, "augment", ""), &c->err);
 		if (!rs.aug)
@@ -1072,6 +1099,9 @@ static int run(dh_ctx *c)
 	}
 	if (rs.plot && write_plot(&rs, &rs.st, &c->err))
 		goto out;
+	if (dh_ctx_has(c, "profile") &&
+	    write_profile(&rs, dh_ctx_str(c, "profile", "-"), &c->err))
+		goto out;
 	for (loader_src *ls = &rs.tl; ls <= &rs.vl; ls++) {
 		int64_t k = !ls->l ? 0 : ls->named ? ls->per_epoch : dh_loader_skipped(ls->l);
 		if (k)
@@ -1141,6 +1171,7 @@ static const dh_opt opts[] = {
 	{"seed", 's', DH_ARG_INT, "S", "random seed (same seed and threads: same weights)", 0, 9.2e18, NULL, 0},
 	{"device", 'd', DH_ARG_STRING, "DEV", "computing service: cpu, cpu:N, cuda:0, fpga:0", 0, 0, NULL, 0},
 	{"augment", 'a', DH_ARG_FILE, "AUG.txt", "augment the DDF's splits with this file", 0, 0, "txt|aug", 0},
+	{"profile", 0, DH_ARG_FILE, "FILE", "time every node's forward and backward passes; write ms per step by op type and the slowest nodes to FILE (- for stdout; .jsonl: JSON lines)", 0, 0, "txt|jsonl", 0},
 	{"log", 0, DH_ARG_FILE, "FILE.jsonl", "write one JSON object per epoch", 0, 0, "jsonl", 0},
 	{"plot", 0, DH_ARG_FILE, "FILE.svg", "draw the training curves (SVG) after every epoch", 0, 0, "svg", 0},
 	{"checkpoint", 0, DH_ARG_FILE, "FILE", "write the training state here (default OUT.onnx.ckpt)", 0, 0, "ckpt", 0},

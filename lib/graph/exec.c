@@ -6,6 +6,7 @@
  * and are added: fan-out (residual connections, shared weights) sums as the
  * chain rule wants, with a fixed order, hence bit-identical results. */
 #include "graph/graph.h"
+#include "graph/profile.h"
 
 #include <string.h>
 
@@ -46,8 +47,11 @@ dh_status dh_graph_forward(dh_graph *g, const dh_tensor *const *inputs,
 		for (int i = 0; i < n->nin; i++)
 			in[i] = n->in[i] >= 0 ? g->v[n->in[i]].t : NULL;
 		dh_op_ctx ctx = {&g->dev, n->name, &g->ws, &g->rng};
+		double t0 = g->prof ? dh_profile_clock() : 0.0;
 		dh_status s = dh_op_forward(&ctx, n->op, &n->run, n->nin, in,
 					    n->run_nout, n->run_out, e);
+		if (g->prof)
+			g->prof[2 * k] += dh_profile_clock() - t0;
 		if (s)
 			return node_fail(e, n);
 		if (g->check_finite)
@@ -160,6 +164,7 @@ dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
 		for (int i = 0; i < n->nin; i++)
 			in[i] = n->in[i] >= 0 ? g->v[n->in[i]].t : NULL;
 		dh_op_ctx ctx = {&g->dev, n->name, &g->ws, &g->rng};
+		double t0 = g->prof ? dh_profile_clock() : 0.0;
 		s = dh_op_backward(&ctx, n->op, &n->run, n->nin, in, n->run_nout,
 				   (const dh_tensor *const *)n->run_out, gout, gin, e);
 		if (s)
@@ -177,6 +182,8 @@ dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
 						    "input gradient", e)))
 				return s;
 		}
+		if (g->prof)
+			g->prof[2 * k + 1] += dh_profile_clock() - t0;
 	}
 	/* parameters no gradient reached (an unused branch): zero */
 	for (int i = 0; i < g->nv; i++) {

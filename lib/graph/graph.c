@@ -44,6 +44,7 @@ void dh_graph_free(dh_graph *g)
 	free(g->outputs);
 	free(g->gcur);
 	free(g->gseen);
+	free(g->prof);
 	dh_free_aligned(g->arena);
 	dh_free_aligned(g->garena);
 	dh_free_aligned(g->scratch);

@@ -101,6 +101,8 @@ typedef struct dh_graph {
 	unsigned char *gseen;    /* per value: a gradient was written */
 	dh_tensor *scratch_t[DH_OP_MAX_IO];
 	int check_finite;        /* report NaN/Inf naming the node */
+	double *prof;            /* per node: forward and backward seconds
+				  * (graph/profile.h); NULL: not profiling */
 } dh_graph;
 
 dh_graph *dh_graph_new(const dh_device *dev, uint64_t seed, dh_err *e);

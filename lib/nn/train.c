@@ -1,5 +1,6 @@
 /* train.c - batch-level training and evaluation (see train.h). */
 #include "nn/train.h"
+#include "graph/profile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -284,8 +285,11 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 	const dh_tensor *out = s ? NULL : dh_graph_output(g, 0);
 	if (!s && training)
 		s = scratch(&t->dout, &t->dout_buf, &t->dout_cap, out, e);
+	double t0 = g->prof ? dh_profile_clock() : 0.0;
 	if (!s)
 		s = compute_loss(t, out, y, training ? t->dout : NULL, &r->loss, e);
+	if (g->prof)
+		t->prof_loss += dh_profile_clock() - t0;
 	if (!s && !isfinite(r->loss)) {
 		if (!training && t->skip_nonfinite)
 			return DH_OK; /* reported as it is */
@@ -309,8 +313,13 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 		return nonfinite(t, x, 1, r->loss, r, e);
 	if (!s && t->clip_norm > 0)
 		s = dh_grad_clip_norm(t->nparams, t->grads, t->clip_norm, NULL, e);
+	t0 = g->prof ? dh_profile_clock() : 0.0;
 	if (!s)
 		s = dh_optim_step(t->opt, (const dh_tensor *const *)t->grads, e);
+	if (g->prof) {
+		t->prof_optim += dh_profile_clock() - t0;
+		t->prof_steps++;
+	}
 	return s;
 }
 

@@ -58,6 +58,10 @@ typedef struct dh_trainer {
 	dh_tensor *dout;      /* the output's gradient (a view in dout_buf) */
 	void *dout_buf;
 	size_t dout_cap;
+	/* with the graph profiled (graph/profile.h): training steps taken,
+	 * and seconds in the loss and in the optimizer */
+	long prof_steps;
+	double prof_loss, prof_optim;
 	dh_tensor *prob;      /* Dice: sigmoid of the output */
 	void *prob_buf;
 	size_t prob_cap;

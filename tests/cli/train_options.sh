@@ -153,6 +153,28 @@ run dh-train mlp.onnx train.npy --plot curves.png -o z.onnx
 expect_rc "--plot FILE.png is not supported (2)" 2
 expect_err "--plot FILE.png says so" "PNG is not supported"
 
+# the profile: every op type of the MLP, shares adding up to one, the
+# slowest nodes, steps counted (300 samples, batch 64: 5 steps an epoch)
+run dh-train mlp.onnx train.npy --epochs 2 -b 64 --profile prof.jsonl -o pr.onnx
+expect_rc "--profile prof.jsonl" 0
+if "$PYTHON3" -c '
+import json
+l = [json.loads(x) for x in open("prof.jsonl")]
+ops = [e for e in l if "op" in e and "node" not in e]
+nodes = [e for e in l if "node" in e]
+parts = {e["part"]: e["ms"] for e in l if "part" in e}
+assert {"Gemm", "Relu"} <= {e["op"] for e in ops}, ops
+assert abs(sum(e["share"] for e in ops) - 1) < 1e-3, ops
+assert sorted(parts) == ["loss", "optimizer"], parts
+t = [e["forward_ms"] + e["backward_ms"] for e in nodes]
+assert len(nodes) == sum(e["nodes"] for e in ops), nodes
+assert all(a >= b - 2e-6 for a, b in zip(t, t[1:])), nodes
+'; then ok "--profile .jsonl: op types, shares, parts and nodes slowest first"
+else not_ok "--profile .jsonl" "$(head -c 400 prof.jsonl)"; fi
+run dh-train -q mlp.onnx train.npy -b 64 --profile - -o pr.onnx
+expect_rc "--profile - (stdout)" 0
+expect_out "--profile - prints the table per step" "^profile: ms per step over 5 steps"
+
 # schedules
 run dh-train mlp.onnx train.npy --epochs 3 --lr 0.1 --optimizer sgd --schedule exponential:0.5 --log s.jsonl -o s.onnx
 expect_rc "--schedule exponential:0.5" 0

@@ -621,11 +621,113 @@ TEST(conv_chunks_and_thread_blocks_match_direct_loops)
 		}
 }
 
+/* Winograd F(2x2, 3x3) (lib/ops/cpu/winograd.c), forced with DH_CONV:
+ * odd output sizes (a last tile half outside), pads 0 to 2 on either
+ * side, few channels, and enough images for several blocks.  Against the
+ * direct loops, with 1 and 2 threads; the same thread count twice gives
+ * the same bits. */
+TEST(conv_winograd_matches_direct_loops)
+{
+	static const conv2d_cfg cfgs[] = {
+		/* n  c    h  w  m   kh kw sh sw dh dw g  pt pl pb pr */
+		{2, 3, 7, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{3, 5, 6, 9, 2, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+		{2, 4, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 2, 0, 0, 2},
+		{1, 2, 4, 3, 5, 3, 3, 1, 1, 1, 1, 1, 0, 2, 2, 1},
+		{2, 3, 1, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{3, 6, 3, 8, 4, 3, 3, 1, 1, 1, 1, 1, 2, 2, 2, 2},
+		{70, 24, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{4, 40, 17, 15, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+	};
+	setenv("DH_CONV", "winograd", 1);
+	for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+		const conv2d_cfg *q = &cfgs[k];
+		int64_t sx[4] = {q->n, q->c, q->h, q->w};
+		int64_t sw[4] = {q->m, q->c, 3, 3}, sb[1] = {q->m};
+		dh_tensor *got[3][4] = {{0}};
+		dh_tensor *x = t_new(4, sx), *w = t_new(4, sw), *b = t_new(1, sb);
+		dh_tensor *dy = NULL;
+		float *ry = NULL, *rdx = NULL, *rdw = NULL;
+		/* 1 thread, 2 threads, 2 threads again */
+		for (int run = 0; run < 3; run++) {
+			int th = run ? 2 : 1;
+			test_env t;
+			env_init(&t, th);
+			if (run == 0) {
+				t_rand(x, &t.rng, -1, 1);
+				t_rand(w, &t.rng, -1, 1);
+				t_rand(b, &t.rng, -1, 1);
+			}
+			dh_op_attrs a;
+			dh_op_attrs_init(&a, DH_OP_CONV);
+			a.pads[0] = q->pt, a.pads[1] = q->pl, a.pads[2] = q->pb,
+			a.pads[3] = q->pr;
+			dh_tensor *in[3] = {x, w, b}, *out[1];
+			if (!run_forward(&t.ctx, DH_OP_CONV, &a, 3, in, 1, out)) {
+				env_release(&t);
+				continue;
+			}
+			if (!dy) {
+				dy = t_like(out[0]);
+				t_rand(dy, &t.rng, -1, 1);
+				int64_t ny = dh_tensor_numel(out[0]);
+				ry = malloc((size_t)ny * sizeof(float));
+				rdx = malloc(dh_tensor_nbytes(x));
+				rdw = malloc(dh_tensor_nbytes(w));
+				conv2d_ref(q, dh_tensor_f32(x), dh_tensor_f32(w),
+					   dh_tensor_f32(dy), ry, rdx, rdw);
+				int64_t P = ny / (q->n * q->m);
+				for (int64_t i = 0; i < ny; i++)
+					ry[i] += dh_tensor_f32(b)[(i / P) % q->m];
+			}
+			dh_tensor *dx = t_like(x), *dw = t_like(w), *db = t_like(b);
+			dh_tensor *din[3] = {dx, dw, db};
+			const dh_tensor *co = out[0], *cdy = dy;
+			CHECK_INT(dh_op_backward(&t.ctx, DH_OP_CONV, &a, 3,
+						 (const dh_tensor *const *)in, 1,
+						 &co, &cdy, din, NULL),
+				  DH_OK);
+			char what[80];
+			snprintf(what, sizeof what, "winograd #%zu, %d thread(s)", k,
+				 th);
+			CHECK_CLOSE(what, dh_tensor_f32(out[0]), ry,
+				    dh_tensor_numel(out[0]), 1e-5, 1e-5);
+			CHECK_CLOSE(what, dh_tensor_f32(dx), rdx,
+				    dh_tensor_numel(dx), 1e-5, 1e-5);
+			CHECK_CLOSE(what, dh_tensor_f32(dw), rdw,
+				    dh_tensor_numel(dw), 1e-4, 1e-5);
+			got[run][0] = out[0], got[run][1] = dx;
+			got[run][2] = dw, got[run][3] = db;
+			env_release(&t);
+		}
+		for (int i = 0; i < 4; i++)
+			if (got[1][i] && got[2][i] &&
+			    memcmp(got[1][i]->data, got[2][i]->data,
+				   dh_tensor_nbytes(got[1][i]))) {
+				printf("# winograd #%zu: result %d differs "
+				       "between two runs\n", k, i);
+				CHECK(0);
+			}
+		for (int run = 0; run < 3; run++)
+			for (int i = 0; i < 4; i++)
+				dh_tensor_free(got[run][i]);
+		dh_tensor_free(x);
+		dh_tensor_free(w);
+		dh_tensor_free(b);
+		dh_tensor_free(dy);
+		free(ry);
+		free(rdx);
+		free(rdw);
+	}
+	unsetenv("DH_CONV");
+}
+
 TAP_MAIN(TAP_CASE(conv_matches_numpy_and_finite_differences),
 	 TAP_CASE(conv_pointwise_and_odd_sizes_match_direct_loops),
 	 TAP_CASE(conv_grouped_pointwise_and_strided_1x1),
 	 TAP_CASE(conv_random_configurations_match_direct_loops),
 	 TAP_CASE(conv_chunks_and_thread_blocks_match_direct_loops),
+	 TAP_CASE(conv_winograd_matches_direct_loops),
 	 TAP_CASE(conv_auto_pad_same_and_valid),
 	 TAP_CASE(conv_workspace_settles_and_runs_are_identical),
 	 TAP_CASE(conv_bad_shapes_are_errors),

@@ -19,6 +19,7 @@
 #endif
 
 #include "ops/cpu/cpu.h"
+#include "ops/cpu/winograd.h"
 #include "ops/op_private.h"
 
 static dh_status conv_geometry(const dh_op_attrs *a, const dh_op_ctx *ctx,
@@ -449,6 +450,9 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	}
 	if (nb == 0)
 		return DH_OK;
+	if (dh_cpu_winograd_fits(&g, grp, c, m))
+		return dh_cpu_winograd_forward(ctx, &g, nb, c, m, x, w, bias, y,
+					       e);
 	conv_plan cp;
 	conv_plan_of(ctx, kcol, P, nb, &cp);
 	int64_t ch = conv_chunk(cg, g.k_size, P);
@@ -586,6 +590,9 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			}
 		return DH_OK;
 	}
+	if (dh_cpu_winograd_fits(&g, grp, c, m))
+		return dh_cpu_winograd_backward(ctx, &g, nb, c, m, x, w, dy, dw,
+						dx, e);
 	conv_plan cp;
 	conv_plan_of(ctx, kcol, P, nb, &cp);
 	/* threads after the first sum dW apart, added in order at the end */

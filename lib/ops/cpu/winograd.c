@@ -1,0 +1,686 @@
+/* winograd.c - 3x3 convolutions with unit strides as Winograd's minimal
+ * filtering F(2x2, 3x3): forward, and both gradients.
+ *
+ * Each output tile of 2x2 reads a 4x4 window of the input (windows of
+ * neighbouring tiles overlap by two).  With d the window and g a 3x3
+ * kernel, the tile is
+ *
+ *     Y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ *
+ * where (.) multiplies elementwise, so the 16 products of a tile, summed
+ * over the input channels, are 16 independent matrix products
+ * U_p [M, C] x V_p [C, tiles]: 16 multiplies per tile and channel pair
+ * instead of the 36 of the direct form (2.25 times fewer).  The gradients
+ * are the transposes of the same linear maps:
+ *
+ *     dg = G^T [ sum over tiles of (A dY A^T) (.) (B^T d B) ] G
+ *     dd = B [ (G g G^T) (.) (A dY A^T) ] B^T   (added over the windows)
+ *
+ * so the backward pass is two more sets of 16 products, Z_p V_p^T for the
+ * weights and U_p^T Z_p for the input, with Z = A dY A^T.  In exact
+ * arithmetic this is the convolution; in float32 the rounding differs from
+ * im2col's by a few units in the last place (the transforms add and
+ * subtract neighbours).
+ *
+ * Work goes in blocks of whole images sized so that a block's transformed
+ * input and output (V, and M or Z: 16 (C + M) floats per tile) stay in
+ * cache.  Inside a block the threads split the transforms by channel and
+ * the 16 products by position, and dW sums the blocks in order, so results
+ * are bit-identical from run to run for a given thread count (and build
+ * and CPU).  Across thread counts they agree to rounding: a product too
+ * small for dh's kernel goes to OpenBLAS, threaded outside a parallel
+ * region and not inside one.
+ *
+ * The matrices (F(2x2, 3x3), as in Lavin and Gray, 2015):
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1] */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ops/cpu/cpu.h"
+#include "ops/cpu/winograd.h"
+
+#define WG_ALIGN(n) (((n) + 15) / 16 * 16)
+/* the transforms are inlined into both builds of their callers (below) */
+#define WG_INLINE static inline __attribute__((always_inline))
+
+int dh_cpu_winograd_fits(const dh_spatial *g, int64_t group, int64_t c,
+			 int64_t m)
+{
+	const char *env = getenv("DH_CONV");
+	if (env && !strcmp(env, "im2col"))
+		return 0;
+	if (group != 1 || g->k[0] != 1 || g->in[0] != 1 || g->pb[0] ||
+	    g->pe[0] || g->k[1] != 3 || g->k[2] != 3 || g->s[1] != 1 ||
+	    g->s[2] != 1 || g->d[1] != 1 || g->d[2] != 1)
+		return 0;
+	/* the windows reach at most two past the input */
+	if (g->pb[1] > 2 || g->pb[2] > 2 || g->pe[1] > 2 || g->pe[2] > 2 ||
+	    g->out[1] < 1 || g->out[2] < 1)
+		return 0;
+	if (env && !strcmp(env, "winograd"))
+		return 1;
+	/* few channels: the transforms cost more than the products save */
+	return c >= 16 && m >= 16;
+}
+
+/* ---- geometry and scratch ------------------------------------------------ */
+
+typedef struct wg_plan {
+	int64_t n, c, m;      /* images, input and output channels */
+	int64_t h, w, oh, ow; /* input and output sizes */
+	int64_t pt, pl;       /* padding before rows and columns */
+	int64_t th, tw, ti;   /* tiles down, across, per image */
+	int64_t nbk, tb;      /* images and tiles per block */
+	int nt;               /* threads */
+	int64_t row;          /* per-thread row scratch (floats) */
+} wg_plan;
+
+/* A block's V and M/Z near this many bytes: in the cores' caches. */
+#define WG_BLOCK_BYTES ((int64_t)4 << 20)
+/* the width of the GEMM kernel's panels (sgemm.c's NR) */
+#define WG_PANEL 48
+
+static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
+		       int64_t c, int64_t m, wg_plan *p)
+{
+	p->n = n;
+	p->c = c;
+	p->m = m;
+	p->h = g->in[1];
+	p->w = g->in[2];
+	p->oh = g->out[1];
+	p->ow = g->out[2];
+	p->pt = g->pb[1];
+	p->pl = g->pb[2];
+	p->th = (p->oh + 1) / 2;
+	p->tw = (p->ow + 1) / 2;
+	p->ti = p->th * p->tw;
+	int64_t per = p->ti * 16 * (c + m) * (int64_t)sizeof(float);
+	int64_t most = per > 0 ? WG_BLOCK_BYTES / per : n;
+	most = most < 1 ? 1 : most > n ? n : most;
+	/* the products run in panels of WG_PANEL tiles, a block's last one
+	 * padded: of the block sizes that fit, the one with the fewest
+	 * panels in all (then the fewest blocks) */
+	int64_t best = 1, best_cost = -1;
+	for (int64_t k = 1; k <= most; k++) {
+		int64_t full = n / k, rest = n % k, tiles = k * p->ti;
+		int64_t cost = full * ((tiles + WG_PANEL - 1) / WG_PANEL) +
+			       (rest ? (rest * p->ti + WG_PANEL - 1) / WG_PANEL : 0);
+		cost = cost * 64 + full + (rest > 0);
+		if (best_cost < 0 || cost <= best_cost) {
+			best = k;
+			best_cost = cost;
+		}
+	}
+	p->nbk = best;
+	p->tb = p->nbk * p->ti;
+	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
+#ifdef _OPENMP
+	if (omp_in_parallel())
+		nt = 1;
+#else
+	nt = 1;
+#endif
+	p->nt = nt;
+	p->row = WG_ALIGN(24 * (p->tw + 1));	/* the largest transform's need */
+}
+
+/* Carve the workspace: U and (backward) dU [16, M, C], V [16, C, tb],
+ * M/Z [16, M, tb] and the threads' row scratch, each 64-byte aligned. */
+static float *wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
+			 float **u, float **du, float **v, float **mz,
+			 float **rows, dh_err *e)
+{
+	size_t nu = WG_ALIGN(16 * (size_t)p->m * (size_t)p->c);
+	size_t nv = WG_ALIGN(16 * (size_t)p->c * (size_t)p->tb);
+	size_t nm = WG_ALIGN(16 * (size_t)p->m * (size_t)p->tb);
+	size_t nr = (size_t)p->row * (size_t)p->nt;
+	size_t all = nu * (grads ? 2 : 1) + nv + nm + nr;
+	if (!ctx->ws) {
+		dh_err_set(e, DH_EINVAL,
+			   "Conv '%s': needs a workspace for its Winograd buffers",
+			   ctx->node ? ctx->node : "");
+		return NULL;
+	}
+	float *base = dh_workspace_get(ctx->ws, all * sizeof(float), e);
+	if (!base)
+		return NULL;
+	*u = base;
+	*du = grads ? base + nu : NULL;
+	*v = base + nu * (grads ? 2 : 1);
+	*mz = *v + nv;
+	*rows = *mz + nm;
+	return base;
+}
+
+/* ---- transforms ---------------------------------------------------------- */
+
+/* Input row `ir` (zeros outside [0, h)) split into even and odd columns of
+ * the padded row: e[j] = x[2j - pl], o[j] = x[2j + 1 - pl], j <= tw.  The
+ * interior has no tests, so that it vectorises. */
+WG_INLINE void split_row(const wg_plan *p, const float *plane, int64_t ir,
+			 float *e, float *o)
+{
+	int64_t n = p->tw + 1, w = p->w, pl = p->pl;
+	if (ir < 0 || ir >= p->h) {
+		for (int64_t j = 0; j < n; j++)
+			e[j] = o[j] = 0.0f;
+		return;
+	}
+	const float *x = plane + ir * w;
+	/* both reads inside for j in [lo, hi) */
+	int64_t lo = (pl + 1) / 2, hi = w - 2 + pl >= 0 ? (w - 2 + pl) / 2 + 1 : 0;
+	hi = hi > n ? n : hi;
+	lo = lo > hi ? hi : lo;
+	for (int64_t j = 0; j < lo; j++) {
+		int64_t c0 = 2 * j - pl, c1 = c0 + 1;
+		e[j] = c0 >= 0 && c0 < w ? x[c0] : 0.0f;
+		o[j] = c1 >= 0 && c1 < w ? x[c1] : 0.0f;
+	}
+	const float *xs = x - pl;
+	DH_OMP_SIMD
+	for (int64_t j = lo; j < hi; j++) {
+		e[j] = xs[2 * j];
+		o[j] = xs[2 * j + 1];
+	}
+	for (int64_t j = hi; j < n; j++) {
+		int64_t c0 = 2 * j - pl, c1 = c0 + 1;
+		e[j] = c0 >= 0 && c0 < w ? x[c0] : 0.0f;
+		o[j] = c1 >= 0 && c1 < w ? x[c1] : 0.0f;
+	}
+}
+
+/* The row transform d B of padded row `ir` for every tile across:
+ * s[j][x] for j < 4 (d0 - d2, d1 + d2, d2 - d1, d1 - d3 with
+ * d = (e[x], o[x], e[x + 1], o[x + 1])). */
+WG_INLINE void row_tf(const wg_plan *p, const float *plane, int64_t ir,
+		      float *s, float *e, float *o)
+{
+	int64_t tw = p->tw;
+	split_row(p, plane, ir, e, o);
+	float *s0 = s, *s1 = s0 + tw, *s2 = s1 + tw, *s3 = s2 + tw;
+	DH_OMP_SIMD
+	for (int64_t x = 0; x < tw; x++) {
+		float d0 = e[x], d1 = o[x], d2 = e[x + 1], d3 = o[x + 1];
+		s0[x] = d0 - d2;
+		s1[x] = d1 + d2;
+		s2[x] = d2 - d1;
+		s3[x] = d1 - d3;
+	}
+}
+
+/* V[p][t] for the tiles of one image plane: B^T d B of every window.
+ * vt: the plane's first tile in V, vs: the stride between positions.
+ * Windows of consecutive tile rows share two input rows, whose row
+ * transforms are kept (a ring of four). */
+WG_INLINE void input_tf(const wg_plan *p, const float *plane, float *vt,
+			int64_t vs, float *row)
+{
+	int64_t tw = p->tw, n = tw + 1;
+	float *e = row, *o = row + n, *ring = row + 2 * n;
+	for (int64_t ty = 0; ty < p->th; ty++) {
+		for (int r = ty ? 2 : 0; r < 4; r++) {
+			int64_t q = 2 * ty + r;
+			row_tf(p, plane, q - p->pt, ring + (q % 4) * 4 * tw, e, o);
+		}
+		const float *s[4];
+		for (int r = 0; r < 4; r++)
+			s[r] = ring + ((2 * ty + r) % 4) * 4 * tw;
+		/* down the column, the same combination of the four rows */
+		float *vrow = vt + ty * tw;
+		for (int j = 0; j < 4; j++) {
+			const float *a0 = s[0] + j * tw, *a1 = s[1] + j * tw,
+				    *a2 = s[2] + j * tw, *a3 = s[3] + j * tw;
+			float *v0 = vrow + j * vs, *v1 = vrow + (4 + j) * vs,
+			      *v2 = vrow + (8 + j) * vs, *v3 = vrow + (12 + j) * vs;
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				v0[x] = a0[x] - a2[x];
+				v1[x] = a1[x] + a2[x];
+				v2[x] = a2[x] - a1[x];
+				v3[x] = a1[x] - a3[x];
+			}
+		}
+	}
+}
+
+/* Y for one output plane from M[p][t] (A^T M A), plus the bias. */
+WG_INLINE void output_tf(const wg_plan *p, const float *mt, int64_t ms,
+			     float bias, float *y, float *row)
+{
+	int64_t tw = p->tw;
+	float *r0[4], *r1[4], *q = row + 8 * tw;
+	for (int j = 0; j < 4; j++) {
+		r0[j] = row + j * tw;
+		r1[j] = row + (4 + j) * tw;
+	}
+	for (int64_t ty = 0; ty < p->th; ty++) {
+		const float *mrow = mt + ty * tw;
+		for (int j = 0; j < 4; j++) {
+			const float *m0 = mrow + j * ms, *m1 = mrow + (4 + j) * ms,
+				    *m2 = mrow + (8 + j) * ms,
+				    *m3 = mrow + (12 + j) * ms;
+			float *a = r0[j], *b = r1[j];
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				a[x] = m0[x] + m1[x] + m2[x];
+				b[x] = m1[x] - m2[x] - m3[x];
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			int64_t oy = 2 * ty + i;
+			if (oy >= p->oh)
+				break;
+			float **r = i ? r1 : r0;
+			float *ye = q, *yo = q + tw;
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				ye[x] = r[0][x] + r[1][x] + r[2][x] + bias;
+				yo[x] = r[1][x] - r[2][x] - r[3][x] + bias;
+			}
+			float *dst = y + oy * p->ow;
+			int64_t full = p->ow / 2;
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < full; x++) {
+				dst[2 * x] = ye[x];
+				dst[2 * x + 1] = yo[x];
+			}
+			if (full < tw)
+				dst[2 * full] = ye[full];
+		}
+	}
+}
+
+/* Z[p][t] for one plane of dY: A dY A^T of every 2x2 tile (zeros past the
+ * output's edge). */
+WG_INLINE void grad_tf(const wg_plan *p, const float *dy, float *zt,
+			   int64_t zs, float *row)
+{
+	int64_t tw = p->tw;
+	float *e[2], *o[2], *s = row + 4 * tw;
+	for (int i = 0; i < 2; i++) {
+		e[i] = row + 2 * i * tw;
+		o[i] = e[i] + tw;
+	}
+	for (int64_t ty = 0; ty < p->th; ty++) {
+		for (int i = 0; i < 2; i++) {
+			int64_t oy = 2 * ty + i;
+			const float *src = dy + oy * p->ow;
+			int64_t full = oy < p->oh ? p->ow / 2 : 0;
+			float *ei = e[i], *oi = o[i];
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < full; x++) {
+				ei[x] = src[2 * x];
+				oi[x] = src[2 * x + 1];
+			}
+			for (int64_t x = full; x < tw; x++) {
+				ei[x] = oy < p->oh && 2 * x < p->ow ? src[2 * x]
+								  : 0.0f;
+				oi[x] = 0.0f;
+			}
+		}
+		/* along the row: (y0, y0 + y1, y0 - y1, -y1) */
+		for (int i = 0; i < 2; i++) {
+			float *s0 = s + 4 * i * tw, *s1 = s0 + tw, *s2 = s1 + tw,
+			      *s3 = s2 + tw;
+			const float *y0 = e[i], *y1 = o[i];
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				s0[x] = y0[x];
+				s1[x] = y0[x] + y1[x];
+				s2[x] = y0[x] - y1[x];
+				s3[x] = -y1[x];
+			}
+		}
+		float *zrow = zt + ty * tw;
+		for (int j = 0; j < 4; j++) {
+			const float *a0 = s + j * tw, *a1 = s + (4 + j) * tw;
+			float *z0 = zrow + j * zs, *z1 = zrow + (4 + j) * zs,
+			      *z2 = zrow + (8 + j) * zs, *z3 = zrow + (12 + j) * zs;
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				z0[x] = a0[x];
+				z1[x] = a0[x] + a1[x];
+				z2[x] = a0[x] - a1[x];
+				z3[x] = -a1[x];
+			}
+		}
+	}
+}
+
+/* dX for one input plane (overwritten) from P[p][t]: B P B^T of every
+ * tile added over its window, tile rows in order. */
+WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
+				 int64_t ps, float *dx, float *row)
+{
+	int64_t tw = p->tw, n = tw + 1;
+	float *q[16], *acc_e = row + 16 * tw, *acc_o = acc_e + n;
+	for (int k = 0; k < 16; k++)
+		q[k] = row + k * tw;
+	memset(dx, 0, (size_t)(p->h * p->w) * sizeof(float));
+	for (int64_t ty = 0; ty < p->th; ty++) {
+		const float *prow = pt_ + ty * tw;
+		/* down the column: (p0, p1 - p2 + p3, -p0 + p1 + p2, -p3) */
+		for (int j = 0; j < 4; j++) {
+			const float *a0 = prow + j * ps, *a1 = prow + (4 + j) * ps,
+				    *a2 = prow + (8 + j) * ps,
+				    *a3 = prow + (12 + j) * ps;
+			float *b0 = q[j], *b1 = q[4 + j], *b2 = q[8 + j],
+			      *b3 = q[12 + j];
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				b0[x] = a0[x];
+				b1[x] = a1[x] - a2[x] + a3[x];
+				b2[x] = a1[x] + a2[x] - a0[x];
+				b3[x] = -a3[x];
+			}
+		}
+		/* along each window row, then added into the padded row's
+		 * even and odd columns: tile x adds to columns 2x .. 2x + 3 */
+		for (int r = 0; r < 4; r++) {
+			int64_t ir = 2 * ty - p->pt + r;
+			if (ir < 0 || ir >= p->h)
+				continue;
+			const float *a0 = q[4 * r], *a1 = q[4 * r + 1],
+				    *a2 = q[4 * r + 2], *a3 = q[4 * r + 3];
+			for (int64_t j = 0; j < n; j++)
+				acc_e[j] = acc_o[j] = 0.0f;
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				acc_e[x] += a0[x];
+				acc_o[x] += a1[x] - a2[x] + a3[x];
+			}
+			DH_OMP_SIMD
+			for (int64_t x = 0; x < tw; x++) {
+				acc_e[x + 1] += a1[x] + a2[x] - a0[x];
+				acc_o[x + 1] += -a3[x];
+			}
+			float *dst = dx + ir * p->w;
+			int64_t w = p->w, pl = p->pl, lo = (pl + 1) / 2;
+			int64_t hi = w - 2 + pl >= 0 ? (w - 2 + pl) / 2 + 1 : 0;
+			hi = hi > n ? n : hi;
+			lo = lo > hi ? hi : lo;
+			float *ds = dst - pl;
+			DH_OMP_SIMD
+			for (int64_t j = lo; j < hi; j++) {
+				ds[2 * j] += acc_e[j];
+				ds[2 * j + 1] += acc_o[j];
+			}
+			for (int64_t j = 0; j < n; j++) {
+				if (j == lo)
+					j = hi;
+				if (j >= n)
+					break;
+				int64_t c0 = 2 * j - pl, c1 = c0 + 1;
+				if (c0 >= 0 && c0 < w)
+					dst[c0] += acc_e[j];
+				if (c1 >= 0 && c1 < w)
+					dst[c1] += acc_o[j];
+			}
+		}
+	}
+}
+
+/* U[p][m][c] = (G g G^T)[p] for the kernels g = w[m][c][3][3] of pairs
+ * [i0, i0 + cnt), cnt <= 16: gathered into lanes, then computed across
+ * the pairs so that the loops vectorise. */
+WG_INLINE void weight_tf_chunk(const float *w, float *u, int64_t mc,
+			       int64_t i0, int cnt)
+{
+	float g[9][16], t[12][16];
+	for (int k = 0; k < cnt; k++)
+		for (int j = 0; j < 9; j++)
+			g[j][k] = w[9 * (i0 + k) + j];
+	for (int j = 0; j < 3; j++) {
+		DH_OMP_SIMD
+		for (int k = 0; k < cnt; k++) {
+			t[j][k] = g[j][k];
+			t[3 + j][k] = 0.5f * (g[j][k] + g[3 + j][k] + g[6 + j][k]);
+			t[6 + j][k] = 0.5f * (g[j][k] - g[3 + j][k] + g[6 + j][k]);
+			t[9 + j][k] = g[6 + j][k];
+		}
+	}
+	for (int r = 0; r < 4; r++) {
+		const float *a = t[3 * r], *b = t[3 * r + 1], *c = t[3 * r + 2];
+		float *u0 = u + (4 * r) * mc + i0, *u1 = u0 + mc,
+		      *u2 = u1 + mc, *u3 = u2 + mc;
+		DH_OMP_SIMD
+		for (int k = 0; k < cnt; k++) {
+			u0[k] = a[k];
+			u1[k] = 0.5f * (a[k] + b[k] + c[k]);
+			u2[k] = 0.5f * (a[k] - b[k] + c[k]);
+			u3[k] = c[k];
+		}
+	}
+}
+
+/* dw[m][c][3][3] = G^T dU G for pairs [i0, i0 + cnt), cnt <= 16. */
+WG_INLINE void weight_grad_chunk(const float *du, float *dw, int64_t mc,
+				 int64_t i0, int cnt)
+{
+	float t[12][16], g[9][16];
+	for (int r = 0; r < 4; r++) {
+		const float *u0 = du + (4 * r) * mc + i0, *u1 = u0 + mc,
+			    *u2 = u1 + mc, *u3 = u2 + mc;
+		float *a = t[3 * r], *b = t[3 * r + 1], *c = t[3 * r + 2];
+		DH_OMP_SIMD
+		for (int k = 0; k < cnt; k++) {
+			a[k] = u0[k] + 0.5f * (u1[k] + u2[k]);
+			b[k] = 0.5f * (u1[k] - u2[k]);
+			c[k] = 0.5f * (u1[k] + u2[k]) + u3[k];
+		}
+	}
+	for (int j = 0; j < 3; j++) {
+		DH_OMP_SIMD
+		for (int k = 0; k < cnt; k++) {
+			g[j][k] = t[j][k] + 0.5f * (t[3 + j][k] + t[6 + j][k]);
+			g[3 + j][k] = 0.5f * (t[3 + j][k] - t[6 + j][k]);
+			g[6 + j][k] = 0.5f * (t[3 + j][k] + t[6 + j][k]) + t[9 + j][k];
+		}
+	}
+	for (int k = 0; k < cnt; k++)
+		for (int j = 0; j < 9; j++)
+			dw[9 * (i0 + k) + j] = g[j][k];
+}
+
+/* The transforms of a block, compiled twice: for AVX-512 and for the
+ * baseline, the same operations in the same order. */
+#define WG_BODY(name, call)                                                  \
+	static void name##_generic(WG_ARGS)                                    \
+	{                                                                    \
+		(void)bias;                                                  \
+		call;                                                        \
+	}                                                                    \
+	DH_TARGET_AVX512_OR_NONE static void name##_avx512(WG_ARGS)            \
+	{                                                                    \
+		(void)bias;                                                  \
+		call;                                                        \
+	}
+
+#ifdef DH_CPU_X86_AVX512
+#define DH_TARGET_AVX512_OR_NONE DH_TARGET_AVX512
+#define WG_PICK(name) (dh_cpu_avx512() ? name##_avx512 : name##_generic)
+#else
+#define DH_TARGET_AVX512_OR_NONE
+#define WG_PICK(name) name##_generic
+#endif
+
+#define WG_ARGS const wg_plan *p, const float *src, float *dst, int64_t s, \
+		float bias, float *row
+WG_BODY(in_tf, input_tf(p, src, dst, s, row))
+WG_BODY(out_tf, output_tf(p, src, s, bias, dst, row))
+WG_BODY(dy_tf, grad_tf(p, src, dst, s, row))
+WG_BODY(dx_tf, input_grad_tf(p, src, s, dst, row))
+#undef WG_ARGS
+/* the weights' transforms, 16 kernels a call */
+#define WG_ARGS const float *src, float *dst, int64_t mc, int64_t i0, int cnt, \
+		float bias
+WG_BODY(w_tf, weight_tf_chunk(src, dst, mc, i0, cnt))
+WG_BODY(dw_tf, weight_grad_chunk(src, dst, mc, i0, cnt))
+#undef WG_ARGS
+typedef void (*wg_w_fn)(const float *src, float *dst, int64_t mc, int64_t i0,
+			int cnt, float bias);
+
+/* U from W (fn: w_tf), or dW from dU (fn: dw_tf), split among threads */
+static void weights_tf(const wg_plan *p, wg_w_fn fn, const float *src,
+		       float *dst)
+{
+	int64_t mc = p->m * p->c, nch = (mc + 15) / 16;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+	for (int64_t k = 0; k < nch; k++)
+		fn(src, dst, mc, 16 * k, mc - 16 * k < 16 ? (int)(mc - 16 * k) : 16,
+		   0.0f);
+}
+
+typedef void (*wg_tf_fn)(const wg_plan *p, const float *src, float *dst,
+			 int64_t s, float bias, float *row);
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+/* ---- forward ----------------------------------------------------------- */
+
+dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
+				  int64_t n, int64_t c, int64_t m,
+				  const float *x, const float *w,
+				  const float *bias, float *y, dh_err *e)
+{
+	wg_plan p;
+	wg_plan_of(ctx, g, n, c, m, &p);
+	float *u, *du, *v, *mz, *rows;
+	if (!wg_scratch(ctx, &p, 0, &u, &du, &v, &mz, &rows, e))
+		return e ? e->status : DH_ENOMEM;
+	wg_tf_fn in_f = WG_PICK(in_tf), out_f = WG_PICK(out_tf);
+	int64_t hw = p.h * p.w, ohw = p.oh * p.ow, vs = c * p.tb, ms = m * p.tb;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(p.nt) if (p.nt > 1)
+#endif
+	{
+		float *row = rows + p.row * thread_id();
+		weights_tf(&p, WG_PICK(w_tf), w, u);
+		for (int64_t n0 = 0; n0 < n; n0 += p.nbk) {
+			int64_t nb = n - n0 < p.nbk ? n - n0 : p.nbk;
+			int64_t tb = nb * p.ti;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+			for (int64_t k = 0; k < nb * c; k++) {
+				int64_t i = k / c, ch = k % c;
+				in_f(&p, x + ((n0 + i) * c + ch) * hw,
+				     v + ch * p.tb + i * p.ti, vs, 0.0f, row);
+			}
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+			for (int q = 0; q < 16; q++)
+				dh_cpu_sgemm(0, 0, m, tb, c, 1.0f, u + q * m * c, c,
+					     v + q * vs, p.tb, 0.0f, mz + q * ms,
+					     p.tb);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+			for (int64_t k = 0; k < nb * m; k++) {
+				int64_t i = k / m, mo = k % m;
+				out_f(&p, mz + mo * p.tb + i * p.ti,
+				      y + ((n0 + i) * m + mo) * ohw, ms,
+				      bias ? bias[mo] : 0.0f, row);
+			}
+		}
+	}
+	return DH_OK;
+}
+
+/* ---- backward ---------------------------------------------------------- */
+
+dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
+				   int64_t n, int64_t c, int64_t m,
+				   const float *x, const float *w,
+				   const float *dy, float *dw, float *dx,
+				   dh_err *e)
+{
+	wg_plan p;
+	wg_plan_of(ctx, g, n, c, m, &p);
+	float *u, *du, *v, *mz, *rows;
+	if (!wg_scratch(ctx, &p, 1, &u, &du, &v, &mz, &rows, e))
+		return e ? e->status : DH_ENOMEM;
+	wg_tf_fn in_f = WG_PICK(in_tf), dy_f = WG_PICK(dy_tf),
+		 dx_f = WG_PICK(dx_tf);
+	int64_t hw = p.h * p.w, ohw = p.oh * p.ow, vs = c * p.tb, ms = m * p.tb;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(p.nt) if (p.nt > 1)
+#endif
+	{
+		float *row = rows + p.row * thread_id();
+		if (dx)
+			weights_tf(&p, WG_PICK(w_tf), w, u);
+		for (int64_t n0 = 0; n0 < n; n0 += p.nbk) {
+			int64_t nb = n - n0 < p.nbk ? n - n0 : p.nbk;
+			int64_t tb = nb * p.ti;
+			if (dw) {
+#ifdef _OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+				for (int64_t k = 0; k < nb * c; k++) {
+					int64_t i = k / c, ch = k % c;
+					in_f(&p, x + ((n0 + i) * c + ch) * hw,
+					     v + ch * p.tb + i * p.ti, vs, 0.0f,
+					     row);
+				}
+			}
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+			for (int64_t k = 0; k < nb * m; k++) {
+				int64_t i = k / m, mo = k % m;
+				dy_f(&p, dy + ((n0 + i) * m + mo) * ohw,
+				     mz + mo * p.tb + i * p.ti, ms, 0.0f, row);
+			}
+			/* per position: dU += Z V^T, then V := U^T Z (V is
+			 * not needed after its dU) */
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+			for (int q = 0; q < 16; q++) {
+				if (dw)
+					dh_cpu_sgemm(0, 1, m, c, tb, 1.0f,
+						     mz + q * ms, p.tb, v + q * vs,
+						     p.tb, n0 ? 1.0f : 0.0f,
+						     du + q * m * c, c);
+				if (dx)
+					dh_cpu_sgemm(1, 0, c, tb, m, 1.0f,
+						     u + q * m * c, c, mz + q * ms,
+						     p.tb, 0.0f, v + q * vs, p.tb);
+			}
+			if (dx) {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+				for (int64_t k = 0; k < nb * c; k++) {
+					int64_t i = k / c, ch = k % c;
+					dx_f(&p, v + ch * p.tb + i * p.ti,
+					     dx + ((n0 + i) * c + ch) * hw, vs,
+					     0.0f, row);
+				}
+			}
+		}
+		if (dw)
+			weights_tf(&p, WG_PICK(dw_tf), du, dw);
+	}
+	return DH_OK;
+}
