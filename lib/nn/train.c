@@ -3,6 +3,7 @@
 #include "graph/profile.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,15 +201,24 @@ static dh_status save_consts(dh_trainer *t, int restore, dh_err *e)
 	return DH_OK;
 }
 
+/* 1 when no gradient holds a NaN or an infinity: an exponent of all ones.
+ * An OR over integer tests vectorises and splits among threads (a float
+ * sum would be a serial chain: 10 ms a step for ResNet-18's gradients). */
 static int grads_finite(const dh_trainer *t)
 {
 	for (int i = 0; i < t->nparams; i++) {
 		const float *p = t->grads[i]->data;
 		int64_t n = dh_tensor_numel(t->grads[i]);
-		float acc = 0;
-		for (int64_t j = 0; j < n; j++)
-			acc += p[j] * 0.0f; /* NaN for a NaN or an infinity */
-		if (acc != 0)
+		uint32_t bad = 0;
+#ifdef _OPENMP
+#pragma omp parallel for simd reduction(| : bad) if (n > ((int64_t)1 << 16))
+#endif
+		for (int64_t j = 0; j < n; j++) {
+			uint32_t b;
+			memcpy(&b, p + j, sizeof b);
+			bad |= (~b & 0x7f800000u) == 0;
+		}
+		if (bad)
 			return 0;
 	}
 	return 1;
@@ -309,11 +319,11 @@ static dh_status run(dh_trainer *t, const dh_tensor *x, const dh_tensor *y,
 		s = dh_graph_params(g, &p, &t->grads, NULL, &k, e);
 		free(p);
 	}
+	t0 = g->prof ? dh_profile_clock() : 0.0;
 	if (!s && !grads_finite(t))
 		return nonfinite(t, x, 1, r->loss, r, e);
 	if (!s && t->clip_norm > 0)
 		s = dh_grad_clip_norm(t->nparams, t->grads, t->clip_norm, NULL, e);
-	t0 = g->prof ? dh_profile_clock() : 0.0;
 	if (!s)
 		s = dh_optim_step(t->opt, (const dh_tensor *const *)t->grads, e);
 	if (g->prof) {

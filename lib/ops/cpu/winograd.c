@@ -79,14 +79,64 @@ typedef struct wg_plan {
 	int64_t pt, pl;       /* padding before rows and columns */
 	int64_t th, tw, ti;   /* tiles down, across, per image */
 	int64_t nbk, tb;      /* images and tiles per block */
+	int64_t nblk;         /* blocks */
 	int nt;               /* threads */
+	/* 1: each thread takes whole blocks, with its own V, M/Z and dU
+	 * (the data stays in its core's cache); 0: the threads share each
+	 * block, splitting its transforms by channel and its products by
+	 * position (few blocks) */
+	int own;
 	int64_t row;          /* per-thread row scratch (floats) */
 } wg_plan;
 
-/* A block's V and M/Z near this many bytes: in the cores' caches. */
+/* A shared block's V and M/Z near this many bytes (in the caches), a
+ * thread's own block near WG_OWN_BYTES (its core's L2). */
 #define WG_BLOCK_BYTES ((int64_t)4 << 20)
+#define WG_OWN_BYTES ((int64_t)1 << 20)
 /* the width of the GEMM kernel's panels (sgemm.c's NR) */
 #define WG_PANEL 48
+
+/* [lo, hi): part `part` of `parts` of k items, in order */
+static void wg_range(int64_t k, int part, int parts, int64_t *lo, int64_t *hi)
+{
+	*lo = k * part / parts;
+	*hi = k * (part + 1) / parts;
+}
+
+/* The cost of blocks of k images over `parts` threads taking runs of
+ * blocks: the busiest thread's panels of WG_PANEL tiles (a block's last
+ * panel padded), then the number of blocks. */
+static int64_t wg_cost(int64_t n, int64_t ti, int64_t k, int parts)
+{
+	int64_t nblk = (n + k - 1) / k, worst = 0;
+	for (int t = 0; t < parts; t++) {
+		int64_t b0, b1, panels = 0;
+		wg_range(nblk, t, parts, &b0, &b1);
+		for (int64_t bi = b0; bi < b1; bi++) {
+			int64_t imgs = n - bi * k < k ? n - bi * k : k;
+			panels += (imgs * ti + WG_PANEL - 1) / WG_PANEL;
+		}
+		worst = panels > worst ? panels : worst;
+	}
+	return worst * 64 + nblk;
+}
+
+/* The images per block, at most `most`, of the least cost (ties: the
+ * larger block). */
+static int64_t wg_pick(int64_t n, int64_t ti, int64_t most, int parts,
+		       int64_t *cost)
+{
+	int64_t best = 1, best_cost = -1;
+	for (int64_t k = 1; k <= most; k++) {
+		int64_t cst = wg_cost(n, ti, k, parts);
+		if (best_cost < 0 || cst <= best_cost) {
+			best = k;
+			best_cost = cst;
+		}
+	}
+	*cost = best_cost;
+	return best;
+}
 
 static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 		       int64_t c, int64_t m, wg_plan *p)
@@ -103,25 +153,6 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 	p->th = (p->oh + 1) / 2;
 	p->tw = (p->ow + 1) / 2;
 	p->ti = p->th * p->tw;
-	int64_t per = p->ti * 16 * (c + m) * (int64_t)sizeof(float);
-	int64_t most = per > 0 ? WG_BLOCK_BYTES / per : n;
-	most = most < 1 ? 1 : most > n ? n : most;
-	/* the products run in panels of WG_PANEL tiles, a block's last one
-	 * padded: of the block sizes that fit, the one with the fewest
-	 * panels in all (then the fewest blocks) */
-	int64_t best = 1, best_cost = -1;
-	for (int64_t k = 1; k <= most; k++) {
-		int64_t full = n / k, rest = n % k, tiles = k * p->ti;
-		int64_t cost = full * ((tiles + WG_PANEL - 1) / WG_PANEL) +
-			       (rest ? (rest * p->ti + WG_PANEL - 1) / WG_PANEL : 0);
-		cost = cost * 64 + full + (rest > 0);
-		if (best_cost < 0 || cost <= best_cost) {
-			best = k;
-			best_cost = cost;
-		}
-	}
-	p->nbk = best;
-	p->tb = p->nbk * p->ti;
 	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
 #ifdef _OPENMP
 	if (omp_in_parallel())
@@ -130,35 +161,65 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 	nt = 1;
 #endif
 	p->nt = nt;
-	p->row = WG_ALIGN(24 * (p->tw + 1));	/* the largest transform's need */
+	int64_t per = p->ti * 16 * (c + m) * (int64_t)sizeof(float), cost;
+	int64_t most = per > 0 ? WG_BLOCK_BYTES / per : n;
+	most = most < 1 ? 1 : most > n ? n : most;
+	p->nbk = wg_pick(n, p->ti, most, 1, &cost);
+	p->own = 0;
+	if (nt > 1) {
+		/* whole blocks per thread when there are enough of them to
+		 * keep every thread busy (at least two each, or a multiple
+		 * of the threads) */
+		int64_t own_most = per > 0 ? WG_OWN_BYTES / per : n, own_cost;
+		own_most = own_most < 1 ? 1 : own_most > n ? n : own_most;
+		int64_t k = wg_pick(n, p->ti, own_most, nt, &own_cost);
+		int64_t nblk = (n + k - 1) / k, tb = k * p->ti;
+		/* and blocks wide enough that the products stay efficient
+		 * and U, packed again for each block, costs less than V */
+		if ((nblk >= 2 * nt || nblk % nt == 0) && tb >= 4 * WG_PANEL &&
+		    tb >= c && tb >= m) {
+			p->own = 1;
+			p->nbk = k;
+		}
+	}
+	p->tb = p->nbk * p->ti;
+	p->nblk = (n + p->nbk - 1) / p->nbk;
+	p->row = WG_ALIGN(24 * (p->tw + 1)); /* the largest transform's need */
 }
 
-/* Carve the workspace: U and (backward) dU [16, M, C], V [16, C, tb],
- * M/Z [16, M, tb] and the threads' row scratch, each 64-byte aligned. */
-static float *wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
-			 float **u, float **du, float **v, float **mz,
-			 float **rows, dh_err *e)
+/* Carve the workspace: U [16, M, C]; for the backward pass dU, one per
+ * thread taking its own blocks; V [16, C, tb] and M/Z [16, M, tb], one per
+ * such thread; and the threads' row scratch; each 64-byte aligned. */
+typedef struct wg_bufs {
+	float *u, *du, *v, *mz, *rows;
+	size_t nu, nv, nm; /* floats of one U/dU, V, M/Z */
+} wg_bufs;
+
+static int wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
+		      wg_bufs *b, dh_err *e)
 {
-	size_t nu = WG_ALIGN(16 * (size_t)p->m * (size_t)p->c);
-	size_t nv = WG_ALIGN(16 * (size_t)p->c * (size_t)p->tb);
-	size_t nm = WG_ALIGN(16 * (size_t)p->m * (size_t)p->tb);
+	size_t copies = p->own ? (size_t)p->nt : 1;
+	b->nu = WG_ALIGN(16 * (size_t)p->m * (size_t)p->c);
+	b->nv = WG_ALIGN(16 * (size_t)p->c * (size_t)p->tb);
+	b->nm = WG_ALIGN(16 * (size_t)p->m * (size_t)p->tb);
 	size_t nr = (size_t)p->row * (size_t)p->nt;
-	size_t all = nu * (grads ? 2 : 1) + nv + nm + nr;
+	size_t all = b->nu + (grads ? b->nu * copies : 0) +
+		     (b->nv + b->nm) * copies + nr;
 	if (!ctx->ws) {
 		dh_err_set(e, DH_EINVAL,
 			   "Conv '%s': needs a workspace for its Winograd buffers",
 			   ctx->node ? ctx->node : "");
-		return NULL;
+		return 0;
 	}
 	float *base = dh_workspace_get(ctx->ws, all * sizeof(float), e);
 	if (!base)
-		return NULL;
-	*u = base;
-	*du = grads ? base + nu : NULL;
-	*v = base + nu * (grads ? 2 : 1);
-	*mz = *v + nv;
-	*rows = *mz + nm;
-	return base;
+		return 0;
+	b->u = base;
+	b->du = grads ? base + b->nu : NULL;
+	b->v = base + b->nu + (grads ? b->nu * copies : 0);
+	b->mz = b->v + b->nv * copies;
+	b->rows = b->mz + b->nm * copies;
+	return 1;
 }
 
 /* ---- transforms ---------------------------------------------------------- */
@@ -554,7 +615,50 @@ static int thread_id(void)
 #endif
 }
 
+/* In a shared block the threads wait for each other between steps; a
+ * thread's own block needs no waiting. */
+#ifdef _OPENMP
+#define WG_SYNC(shared)                                                      \
+	do {                                                                 \
+		if (shared) {                                                \
+			_Pragma("omp barrier")                               \
+		}                                                            \
+	} while (0)
+#else
+#define WG_SYNC(shared) ((void)(shared))
+#endif
+
 /* ---- forward ----------------------------------------------------------- */
+
+/* Y for images [n0, n0 + nb): thread `part` of `parts` (one, for a
+ * thread's own block) does its share of each step. */
+static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
+		      int64_t nb, const float *x, const float *bias, float *y,
+		      const float *u, float *v, float *mz, float *row)
+{
+	wg_tf_fn in_f = WG_PICK(in_tf), out_f = WG_PICK(out_tf);
+	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
+	int64_t vs = c * p->tb, ms = m * p->tb, tb = nb * p->ti, lo, hi;
+	wg_range(nb * c, part, parts, &lo, &hi);
+	for (int64_t k = lo; k < hi; k++) {
+		int64_t i = k / c, ch = k % c;
+		in_f(p, x + ((n0 + i) * c + ch) * hw, v + ch * p->tb + i * p->ti,
+		     vs, 0.0f, row);
+	}
+	WG_SYNC(parts > 1);
+	wg_range(16, part, parts, &lo, &hi);
+	for (int64_t q = lo; q < hi; q++)
+		dh_cpu_sgemm(0, 0, m, tb, c, 1.0f, u + q * m * c, c, v + q * vs,
+			     p->tb, 0.0f, mz + q * ms, p->tb);
+	WG_SYNC(parts > 1);
+	wg_range(nb * m, part, parts, &lo, &hi);
+	for (int64_t k = lo; k < hi; k++) {
+		int64_t i = k / m, mo = k % m;
+		out_f(p, mz + mo * p->tb + i * p->ti, y + ((n0 + i) * m + mo) * ohw,
+		      ms, bias ? bias[mo] : 0.0f, row);
+	}
+	WG_SYNC(parts > 1);
+}
 
 dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
 				  int64_t n, int64_t c, int64_t m,
@@ -563,50 +667,85 @@ dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
 {
 	wg_plan p;
 	wg_plan_of(ctx, g, n, c, m, &p);
-	float *u, *du, *v, *mz, *rows;
-	if (!wg_scratch(ctx, &p, 0, &u, &du, &v, &mz, &rows, e))
+	wg_bufs b;
+	if (!wg_scratch(ctx, &p, 0, &b, e))
 		return e ? e->status : DH_ENOMEM;
-	wg_tf_fn in_f = WG_PICK(in_tf), out_f = WG_PICK(out_tf);
-	int64_t hw = p.h * p.w, ohw = p.oh * p.ow, vs = c * p.tb, ms = m * p.tb;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(p.nt) if (p.nt > 1)
 #endif
 	{
-		float *row = rows + p.row * thread_id();
-		weights_tf(&p, WG_PICK(w_tf), w, u);
-		for (int64_t n0 = 0; n0 < n; n0 += p.nbk) {
-			int64_t nb = n - n0 < p.nbk ? n - n0 : p.nbk;
-			int64_t tb = nb * p.ti;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-			for (int64_t k = 0; k < nb * c; k++) {
-				int64_t i = k / c, ch = k % c;
-				in_f(&p, x + ((n0 + i) * c + ch) * hw,
-				     v + ch * p.tb + i * p.ti, vs, 0.0f, row);
+		int t = thread_id();
+		float *row = b.rows + p.row * t;
+		weights_tf(&p, WG_PICK(w_tf), w, b.u);
+		if (p.own) {
+			int64_t b0, b1;
+			wg_range(p.nblk, t, p.nt, &b0, &b1);
+			for (int64_t bi = b0; bi < b1; bi++) {
+				int64_t n0 = bi * p.nbk;
+				fwd_block(&p, 0, 1, n0, n - n0 < p.nbk ? n - n0 : p.nbk,
+					  x, bias, y, b.u, b.v + b.nv * t,
+					  b.mz + b.nm * t, row);
 			}
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-			for (int q = 0; q < 16; q++)
-				dh_cpu_sgemm(0, 0, m, tb, c, 1.0f, u + q * m * c, c,
-					     v + q * vs, p.tb, 0.0f, mz + q * ms,
-					     p.tb);
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-			for (int64_t k = 0; k < nb * m; k++) {
-				int64_t i = k / m, mo = k % m;
-				out_f(&p, mz + mo * p.tb + i * p.ti,
-				      y + ((n0 + i) * m + mo) * ohw, ms,
-				      bias ? bias[mo] : 0.0f, row);
-			}
+		} else {
+			for (int64_t n0 = 0; n0 < n; n0 += p.nbk)
+				fwd_block(&p, t, p.nt, n0,
+					  n - n0 < p.nbk ? n - n0 : p.nbk, x, bias,
+					  y, b.u, b.v, b.mz, row);
 		}
 	}
 	return DH_OK;
 }
 
 /* ---- backward ---------------------------------------------------------- */
+
+/* dU (beta: 0 overwrites, 1 adds) and dX for images [n0, n0 + nb), shared
+ * as in fwd_block. */
+static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
+		      int64_t nb, const float *x, const float *dy, float beta,
+		      const float *u, float *du, float *dx, float *v, float *mz,
+		      float *row)
+{
+	wg_tf_fn in_f = WG_PICK(in_tf), dy_f = WG_PICK(dy_tf),
+		 dx_f = WG_PICK(dx_tf);
+	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
+	int64_t vs = c * p->tb, ms = m * p->tb, tb = nb * p->ti, lo, hi;
+	if (du) {
+		wg_range(nb * c, part, parts, &lo, &hi);
+		for (int64_t k = lo; k < hi; k++) {
+			int64_t i = k / c, ch = k % c;
+			in_f(p, x + ((n0 + i) * c + ch) * hw,
+			     v + ch * p->tb + i * p->ti, vs, 0.0f, row);
+		}
+	}
+	wg_range(nb * m, part, parts, &lo, &hi);
+	for (int64_t k = lo; k < hi; k++) {
+		int64_t i = k / m, mo = k % m;
+		dy_f(p, dy + ((n0 + i) * m + mo) * ohw, mz + mo * p->tb + i * p->ti,
+		     ms, 0.0f, row);
+	}
+	WG_SYNC(parts > 1);
+	/* per position: dU += Z V^T, then V := U^T Z (V is not needed after
+	 * its dU) */
+	wg_range(16, part, parts, &lo, &hi);
+	for (int64_t q = lo; q < hi; q++) {
+		if (du)
+			dh_cpu_sgemm(0, 1, m, c, tb, 1.0f, mz + q * ms, p->tb,
+				     v + q * vs, p->tb, beta, du + q * m * c, c);
+		if (dx)
+			dh_cpu_sgemm(1, 0, c, tb, m, 1.0f, u + q * m * c, c,
+				     mz + q * ms, p->tb, 0.0f, v + q * vs, p->tb);
+	}
+	WG_SYNC(parts > 1);
+	if (dx) {
+		wg_range(nb * c, part, parts, &lo, &hi);
+		for (int64_t k = lo; k < hi; k++) {
+			int64_t i = k / c, ch = k % c;
+			dx_f(p, v + ch * p->tb + i * p->ti,
+			     dx + ((n0 + i) * c + ch) * hw, vs, 0.0f, row);
+		}
+	}
+	WG_SYNC(parts > 1);
+}
 
 dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 				   int64_t n, int64_t c, int64_t m,
@@ -616,71 +755,57 @@ dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 {
 	wg_plan p;
 	wg_plan_of(ctx, g, n, c, m, &p);
-	float *u, *du, *v, *mz, *rows;
-	if (!wg_scratch(ctx, &p, 1, &u, &du, &v, &mz, &rows, e))
+	wg_bufs b;
+	if (!wg_scratch(ctx, &p, 1, &b, e))
 		return e ? e->status : DH_ENOMEM;
-	wg_tf_fn in_f = WG_PICK(in_tf), dy_f = WG_PICK(dy_tf),
-		 dx_f = WG_PICK(dx_tf);
-	int64_t hw = p.h * p.w, ohw = p.oh * p.ow, vs = c * p.tb, ms = m * p.tb;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(p.nt) if (p.nt > 1)
 #endif
 	{
-		float *row = rows + p.row * thread_id();
+		int t = thread_id();
+		float *row = b.rows + p.row * t;
 		if (dx)
-			weights_tf(&p, WG_PICK(w_tf), w, u);
-		for (int64_t n0 = 0; n0 < n; n0 += p.nbk) {
-			int64_t nb = n - n0 < p.nbk ? n - n0 : p.nbk;
-			int64_t tb = nb * p.ti;
+			weights_tf(&p, WG_PICK(w_tf), w, b.u);
+		if (p.own) {
+			/* each thread sums its blocks' dU in its own copy; the
+			 * copies are added in thread order after */
+			float *du = dw ? b.du + b.nu * t : NULL;
+			int64_t b0, b1;
+			wg_range(p.nblk, t, p.nt, &b0, &b1);
+			if (du && b0 == b1)
+				memset(du, 0, b.nu * sizeof(float));
+			for (int64_t bi = b0; bi < b1; bi++) {
+				int64_t n0 = bi * p.nbk;
+				bwd_block(&p, 0, 1, n0,
+					  n - n0 < p.nbk ? n - n0 : p.nbk, x, dy,
+					  bi > b0 ? 1.0f : 0.0f, b.u, du, dx,
+					  b.v + b.nv * t, b.mz + b.nm * t, row);
+			}
 			if (dw) {
+				int64_t lo, hi, nu = 16 * m * c;
 #ifdef _OPENMP
-#pragma omp for schedule(static) nowait
+#pragma omp barrier
 #endif
-				for (int64_t k = 0; k < nb * c; k++) {
-					int64_t i = k / c, ch = k % c;
-					in_f(&p, x + ((n0 + i) * c + ch) * hw,
-					     v + ch * p.tb + i * p.ti, vs, 0.0f,
-					     row);
+				wg_range(nu, t, p.nt, &lo, &hi);
+				for (int k = 1; k < p.nt; k++) {
+					const float *src = b.du + b.nu * k;
+					DH_OMP_SIMD
+					for (int64_t i = lo; i < hi; i++)
+						b.du[i] += src[i];
 				}
-			}
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp barrier
 #endif
-			for (int64_t k = 0; k < nb * m; k++) {
-				int64_t i = k / m, mo = k % m;
-				dy_f(&p, dy + ((n0 + i) * m + mo) * ohw,
-				     mz + mo * p.tb + i * p.ti, ms, 0.0f, row);
 			}
-			/* per position: dU += Z V^T, then V := U^T Z (V is
-			 * not needed after its dU) */
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-			for (int q = 0; q < 16; q++) {
-				if (dw)
-					dh_cpu_sgemm(0, 1, m, c, tb, 1.0f,
-						     mz + q * ms, p.tb, v + q * vs,
-						     p.tb, n0 ? 1.0f : 0.0f,
-						     du + q * m * c, c);
-				if (dx)
-					dh_cpu_sgemm(1, 0, c, tb, m, 1.0f,
-						     u + q * m * c, c, mz + q * ms,
-						     p.tb, 0.0f, v + q * vs, p.tb);
-			}
-			if (dx) {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-				for (int64_t k = 0; k < nb * c; k++) {
-					int64_t i = k / c, ch = k % c;
-					dx_f(&p, v + ch * p.tb + i * p.ti,
-					     dx + ((n0 + i) * c + ch) * hw, vs,
-					     0.0f, row);
-				}
-			}
+		} else {
+			for (int64_t n0 = 0; n0 < n; n0 += p.nbk)
+				bwd_block(&p, t, p.nt, n0,
+					  n - n0 < p.nbk ? n - n0 : p.nbk, x, dy,
+					  n0 ? 1.0f : 0.0f, b.u, dw ? b.du : NULL,
+					  dx, b.v, b.mz, row);
 		}
 		if (dw)
-			weights_tf(&p, WG_PICK(dw_tf), du, dw);
+			weights_tf(&p, WG_PICK(dw_tf), b.du, dw);
 	}
 	return DH_OK;
 }
