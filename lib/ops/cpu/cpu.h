@@ -47,6 +47,19 @@ void dh_cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 /* 1 when dh_cpu_sgemm runs dh's own AVX-512 kernel (sgemm.c), 0 when
  * OpenBLAS does all the work (no AVX-512F, or DH_SGEMM=openblas). */
 int dh_cpu_sgemm_kernel_own(void);
+/* A product whose op(A) [m, k] is packed once and used many times
+ * (winograd.c's transformed weights): element (i, p) of op(A) goes to
+ * ap[dh_cpu_sgemm_apack_index(m, k, i, p)] in a buffer of
+ * dh_cpu_sgemm_apack_floats(m, k) floats (rows past m zero), and
+ * dh_cpu_sgemm_apacked computes C [m, n] = op(A) B + beta C on the calling
+ * thread.  The layout is the own kernel's panels (for 8 rows, a run of 8
+ * floats per p); only where dh_cpu_sgemm_kernel_own() is 1 (elsewhere it
+ * is row-major and OpenBLAS runs the product). */
+int64_t dh_cpu_sgemm_apack_index(int64_t m, int64_t k, int64_t i, int64_t p);
+int64_t dh_cpu_sgemm_apack_floats(int64_t m, int64_t k);
+void dh_cpu_sgemm_apacked(int64_t m, int64_t n, int64_t k, const float *ap,
+			  const float *b, int64_t ldb, float beta, float *c,
+			  int64_t ldc);
 /* 1 when the CPU runs AVX-512F and VL and this build has kernels for it
  * (checked once); the other kernels with AVX-512 paths dispatch on it.
  * DH_NO_AVX512=1 turns every AVX-512 path off (both functions answer 0),

@@ -152,6 +152,8 @@ kernel_8x48(int64_t kc, const float *restrict ap, const float *restrict bp,
 		__m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16),
 		       b2 = _mm512_load_ps(bp + 32);
 		_mm_prefetch((const char *)(bp + 8 * NR), _MM_HINT_T0);
+		/* A may come from memory (a panel packed once, dh_cpu_sgemm_apacked) */
+		_mm_prefetch((const char *)(ap + 16 * MR), _MM_HINT_T0);
 		ROW_FMA(0);
 		ROW_FMA(1);
 		ROW_FMA(2);
@@ -337,12 +339,16 @@ pack_b(int trans_b, const float *b, int64_t ldb, int64_t p0, int64_t kc,
 	}
 }
 
-/* C[m, n] (row stride ldc) = alpha op(A) op(B) + beta C, on one thread. */
+/* C[m, n] (row stride ldc) = alpha op(A) op(B) + beta C, on one thread;
+ * apre: op(A) packed beforehand (dh_cpu_sgemm_apack_index's layout, alpha
+ * applied), or NULL to pack it here. */
 __attribute__((target("avx512f"))) static void
 gemm_serial(pack_buf *pb, int trans_a, int trans_b, int64_t m, int64_t n,
 	    int64_t k, float alpha, const float *a, int64_t lda,
-	    const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
+	    const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+	    const float *apre)
 {
+	int64_t mpad = (m + MR - 1) / MR * MR;
 	float tile[MR * NR] __attribute__((aligned(64)));
 	for (int64_t jc = 0; jc < n; jc += NC) {
 		int64_t nc = n - jc < NC ? n - jc : NC;
@@ -355,15 +361,18 @@ gemm_serial(pack_buf *pb, int trans_a, int trans_b, int64_t m, int64_t n,
 			pack_b(trans_b, b, ldb, pc, kc, jc, nc, pb->b);
 			for (int64_t ic = 0; ic < m; ic += MC) {
 				int64_t mc = m - ic < MC ? m - ic : MC;
-				pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha,
-				       pb->a);
+				const float *ablk = apre ? apre + pc * mpad + ic * kc
+							 : pb->a;
+				if (!apre)
+					pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha,
+					       pb->a);
 				for (int64_t jr = 0; jr < nc; jr += NR) {
 					int64_t nr = nc - jr < NR ? nc - jr : NR;
 					const float *bpp = pb->b + jr * kc;
 					for (int64_t ir = 0; ir < mc; ir += MR) {
 						int64_t mr = mc - ir < MR ? mc - ir
 									  : MR;
-						const float *app = pb->a + ir * kc;
+						const float *app = ablk + ir * kc;
 						float *cc = c + (ic + ir) * ldc +
 							    jc + jr;
 						if (mr == MR && nr == NR) {
@@ -494,7 +503,7 @@ static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 		pack_buf *pb = u1 > u0 ? pack_get() : NULL;
 		if (u1 > u0 && pb)
 			gemm_serial(pb, trans_a, trans_b, i1 - i0, j1 - j0, k,
-				    alpha, as, lda, bs, ldb, beta, cs, ldc);
+				    alpha, as, lda, bs, ldb, beta, cs, ldc, NULL);
 		else if (u1 > u0) /* no packing buffer: this part by BLAS */
 			blas_sgemm(trans_a, trans_b, i1 - i0, j1 - j0, k, alpha,
 				   as, lda, bs, ldb, beta, cs, ldc);
@@ -502,7 +511,59 @@ static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 	return 1;
 }
 
+int64_t dh_cpu_sgemm_apack_index(int64_t m, int64_t k, int64_t i, int64_t p)
+{
+	int64_t mpad = (m + MR - 1) / MR * MR;
+	int64_t pc = p / KC * KC, kc = k - pc < KC ? k - pc : KC;
+	int64_t ic = i / MC * MC, ir = (i - ic) / MR * MR;
+	return pc * mpad + (ic + ir) * kc + (p - pc) * MR + (i - ic - ir);
+}
+
+int64_t dh_cpu_sgemm_apack_floats(int64_t m, int64_t k)
+{
+	return (m + MR - 1) / MR * MR * k;
+}
+
+void dh_cpu_sgemm_apacked(int64_t m, int64_t n, int64_t k, const float *ap,
+			  const float *b, int64_t ldb, float beta, float *c,
+			  int64_t ldc)
+{
+	pack_buf *pb = m && n && k ? pack_get() : NULL;
+	if (pb) {
+		gemm_serial(pb, 0, 0, m, n, k, 1.0f, NULL, 0, b, ldb, beta, c,
+			    ldc, ap);
+		return;
+	}
+	/* no packing buffer (or an empty product): unpack A, slowly */
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++) {
+			float acc = 0.0f;
+			for (int64_t p = 0; p < k; p++)
+				acc += ap[dh_cpu_sgemm_apack_index(m, k, i, p)] *
+				       b[p * ldb + j];
+			c[i * ldc + j] = beta == 0.0f ? acc : beta * c[i * ldc + j] + acc;
+		}
+}
+
 #else
+
+int64_t dh_cpu_sgemm_apack_index(int64_t m, int64_t k, int64_t i, int64_t p)
+{
+	(void)m;
+	return i * k + p;
+}
+
+int64_t dh_cpu_sgemm_apack_floats(int64_t m, int64_t k)
+{
+	return m * k;
+}
+
+void dh_cpu_sgemm_apacked(int64_t m, int64_t n, int64_t k, const float *ap,
+			  const float *b, int64_t ldb, float beta, float *c,
+			  int64_t ldc)
+{
+	blas_sgemm(0, 0, m, n, k, 1.0f, ap, k, b, ldb, beta, c, ldc);
+}
 
 int dh_cpu_sgemm_kernel_own(void)
 {

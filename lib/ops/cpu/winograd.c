@@ -79,6 +79,7 @@ typedef struct wg_plan {
 	int64_t pt, pl;       /* padding before rows and columns */
 	int64_t th, tw, ti;   /* tiles down, across, per image */
 	int64_t nbk, tb;      /* images and tiles per block */
+	int64_t ld;           /* floats between rows of V and M/Z */
 	int64_t nblk;         /* blocks */
 	int nt;               /* threads */
 	/* 1: each thread takes whole blocks, with its own V, M/Z and dU
@@ -93,8 +94,10 @@ typedef struct wg_plan {
  * thread's own block near WG_OWN_BYTES (its core's L2). */
 #define WG_BLOCK_BYTES ((int64_t)4 << 20)
 #define WG_OWN_BYTES ((int64_t)1 << 20)
-/* the width of the GEMM kernel's panels (sgemm.c's NR) */
+/* the width of the GEMM kernel's panels (sgemm.c's NR), and its height
+ * (MR) */
 #define WG_PANEL 48
+#define MR_PAD 8
 
 /* [lo, hi): part `part` of `parts` of k items, in order */
 static void wg_range(int64_t k, int part, int parts, int64_t *lo, int64_t *hi)
@@ -183,27 +186,35 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 		}
 	}
 	p->tb = p->nbk * p->ti;
+	/* rows of V and M/Z a little longer than a block: with 16 positions
+	 * a power of two apart, the transforms' 16 streams of stores would
+	 * fall into the same cache sets */
+	p->ld = WG_ALIGN(p->tb) + 16;
 	p->nblk = (n + p->nbk - 1) / p->nbk;
 	p->row = WG_ALIGN(24 * (p->tw + 1)); /* the largest transform's need */
 }
+
+static int64_t wg_usize(const wg_plan *p, int fwd);
 
 /* Carve the workspace: U [16, M, C]; for the backward pass dU, one per
  * thread taking its own blocks; V [16, C, tb] and M/Z [16, M, tb], one per
  * such thread; and the threads' row scratch; each 64-byte aligned. */
 typedef struct wg_bufs {
 	float *u, *du, *v, *mz, *rows;
-	size_t nu, nv, nm; /* floats of one U/dU, V, M/Z */
+	size_t nu, ndu, nv, nm; /* floats of U, one dU, V, M/Z */
 } wg_bufs;
 
 static int wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
 		      wg_bufs *b, dh_err *e)
 {
 	size_t copies = p->own ? (size_t)p->nt : 1;
-	b->nu = WG_ALIGN(16 * (size_t)p->m * (size_t)p->c);
-	b->nv = WG_ALIGN(16 * (size_t)p->c * (size_t)p->tb);
-	b->nm = WG_ALIGN(16 * (size_t)p->m * (size_t)p->tb);
+	int64_t uf = wg_usize(p, 1), ub = wg_usize(p, 0);
+	b->nu = 16 * (size_t)(uf > ub ? uf : ub);
+	b->ndu = WG_ALIGN(16 * (size_t)p->m * (size_t)p->c);
+	b->nv = WG_ALIGN(16 * (size_t)p->c * (size_t)p->ld);
+	b->nm = WG_ALIGN(16 * (size_t)p->m * (size_t)p->ld);
 	size_t nr = (size_t)p->row * (size_t)p->nt;
-	size_t all = b->nu + (grads ? b->nu * copies : 0) +
+	size_t all = b->nu + (grads ? b->ndu * copies : 0) +
 		     (b->nv + b->nm) * copies + nr;
 	if (!ctx->ws) {
 		dh_err_set(e, DH_EINVAL,
@@ -216,7 +227,7 @@ static int wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
 		return 0;
 	b->u = base;
 	b->du = grads ? base + b->nu : NULL;
-	b->v = base + b->nu + (grads ? b->nu * copies : 0);
+	b->v = base + b->nu + (grads ? b->ndu * copies : 0);
 	b->mz = b->v + b->nv * copies;
 	b->rows = b->mz + b->nm * copies;
 	return 1;
@@ -490,16 +501,28 @@ WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
 	}
 }
 
-/* U[p][m][c] = (G g G^T)[p] for the kernels g = w[m][c][3][3] of pairs
- * [i0, i0 + cnt), cnt <= 16: gathered into lanes, then computed across
- * the pairs so that the loops vectorise. */
-WG_INLINE void weight_tf_chunk(const float *w, float *u, int64_t mc,
-			       int64_t i0, int cnt)
+/* Where a chunk of kernels comes from and goes: lane k (< cnt) reads the
+ * kernel w + 9 (i0 + (k % 8) rs + (k / 8) cs) and writes its position p to
+ * u[p ps + o0 + k os] (lanes 0-7) or u[p ps + o1 + (k - 8) os] (lanes
+ * 8-15): rows of U, or the GEMM's packed panels. */
+typedef struct wg_chunk {
+	int64_t i0, rs, cs, o0, o1, os, ps;
+	int cnt;
+} wg_chunk;
+
+/* (G g G^T)[p] of the kernels of a chunk, gathered into lanes, then
+ * computed across them so that the loops vectorise. */
+WG_INLINE void weight_tf_chunk(const float *w, float *u, const wg_chunk *ck)
 {
-	float g[9][16], t[12][16];
-	for (int k = 0; k < cnt; k++)
+	float g[9][16], t[12][16], o[16][16];
+	int cnt = ck->cnt;
+	int64_t os = ck->os, ps = ck->ps, o0 = ck->o0, o1 = ck->o1;
+	for (int k = 0; k < cnt; k++) {
+		const float *src =
+			w + 9 * (ck->i0 + (k % 8) * ck->rs + (k / 8) * ck->cs);
 		for (int j = 0; j < 9; j++)
-			g[j][k] = w[9 * (i0 + k) + j];
+			g[j][k] = src[j];
+	}
 	for (int j = 0; j < 3; j++) {
 		DH_OMP_SIMD
 		for (int k = 0; k < cnt; k++) {
@@ -511,14 +534,29 @@ WG_INLINE void weight_tf_chunk(const float *w, float *u, int64_t mc,
 	}
 	for (int r = 0; r < 4; r++) {
 		const float *a = t[3 * r], *b = t[3 * r + 1], *c = t[3 * r + 2];
-		float *u0 = u + (4 * r) * mc + i0, *u1 = u0 + mc,
-		      *u2 = u1 + mc, *u3 = u2 + mc;
+		float *u0 = o[4 * r], *u1 = o[4 * r + 1], *u2 = o[4 * r + 2],
+		      *u3 = o[4 * r + 3];
 		DH_OMP_SIMD
 		for (int k = 0; k < cnt; k++) {
 			u0[k] = a[k];
 			u1[k] = 0.5f * (a[k] + b[k] + c[k]);
 			u2[k] = 0.5f * (a[k] - b[k] + c[k]);
 			u3[k] = c[k];
+		}
+	}
+	int lo = cnt < 8 ? cnt : 8;
+	for (int q = 0; q < 16; q++) {
+		float *d0 = u + q * ps + o0, *d1 = u + q * ps + o1;
+		if (os == 1) {
+			for (int k = 0; k < lo; k++)
+				d0[k] = o[q][k];
+			for (int k = 8; k < cnt; k++)
+				d1[k - 8] = o[q][k];
+		} else {
+			for (int k = 0; k < lo; k++)
+				d0[k * os] = o[q][k];
+			for (int k = 8; k < cnt; k++)
+				d1[(k - 8) * os] = o[q][k];
 		}
 	}
 }
@@ -582,25 +620,99 @@ WG_BODY(dy_tf, grad_tf(p, src, dst, s, row))
 WG_BODY(dx_tf, input_grad_tf(p, src, s, dst, row))
 #undef WG_ARGS
 /* the weights' transforms, 16 kernels a call */
-#define WG_ARGS const float *src, float *dst, int64_t mc, int64_t i0, int cnt, \
-		float bias
-WG_BODY(w_tf, weight_tf_chunk(src, dst, mc, i0, cnt))
-WG_BODY(dw_tf, weight_grad_chunk(src, dst, mc, i0, cnt))
+#define WG_ARGS const float *src, float *dst, const wg_chunk *ck, float bias
+WG_BODY(w_tf, weight_tf_chunk(src, dst, ck))
+WG_BODY(dw_tf, weight_grad_chunk(src, dst, ck->ps, ck->i0, ck->cnt))
 #undef WG_ARGS
-typedef void (*wg_w_fn)(const float *src, float *dst, int64_t mc, int64_t i0,
-			int cnt, float bias);
+typedef void (*wg_w_fn)(const float *src, float *dst, const wg_chunk *ck,
+			float bias);
 
-/* U from W (fn: w_tf), or dW from dU (fn: dw_tf), split among threads */
-static void weights_tf(const wg_plan *p, wg_w_fn fn, const float *src,
-		       float *dst)
+/* dW from dU [16, M, C] (fn: dw_tf), split among threads */
+static void weights_grad_tf(const wg_plan *p, wg_w_fn fn, const float *src,
+			    float *dst)
 {
 	int64_t mc = p->m * p->c, nch = (mc + 15) / 16;
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
-	for (int64_t k = 0; k < nch; k++)
-		fn(src, dst, mc, 16 * k, mc - 16 * k < 16 ? (int)(mc - 16 * k) : 16,
-		   0.0f);
+	for (int64_t k = 0; k < nch; k++) {
+		wg_chunk ck = {16 * k, 1, 8, 0, 0, 1, mc,
+			       mc - 16 * k < 16 ? (int)(mc - 16 * k) : 16};
+		fn(src, dst, &ck, 0.0f);
+	}
+}
+
+/* The transformed weights as the products' op(A), 16 positions of
+ * wg_usize(p, fwd) floats: U [M, C] for the forward pass, U^T [C, M] for
+ * the input's gradient; packed for dh's kernel when it runs (the layout
+ * of dh_cpu_sgemm_apack_index, packed once here instead of once per
+ * block and product), else row-major.  Rows x cols; a chunk is 16
+ * consecutive rows of one column (forward: lanes over M, reading kernels
+ * C apart) or 16 consecutive columns of one row (backward: over C). */
+static int64_t wg_usize(const wg_plan *p, int fwd)
+{
+	int64_t rows = fwd ? p->m : p->c, cols = fwd ? p->c : p->m;
+	return WG_ALIGN(dh_cpu_sgemm_kernel_own()
+				? dh_cpu_sgemm_apack_floats(rows, cols)
+				: rows * cols);
+}
+
+static void weights_tf(const wg_plan *p, wg_w_fn fn, const float *w,
+		       float *u, int fwd)
+{
+	int own = dh_cpu_sgemm_kernel_own();
+	int64_t c = p->c, m = p->m, cb = (c + 15) / 16;
+	int64_t rows = fwd ? m : c, cols = fwd ? c : m;
+	int64_t ps = wg_usize(p, fwd);
+	if (own && rows % MR_PAD) {
+		/* the panels' rows past the last: zeros */
+#ifdef _OPENMP
+#pragma omp single
+#endif
+		memset(u, 0, 16 * (size_t)ps * sizeof(float));
+	}
+	/* Chunks in an order that fills the destination a region at a time.
+	 * Packed U (forward, whole panels): 8 rows by 2 columns, the 16
+	 * floats those take in a panel.  Packed U^T (backward): 16 rows c
+	 * of a column m, two runs of 8, every column before the next 16
+	 * rows.  Row-major: 16 columns c of a row m of U, or 16 rows c of a
+	 * column m of U^T. */
+	int pairs = fwd && own && m % 8 == 0 && c % 2 == 0;
+	int64_t nch = pairs ? m / 8 * (c / 2) : m * cb;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+	for (int64_t k = 0; k < nch; k++) {
+		wg_chunk ck;
+		ck.ps = ps;
+		if (pairs) {
+			int64_t m0 = k / (c / 2) * 8, c0 = k % (c / 2) * 2;
+			ck.i0 = m0 * c + c0, ck.rs = c, ck.cs = 1, ck.cnt = 16;
+			ck.o0 = dh_cpu_sgemm_apack_index(rows, cols, m0, c0);
+			ck.o1 = ck.o0 + 8, ck.os = 1;
+			fn(w, u, &ck, 0.0f);
+			continue;
+		}
+		int64_t mo = own && !fwd ? k % m : k / cb;
+		int64_t c0 = own && !fwd ? k / m * 16 : k % cb * 16;
+		ck.cnt = c - c0 < 16 ? (int)(c - c0) : 16;
+		ck.i0 = mo * c + c0, ck.rs = 1, ck.cs = 8;
+		/* lane j: element (mo, c0 + j) of U, or (c0 + j, mo) of U^T */
+		int64_t r0 = fwd ? mo : c0, q0 = fwd ? c0 : mo;
+		if (own) {
+			ck.o0 = dh_cpu_sgemm_apack_index(rows, cols, r0, q0);
+			ck.o1 = ck.cnt <= 8 ? ck.o0
+			     : dh_cpu_sgemm_apack_index(rows, cols,
+							fwd ? r0 : r0 + 8,
+							fwd ? q0 + 8 : q0);
+			ck.os = fwd ? MR_PAD : 1;
+		} else {
+			ck.o0 = r0 * cols + q0;
+			ck.os = fwd ? 1 : cols;
+			ck.o1 = ck.o0 + 8 * ck.os;
+		}
+		fn(w, u, &ck, 0.0f);
+	}
 }
 
 typedef void (*wg_tf_fn)(const wg_plan *p, const float *src, float *dst,
@@ -638,23 +750,29 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 {
 	wg_tf_fn in_f = WG_PICK(in_tf), out_f = WG_PICK(out_tf);
 	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
-	int64_t vs = c * p->tb, ms = m * p->tb, tb = nb * p->ti, lo, hi;
+	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
 	wg_range(nb * c, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / c, ch = k % c;
-		in_f(p, x + ((n0 + i) * c + ch) * hw, v + ch * p->tb + i * p->ti,
+		in_f(p, x + ((n0 + i) * c + ch) * hw, v + ch * p->ld + i * p->ti,
 		     vs, 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 	wg_range(16, part, parts, &lo, &hi);
-	for (int64_t q = lo; q < hi; q++)
-		dh_cpu_sgemm(0, 0, m, tb, c, 1.0f, u + q * m * c, c, v + q * vs,
-			     p->tb, 0.0f, mz + q * ms, p->tb);
+	int64_t us = wg_usize(p, 1);
+	for (int64_t q = lo; q < hi; q++) {
+		if (dh_cpu_sgemm_kernel_own())
+			dh_cpu_sgemm_apacked(m, tb, c, u + q * us, v + q * vs, p->ld,
+					     0.0f, mz + q * ms, p->ld);
+		else
+			dh_cpu_sgemm(0, 0, m, tb, c, 1.0f, u + q * us, c,
+				     v + q * vs, p->ld, 0.0f, mz + q * ms, p->ld);
+	}
 	WG_SYNC(parts > 1);
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		out_f(p, mz + mo * p->tb + i * p->ti, y + ((n0 + i) * m + mo) * ohw,
+		out_f(p, mz + mo * p->ld + i * p->ti, y + ((n0 + i) * m + mo) * ohw,
 		      ms, bias ? bias[mo] : 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
@@ -676,7 +794,7 @@ dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
 	{
 		int t = thread_id();
 		float *row = b.rows + p.row * t;
-		weights_tf(&p, WG_PICK(w_tf), w, b.u);
+		weights_tf(&p, WG_PICK(w_tf), w, b.u, 1);
 		if (p.own) {
 			int64_t b0, b1;
 			wg_range(p.nblk, t, p.nt, &b0, &b1);
@@ -708,39 +826,43 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 	wg_tf_fn in_f = WG_PICK(in_tf), dy_f = WG_PICK(dy_tf),
 		 dx_f = WG_PICK(dx_tf);
 	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
-	int64_t vs = c * p->tb, ms = m * p->tb, tb = nb * p->ti, lo, hi;
+	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
 	if (du) {
 		wg_range(nb * c, part, parts, &lo, &hi);
 		for (int64_t k = lo; k < hi; k++) {
 			int64_t i = k / c, ch = k % c;
 			in_f(p, x + ((n0 + i) * c + ch) * hw,
-			     v + ch * p->tb + i * p->ti, vs, 0.0f, row);
+			     v + ch * p->ld + i * p->ti, vs, 0.0f, row);
 		}
 	}
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		dy_f(p, dy + ((n0 + i) * m + mo) * ohw, mz + mo * p->tb + i * p->ti,
+		dy_f(p, dy + ((n0 + i) * m + mo) * ohw, mz + mo * p->ld + i * p->ti,
 		     ms, 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 	/* per position: dU += Z V^T, then V := U^T Z (V is not needed after
 	 * its dU) */
 	wg_range(16, part, parts, &lo, &hi);
+	int64_t us = wg_usize(p, 0);
 	for (int64_t q = lo; q < hi; q++) {
 		if (du)
-			dh_cpu_sgemm(0, 1, m, c, tb, 1.0f, mz + q * ms, p->tb,
-				     v + q * vs, p->tb, beta, du + q * m * c, c);
-		if (dx)
-			dh_cpu_sgemm(1, 0, c, tb, m, 1.0f, u + q * m * c, c,
-				     mz + q * ms, p->tb, 0.0f, v + q * vs, p->tb);
+			dh_cpu_sgemm(0, 1, m, c, tb, 1.0f, mz + q * ms, p->ld,
+				     v + q * vs, p->ld, beta, du + q * m * c, c);
+		if (dx && dh_cpu_sgemm_kernel_own())
+			dh_cpu_sgemm_apacked(c, tb, m, u + q * us, mz + q * ms,
+					     p->ld, 0.0f, v + q * vs, p->ld);
+		else if (dx)
+			dh_cpu_sgemm(0, 0, c, tb, m, 1.0f, u + q * us, m,
+				     mz + q * ms, p->ld, 0.0f, v + q * vs, p->ld);
 	}
 	WG_SYNC(parts > 1);
 	if (dx) {
 		wg_range(nb * c, part, parts, &lo, &hi);
 		for (int64_t k = lo; k < hi; k++) {
 			int64_t i = k / c, ch = k % c;
-			dx_f(p, v + ch * p->tb + i * p->ti,
+			dx_f(p, v + ch * p->ld + i * p->ti,
 			     dx + ((n0 + i) * c + ch) * hw, vs, 0.0f, row);
 		}
 	}
@@ -765,15 +887,15 @@ dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 		int t = thread_id();
 		float *row = b.rows + p.row * t;
 		if (dx)
-			weights_tf(&p, WG_PICK(w_tf), w, b.u);
+			weights_tf(&p, WG_PICK(w_tf), w, b.u, 0);
 		if (p.own) {
 			/* each thread sums its blocks' dU in its own copy; the
 			 * copies are added in thread order after */
-			float *du = dw ? b.du + b.nu * t : NULL;
+			float *du = dw ? b.du + b.ndu * t : NULL;
 			int64_t b0, b1;
 			wg_range(p.nblk, t, p.nt, &b0, &b1);
 			if (du && b0 == b1)
-				memset(du, 0, b.nu * sizeof(float));
+				memset(du, 0, b.ndu * sizeof(float));
 			for (int64_t bi = b0; bi < b1; bi++) {
 				int64_t n0 = bi * p.nbk;
 				bwd_block(&p, 0, 1, n0,
@@ -788,7 +910,7 @@ dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 #endif
 				wg_range(nu, t, p.nt, &lo, &hi);
 				for (int k = 1; k < p.nt; k++) {
-					const float *src = b.du + b.nu * k;
+					const float *src = b.du + b.ndu * k;
 					DH_OMP_SIMD
 					for (int64_t i = lo; i < hi; i++)
 						b.du[i] += src[i];
@@ -805,7 +927,7 @@ dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 					  dx, b.v, b.mz, row);
 		}
 		if (dw)
-			weights_tf(&p, WG_PICK(dw_tf), b.du, dw);
+			weights_grad_tf(&p, WG_PICK(dw_tf), b.du, dw);
 	}
 	return DH_OK;
 }
