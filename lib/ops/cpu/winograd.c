@@ -87,6 +87,7 @@ typedef struct wg_plan {
 	 * block, splitting its transforms by channel and its products by
 	 * position (few blocks) */
 	int own;
+	int small;            /* planes of at most 2 x 2 tiles */
 	int64_t row;          /* per-thread row scratch (floats) */
 } wg_plan;
 
@@ -191,7 +192,10 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 	 * fall into the same cache sets */
 	p->ld = WG_ALIGN(p->tb) + 16;
 	p->nblk = (n + p->nbk - 1) / p->nbk;
-	p->row = WG_ALIGN(24 * (p->tw + 1)); /* the largest transform's need */
+	p->small = p->tw <= 2 && p->th <= 2;
+	/* the largest transform's need; small planes: the padded plane
+	 * (at most 10 x 10), a row and 16 x 4 */
+	p->row = WG_ALIGN(24 * (p->tw + 1) + 192);
 }
 
 static int64_t wg_usize(const wg_plan *p, int fwd);
@@ -234,6 +238,150 @@ static int wg_scratch(const dh_op_ctx *ctx, const wg_plan *p, int grads,
 }
 
 /* ---- transforms ---------------------------------------------------------- */
+
+/* ---- small planes ---------------------------------------------------------
+ * Planes of at most 2 x 2 tiles (4 x 4 outputs): the loops over a tile row
+ * below would run once or twice, so these go tile by tile over a
+ * zero-padded copy of the plane, with the same operations in the same
+ * order. */
+
+WG_INLINE void pad_plane(const wg_plan *p, const float *plane, float *pad,
+			 int64_t pw, int64_t ph)
+{
+	for (int64_t r = 0; r < ph; r++) {
+		int64_t ir = r - p->pt;
+		for (int64_t q = 0; q < pw; q++) {
+			int64_t iq = q - p->pl;
+			pad[r * pw + q] = ir >= 0 && ir < p->h && iq >= 0 && iq < p->w
+						  ? plane[ir * p->w + iq]
+						  : 0.0f;
+		}
+	}
+}
+
+WG_INLINE void input_tf_small(const wg_plan *p, const float *plane, float *vt,
+			      int64_t vs, float *row)
+{
+	int64_t pw = 2 * p->tw + 2, ph = 2 * p->th + 2;
+	pad_plane(p, plane, row, pw, ph);
+	for (int64_t ty = 0; ty < p->th; ty++)
+		for (int64_t tx = 0; tx < p->tw; tx++) {
+			const float *d = row + 2 * ty * pw + 2 * tx;
+			float s[4][4];
+			for (int r = 0; r < 4; r++) {
+				const float *dr = d + r * pw;
+				s[r][0] = dr[0] - dr[2];
+				s[r][1] = dr[1] + dr[2];
+				s[r][2] = dr[2] - dr[1];
+				s[r][3] = dr[1] - dr[3];
+			}
+			float *v = vt + ty * p->tw + tx;
+			for (int j = 0; j < 4; j++) {
+				v[j * vs] = s[0][j] - s[2][j];
+				v[(4 + j) * vs] = s[1][j] + s[2][j];
+				v[(8 + j) * vs] = s[2][j] - s[1][j];
+				v[(12 + j) * vs] = s[1][j] - s[3][j];
+			}
+		}
+}
+
+WG_INLINE void output_tf_small(const wg_plan *p, const float *mt, int64_t ms,
+			       float bias, float *y)
+{
+	for (int64_t ty = 0; ty < p->th; ty++)
+		for (int64_t tx = 0; tx < p->tw; tx++) {
+			const float *mm = mt + ty * p->tw + tx;
+			float r[2][4];
+			for (int j = 0; j < 4; j++) {
+				float m0 = mm[j * ms], m1 = mm[(4 + j) * ms],
+				      m2 = mm[(8 + j) * ms], m3 = mm[(12 + j) * ms];
+				r[0][j] = m0 + m1 + m2;
+				r[1][j] = m1 - m2 - m3;
+			}
+			for (int i = 0; i < 2; i++) {
+				int64_t oy = 2 * ty + i, ox = 2 * tx;
+				if (oy >= p->oh)
+					break;
+				float *dst = y + oy * p->ow + ox;
+				dst[0] = r[i][0] + r[i][1] + r[i][2] + bias;
+				if (ox + 1 < p->ow)
+					dst[1] = r[i][1] - r[i][2] - r[i][3] + bias;
+			}
+		}
+}
+
+WG_INLINE void grad_tf_small(const wg_plan *p, const float *dy, float *zt,
+			     int64_t zs)
+{
+	for (int64_t ty = 0; ty < p->th; ty++)
+		for (int64_t tx = 0; tx < p->tw; tx++) {
+			float yv[2][2], s[2][4];
+			for (int i = 0; i < 2; i++)
+				for (int j = 0; j < 2; j++) {
+					int64_t oy = 2 * ty + i, ox = 2 * tx + j;
+					yv[i][j] = oy < p->oh && ox < p->ow
+							   ? dy[oy * p->ow + ox]
+							   : 0.0f;
+				}
+			for (int i = 0; i < 2; i++) {
+				s[i][0] = yv[i][0];
+				s[i][1] = yv[i][0] + yv[i][1];
+				s[i][2] = yv[i][0] - yv[i][1];
+				s[i][3] = -yv[i][1];
+			}
+			float *z = zt + ty * p->tw + tx;
+			for (int j = 0; j < 4; j++) {
+				z[j * zs] = s[0][j];
+				z[(4 + j) * zs] = s[0][j] + s[1][j];
+				z[(8 + j) * zs] = s[0][j] - s[1][j];
+				z[(12 + j) * zs] = -s[1][j];
+			}
+		}
+}
+
+WG_INLINE void input_grad_tf_small(const wg_plan *p, const float *pt_,
+				   int64_t ps, float *dx, float *row)
+{
+	int64_t tw = p->tw, pw = 2 * tw + 2, ph = 2 * p->th + 2;
+	float *pad = row, *acc = pad + pw * ph, *q = acc + pw;
+	for (int64_t i = 0; i < pw * ph; i++)
+		pad[i] = 0.0f;
+	for (int64_t ty = 0; ty < p->th; ty++) {
+		/* down the column: (p0, p1 - p2 + p3, -p0 + p1 + p2, -p3) */
+		for (int64_t x = 0; x < tw; x++) {
+			const float *a = pt_ + ty * tw + x;
+			for (int j = 0; j < 4; j++) {
+				float a0 = a[j * ps], a1 = a[(4 + j) * ps],
+				      a2 = a[(8 + j) * ps], a3 = a[(12 + j) * ps];
+				q[j * tw + x] = a0;
+				q[(4 + j) * tw + x] = a1 - a2 + a3;
+				q[(8 + j) * tw + x] = a1 + a2 - a0;
+				q[(12 + j) * tw + x] = -a3;
+			}
+		}
+		/* along each window row, as input_grad_tf adds them */
+		for (int r = 0; r < 4; r++) {
+			const float *a0 = q + 4 * r * tw, *a1 = a0 + tw,
+				    *a2 = a1 + tw, *a3 = a2 + tw;
+			for (int64_t j = 0; j < pw; j++)
+				acc[j] = 0.0f;
+			for (int64_t x = 0; x < tw; x++) {
+				acc[2 * x] += a0[x];
+				acc[2 * x + 1] += a1[x] - a2[x] + a3[x];
+			}
+			for (int64_t x = 0; x < tw; x++) {
+				acc[2 * x + 2] += a1[x] + a2[x] - a0[x];
+				acc[2 * x + 3] += -a3[x];
+			}
+			float *prow = pad + (2 * ty + r) * pw;
+			for (int64_t j = 0; j < pw; j++)
+				prow[j] += acc[j];
+		}
+	}
+	for (int64_t ir = 0; ir < p->h; ir++)
+		for (int64_t iq = 0; iq < p->w; iq++)
+			dx[ir * p->w + iq] = pad[(ir + p->pt) * pw + iq + p->pl];
+}
 
 /* Input row `ir` (zeros outside [0, h)) split into even and odd columns of
  * the padded row: e[j] = x[2j - pl], o[j] = x[2j + 1 - pl], j <= tw.  The
@@ -296,6 +444,10 @@ WG_INLINE void row_tf(const wg_plan *p, const float *plane, int64_t ir,
 WG_INLINE void input_tf(const wg_plan *p, const float *plane, float *vt,
 			int64_t vs, float *row)
 {
+	if (p->small) {
+		input_tf_small(p, plane, vt, vs, row);
+		return;
+	}
 	int64_t tw = p->tw, n = tw + 1;
 	float *e = row, *o = row + n, *ring = row + 2 * n;
 	for (int64_t ty = 0; ty < p->th; ty++) {
@@ -328,6 +480,10 @@ WG_INLINE void input_tf(const wg_plan *p, const float *plane, float *vt,
 WG_INLINE void output_tf(const wg_plan *p, const float *mt, int64_t ms,
 			     float bias, float *y, float *row)
 {
+	if (p->small) {
+		output_tf_small(p, mt, ms, bias, y);
+		return;
+	}
 	int64_t tw = p->tw;
 	float *r0[4], *r1[4], *q = row + 8 * tw;
 	for (int j = 0; j < 4; j++) {
@@ -376,6 +532,10 @@ WG_INLINE void output_tf(const wg_plan *p, const float *mt, int64_t ms,
 WG_INLINE void grad_tf(const wg_plan *p, const float *dy, float *zt,
 			   int64_t zs, float *row)
 {
+	if (p->small) {
+		grad_tf_small(p, dy, zt, zs);
+		return;
+	}
 	int64_t tw = p->tw;
 	float *e[2], *o[2], *s = row + 4 * tw;
 	for (int i = 0; i < 2; i++) {
@@ -433,6 +593,10 @@ WG_INLINE void grad_tf(const wg_plan *p, const float *dy, float *zt,
 WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
 				 int64_t ps, float *dx, float *row)
 {
+	if (p->small) {
+		input_grad_tf_small(p, pt_, ps, dx, row);
+		return;
+	}
 	int64_t tw = p->tw, n = tw + 1;
 	float *q[16], *acc_e = row + 16 * tw, *acc_o = acc_e + n;
 	for (int k = 0; k < 16; k++)
