@@ -623,7 +623,8 @@ TEST(conv_chunks_and_thread_blocks_match_direct_loops)
 
 /* Winograd F(2x2, 3x3) (lib/ops/cpu/winograd.c), forced with DH_CONV:
  * odd output sizes (a last tile half outside), pads 0 to 2 on either
- * side, few channels, and enough images for several blocks.  Against the
+ * side, few channels, enough images for several blocks, and small planes
+ * (their own path).  Against the
  * direct loops, with 1 and 2 threads; the same thread count twice gives
  * the same bits. */
 TEST(conv_winograd_matches_direct_loops)
@@ -638,6 +639,9 @@ TEST(conv_winograd_matches_direct_loops)
 		{3, 6, 3, 8, 4, 3, 3, 1, 1, 1, 1, 1, 2, 2, 2, 2},
 		{70, 24, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 		{4, 40, 17, 15, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		/* small planes (at most 2 x 2 tiles), many images */
+		{40, 20, 4, 4, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{9, 17, 2, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 	};
 	setenv("DH_CONV", "winograd", 1);
 	for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
