@@ -590,18 +590,72 @@ WG_INLINE void grad_tf(const wg_plan *p, const float *dy, float *zt,
 
 /* dX for one input plane (overwritten) from P[p][t]: B P B^T of every
  * tile added over its window, tile rows in order. */
+/* Input row `ir` of dX from the padded row's even and odd columns:
+ * (0 + the sum from the tile row above) + the sum from this one (cur may
+ * be NULL: none), written once, so that dX needs no clearing first; the
+ * sums are those input_grad_tf used to add into a cleared dX. */
+WG_INLINE void emit_row(const wg_plan *p, int64_t ir, const float *pe,
+			const float *po, const float *ce, const float *co,
+			float *dx)
+{
+	if (ir < 0 || ir >= p->h)
+		return;
+	int64_t n = p->tw + 1, w = p->w, pl = p->pl, lo = (pl + 1) / 2;
+	int64_t hi = w - 2 + pl >= 0 ? (w - 2 + pl) / 2 + 1 : 0;
+	hi = hi > n ? n : hi;
+	lo = lo > hi ? hi : lo;
+	float *dst = dx + ir * w, *ds = dst - pl;
+	if (ce) {
+		DH_OMP_SIMD
+		for (int64_t j = lo; j < hi; j++) {
+			ds[2 * j] = (0.0f + pe[j]) + ce[j];
+			ds[2 * j + 1] = (0.0f + po[j]) + co[j];
+		}
+	} else {
+		DH_OMP_SIMD
+		for (int64_t j = lo; j < hi; j++) {
+			ds[2 * j] = 0.0f + pe[j];
+			ds[2 * j + 1] = 0.0f + po[j];
+		}
+	}
+	for (int64_t j = 0; j < n; j++) {
+		if (j == lo)
+			j = hi;
+		if (j >= n)
+			break;
+		int64_t c0 = 2 * j - pl, c1 = c0 + 1;
+		if (c0 >= 0 && c0 < w)
+			dst[c0] = (0.0f + pe[j]) + (ce ? ce[j] : 0.0f);
+		if (c1 >= 0 && c1 < w)
+			dst[c1] = (0.0f + po[j]) + (co ? co[j] : 0.0f);
+	}
+}
+
+/* dX for one input plane (overwritten) from P[p][t]: B P B^T of every
+ * tile added over its window.  Windows of consecutive tile rows share two
+ * input rows: a row is written once, the tile row above's sum plus this
+ * one's, kept in prev. */
 WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
-				 int64_t ps, float *dx, float *row)
+			     int64_t ps, float *dx, float *row)
 {
 	if (p->small) {
 		input_grad_tf_small(p, pt_, ps, dx, row);
 		return;
 	}
 	int64_t tw = p->tw, n = tw + 1;
-	float *q[16], *acc_e = row + 16 * tw, *acc_o = acc_e + n;
+	float *q[16], *ce[4], *co[4], *pe[2], *po[2];
 	for (int k = 0; k < 16; k++)
 		q[k] = row + k * tw;
-	memset(dx, 0, (size_t)(p->h * p->w) * sizeof(float));
+	for (int r = 0; r < 4; r++) {
+		ce[r] = row + 16 * tw + 2 * r * n;
+		co[r] = ce[r] + n;
+	}
+	for (int r = 0; r < 2; r++) {
+		pe[r] = row + 16 * tw + (8 + 2 * r) * n;
+		po[r] = pe[r] + n;
+		for (int64_t j = 0; j < n; j++)
+			pe[r][j] = po[r][j] = 0.0f;
+	}
 	for (int64_t ty = 0; ty < p->th; ty++) {
 		const float *prow = pt_ + ty * tw;
 		/* down the column: (p0, p1 - p2 + p3, -p0 + p1 + p2, -p3) */
@@ -619,14 +673,12 @@ WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
 				b3[x] = -a3[x];
 			}
 		}
-		/* along each window row, then added into the padded row's
-		 * even and odd columns: tile x adds to columns 2x .. 2x + 3 */
+		/* along each window row into the padded row's even and odd
+		 * columns: tile x adds to columns 2x .. 2x + 3 */
 		for (int r = 0; r < 4; r++) {
-			int64_t ir = 2 * ty - p->pt + r;
-			if (ir < 0 || ir >= p->h)
-				continue;
 			const float *a0 = q[4 * r], *a1 = q[4 * r + 1],
 				    *a2 = q[4 * r + 2], *a3 = q[4 * r + 3];
+			float *acc_e = ce[r], *acc_o = co[r];
 			for (int64_t j = 0; j < n; j++)
 				acc_e[j] = acc_o[j] = 0.0f;
 			DH_OMP_SIMD
@@ -639,30 +691,16 @@ WG_INLINE void input_grad_tf(const wg_plan *p, const float *pt_,
 				acc_e[x + 1] += a1[x] + a2[x] - a0[x];
 				acc_o[x + 1] += -a3[x];
 			}
-			float *dst = dx + ir * p->w;
-			int64_t w = p->w, pl = p->pl, lo = (pl + 1) / 2;
-			int64_t hi = w - 2 + pl >= 0 ? (w - 2 + pl) / 2 + 1 : 0;
-			hi = hi > n ? n : hi;
-			lo = lo > hi ? hi : lo;
-			float *ds = dst - pl;
-			DH_OMP_SIMD
-			for (int64_t j = lo; j < hi; j++) {
-				ds[2 * j] += acc_e[j];
-				ds[2 * j + 1] += acc_o[j];
-			}
-			for (int64_t j = 0; j < n; j++) {
-				if (j == lo)
-					j = hi;
-				if (j >= n)
-					break;
-				int64_t c0 = 2 * j - pl, c1 = c0 + 1;
-				if (c0 >= 0 && c0 < w)
-					dst[c0] += acc_e[j];
-				if (c1 >= 0 && c1 < w)
-					dst[c1] += acc_o[j];
-			}
+		}
+		for (int r = 0; r < 2; r++) {
+			emit_row(p, 2 * ty - p->pt + r, pe[r], po[r], ce[r], co[r],
+				 dx);
+			memcpy(pe[r], ce[2 + r], (size_t)n * sizeof(float));
+			memcpy(po[r], co[2 + r], (size_t)n * sizeof(float));
 		}
 	}
+	for (int r = 0; r < 2; r++)
+		emit_row(p, 2 * p->th - p->pt + r, pe[r], po[r], NULL, NULL, dx);
 }
 
 /* Where a chunk of kernels comes from and goes: lane k (< cnt) reads the
