@@ -48,6 +48,16 @@ dh_status dh_onnx_set_initializer(Onnx__TensorProto *tp, const dh_tensor *t,
 	if (dh_tensor_numel(t) != dh_onnx_tensor_numel(tp))
 		return dh_err_set(e, DH_ESHAPE,
 				  "initializer '%s' changed size", tp->name);
+	/* the same type and size as the raw data already there (weights
+	 * written again after an epoch): overwrite it, with no copies */
+	if (dt == t->dtype && tp->has_raw_data && tp->raw_data.data &&
+	    tp->raw_data.len == dh_tensor_nbytes(t) && !tp->n_external_data &&
+	    !tp->n_float_data && !tp->n_int32_data && !tp->n_int64_data &&
+	    !tp->n_double_data && !tp->n_uint64_data) {
+		if (tp->raw_data.len)
+			memcpy(tp->raw_data.data, t->data, tp->raw_data.len);
+		return DH_OK;
+	}
 	dh_tensor *c = dh_tensor_new(dt, t->ndim, t->shape, e);
 	if (!c || dh_tensor_convert(c, t, e)) {
 		dh_tensor_free(c);
