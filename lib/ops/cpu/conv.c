@@ -450,7 +450,7 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	}
 	if (nb == 0)
 		return DH_OK;
-	if (dh_cpu_winograd_fits(&g, grp, c, m))
+	if (dh_cpu_winograd_fits(&g, nb, grp, c, m))
 		return dh_cpu_winograd_forward(ctx, &g, nb, c, m, x, w, bias, y,
 					       e);
 	conv_plan cp;
@@ -590,7 +590,7 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			}
 		return DH_OK;
 	}
-	if (dh_cpu_winograd_fits(&g, grp, c, m))
+	if (dh_cpu_winograd_fits(&g, nb, grp, c, m))
 		return dh_cpu_winograd_backward(ctx, &g, nb, c, m, x, w, dy, dw,
 						dx, e);
 	conv_plan cp;

@@ -7,13 +7,14 @@
 
 #include "ops/op_private.h"
 
-/* 1 when a Conv of this geometry runs as Winograd: 2D (or 3D with a depth
- * kernel of one over a depth of one), 3x3, unit strides and dilations, one
- * group, pads of at most 2, and at least 16 input and output channels.
- * DH_CONV=im2col turns it off; DH_CONV=winograd drops the channel floor
- * (tests). */
-int dh_cpu_winograd_fits(const dh_spatial *g, int64_t group, int64_t c,
-			 int64_t m);
+/* 1 when a Conv of this geometry over n images runs as Winograd: 2D (or
+ * 3D with a depth kernel of one over a depth of one), 3x3, unit strides
+ * and dilations, one group, pads of at most 2, at least 16 input and
+ * output channels, and at least 32 output tiles of 2x2 in all.
+ * DH_CONV=im2col turns it off; DH_CONV=winograd drops the last two
+ * conditions (tests). */
+int dh_cpu_winograd_fits(const dh_spatial *g, int64_t n, int64_t group,
+			 int64_t c, int64_t m);
 /* Y [n, m, oh, ow] = conv(X [n, c, h, w], W [m, c, 3, 3]) + bias (may be
  * NULL). */
 dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
