@@ -36,16 +36,17 @@ static int by_total(const void *pa, const void *pb)
 	return ta < tb ? 1 : ta > tb ? -1 : (int)a->op - (int)b->op;
 }
 
-/* node indices sorted by time, slowest first (ties: graph order) */
-static const double *sort_prof;
+/* a node and its time, sorted slowest first (ties: graph order) */
+typedef struct node_time {
+	int k;
+	double t;
+} node_time;
+
 static int by_node_time(const void *pa, const void *pb)
 {
-	int a = *(const int *)pa, b = *(const int *)pb;
-	double ta = sort_prof[2 * a] + sort_prof[2 * a + 1];
-	double tb = sort_prof[2 * b] + sort_prof[2 * b + 1];
-	return ta < tb ? 1 : ta > tb ? -1 : a - b;
+	const node_time *a = pa, *b = pb;
+	return a->t < b->t ? 1 : a->t > b->t ? -1 : a->k - b->k;
 }
-
 
 void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 			    const char *const *extra, const double *extra_s,
@@ -55,10 +56,10 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		return;
 	double per = steps > 0 ? 1000.0 / (double)steps : 1000.0;
 	op_row *rows = calloc((size_t)g->nn, sizeof *rows);
-	int *idx = malloc((size_t)g->nn * sizeof *idx);
-	if (!rows || !idx) {
+	node_time *nodes = malloc((size_t)g->nn * sizeof *nodes);
+	if (!rows || !nodes) {
 		free(rows);
-		free(idx);
+		free(nodes);
 		return;
 	}
 	int nr = 0;
@@ -73,11 +74,10 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		rows[r].fwd += g->prof[2 * k];
 		rows[r].bwd += g->prof[2 * k + 1];
 		total += g->prof[2 * k] + g->prof[2 * k + 1];
-		idx[k] = k;
+		nodes[k] = (node_time){k, g->prof[2 * k] + g->prof[2 * k + 1]};
 	}
 	qsort(rows, (size_t)nr, sizeof *rows, by_total);
-	sort_prof = g->prof;
-	qsort(idx, (size_t)g->nn, sizeof *idx, by_node_time);
+	qsort(nodes, (size_t)g->nn, sizeof *nodes, by_node_time);
 	double share = total > 0.0 ? 100.0 / total : 0.0;
 	if (json) {
 		for (int r = 0; r < nr; r++)
@@ -91,13 +91,13 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 			fprintf(f, "{\"part\": \"%s\", \"ms\": %.6f}\n", extra[i],
 				extra_s[i] * per);
 		for (int i = 0; i < top && i < g->nn; i++) {
-			const dh_node *n = &g->n[idx[i]];
+			const dh_node *n = &g->n[nodes[i].k];
 			fprintf(f, "{\"node\": ");
 			dh_json_string(f, n->name ? n->name : "");
 			fprintf(f, ", \"op\": \"%s\", \"forward_ms\": %.6f, "
 				   "\"backward_ms\": %.6f}\n",
-				dh_op_name(n->op), g->prof[2 * idx[i]] * per,
-				g->prof[2 * idx[i] + 1] * per);
+				dh_op_name(n->op), g->prof[2 * nodes[i].k] * per,
+				g->prof[2 * nodes[i].k + 1] * per);
 		}
 	} else {
 		fprintf(f, "profile: ms per step over %ld step%s\n", steps,
@@ -118,13 +118,13 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		if (top > 0)
 			fprintf(f, "slowest nodes:\n");
 		for (int i = 0; i < top && i < g->nn; i++) {
-			const dh_node *n = &g->n[idx[i]];
+			const dh_node *n = &g->n[nodes[i].k];
 			fprintf(f, "  %-32s %-18s %10.2f %10.2f\n",
 				n->name ? n->name : "", dh_op_name(n->op),
-				g->prof[2 * idx[i]] * per,
-				g->prof[2 * idx[i] + 1] * per);
+				g->prof[2 * nodes[i].k] * per,
+				g->prof[2 * nodes[i].k + 1] * per);
 		}
 	}
 	free(rows);
-	free(idx);
+	free(nodes);
 }

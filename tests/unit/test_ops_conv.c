@@ -533,22 +533,14 @@ TEST(convtranspose_matches_numpy_and_finite_differences)
 	env_release(&t);
 }
 
-/* Layers large enough for the kernel's blocking: channels split into
- * im2col chunks, many samples per block, blocks shared by threads (with
- * a bias).  Against the direct loops, with 1 and 2 threads; the same
- * thread count twice gives the same bits. */
-TEST(conv_chunks_and_thread_blocks_match_direct_loops)
+/* Each configuration against the direct loops (output, dX, dW, with a
+ * bias), with 1 and 2 threads; the same thread count twice gives the same
+ * bits. */
+static void check_against_direct(const conv2d_cfg *cfgs, size_t ncfgs,
+				 const char *label)
 {
-	static const conv2d_cfg cfgs[] = {
-		/* n  c    h  w  m   kh kw sh sw dh dw g  pt pl pb pr */
-		{5, 340, 5, 5, 16, 3, 3, 1, 1, 1, 1, 2, 1, 1, 1, 1},
-		{3, 96, 9, 9, 16, 5, 5, 1, 1, 1, 1, 1, 2, 2, 2, 2},
-		{40, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-		{12, 64, 16, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-		{9, 48, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
-	};
 	for (int th = 1; th <= 2; th++)
-		for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+		for (size_t k = 0; k < ncfgs; k++) {
 			test_env t;
 			env_init(&t, th);
 			conv2d_cfg q = cfgs[k];
@@ -591,7 +583,8 @@ TEST(conv_chunks_and_thread_blocks_match_direct_loops)
 						 &co, &cdy, din, NULL),
 				  DH_OK);
 			char what[80];
-			snprintf(what, sizeof what, "conv #%zu, %d thread(s)", k, th);
+			snprintf(what, sizeof what, "%s #%zu, %d thread(s)", label, k,
+				 th);
 			CHECK_CLOSE(what, dh_tensor_f32(out[0]), ry, ny, 1e-5, 1e-5);
 			CHECK_CLOSE(what, dh_tensor_f32(dx), rdx,
 				    dh_tensor_numel(dx), 1e-5, 1e-5);
@@ -621,6 +614,23 @@ TEST(conv_chunks_and_thread_blocks_match_direct_loops)
 		}
 }
 
+/* Layers large enough for the kernel's blocking: channels split into
+ * im2col chunks, many samples per block, blocks shared by threads (with
+ * a bias).  Against the direct loops, with 1 and 2 threads; the same
+ * thread count twice gives the same bits. */
+TEST(conv_chunks_and_thread_blocks_match_direct_loops)
+{
+	static const conv2d_cfg cfgs[] = {
+		/* n  c    h  w  m   kh kw sh sw dh dw g  pt pl pb pr */
+		{5, 340, 5, 5, 16, 3, 3, 1, 1, 1, 1, 2, 1, 1, 1, 1},
+		{3, 96, 9, 9, 16, 5, 5, 1, 1, 1, 1, 1, 2, 2, 2, 2},
+		{40, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{12, 64, 16, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{9, 48, 8, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+	};
+	check_against_direct(cfgs, sizeof cfgs / sizeof cfgs[0], "conv");
+}
+
 /* Winograd F(2x2, 3x3) (lib/ops/cpu/winograd.c), forced with DH_CONV:
  * odd output sizes (a last tile half outside), pads 0 to 2 on either
  * side, few channels, enough images for several blocks, and small planes
@@ -644,85 +654,7 @@ TEST(conv_winograd_matches_direct_loops)
 		{9, 17, 2, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
 	};
 	setenv("DH_CONV", "winograd", 1);
-	for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
-		const conv2d_cfg *q = &cfgs[k];
-		int64_t sx[4] = {q->n, q->c, q->h, q->w};
-		int64_t sw[4] = {q->m, q->c, 3, 3}, sb[1] = {q->m};
-		dh_tensor *got[3][4] = {{0}};
-		dh_tensor *x = t_new(4, sx), *w = t_new(4, sw), *b = t_new(1, sb);
-		dh_tensor *dy = NULL;
-		float *ry = NULL, *rdx = NULL, *rdw = NULL;
-		/* 1 thread, 2 threads, 2 threads again */
-		for (int run = 0; run < 3; run++) {
-			int th = run ? 2 : 1;
-			test_env t;
-			env_init(&t, th);
-			if (run == 0) {
-				t_rand(x, &t.rng, -1, 1);
-				t_rand(w, &t.rng, -1, 1);
-				t_rand(b, &t.rng, -1, 1);
-			}
-			dh_op_attrs a;
-			dh_op_attrs_init(&a, DH_OP_CONV);
-			a.pads[0] = q->pt, a.pads[1] = q->pl, a.pads[2] = q->pb,
-			a.pads[3] = q->pr;
-			dh_tensor *in[3] = {x, w, b}, *out[1];
-			if (!run_forward(&t.ctx, DH_OP_CONV, &a, 3, in, 1, out)) {
-				env_release(&t);
-				continue;
-			}
-			if (!dy) {
-				dy = t_like(out[0]);
-				t_rand(dy, &t.rng, -1, 1);
-				int64_t ny = dh_tensor_numel(out[0]);
-				ry = malloc((size_t)ny * sizeof(float));
-				rdx = malloc(dh_tensor_nbytes(x));
-				rdw = malloc(dh_tensor_nbytes(w));
-				conv2d_ref(q, dh_tensor_f32(x), dh_tensor_f32(w),
-					   dh_tensor_f32(dy), ry, rdx, rdw);
-				int64_t P = ny / (q->n * q->m);
-				for (int64_t i = 0; i < ny; i++)
-					ry[i] += dh_tensor_f32(b)[(i / P) % q->m];
-			}
-			dh_tensor *dx = t_like(x), *dw = t_like(w), *db = t_like(b);
-			dh_tensor *din[3] = {dx, dw, db};
-			const dh_tensor *co = out[0], *cdy = dy;
-			CHECK_INT(dh_op_backward(&t.ctx, DH_OP_CONV, &a, 3,
-						 (const dh_tensor *const *)in, 1,
-						 &co, &cdy, din, NULL),
-				  DH_OK);
-			char what[80];
-			snprintf(what, sizeof what, "winograd #%zu, %d thread(s)", k,
-				 th);
-			CHECK_CLOSE(what, dh_tensor_f32(out[0]), ry,
-				    dh_tensor_numel(out[0]), 1e-5, 1e-5);
-			CHECK_CLOSE(what, dh_tensor_f32(dx), rdx,
-				    dh_tensor_numel(dx), 1e-5, 1e-5);
-			CHECK_CLOSE(what, dh_tensor_f32(dw), rdw,
-				    dh_tensor_numel(dw), 1e-4, 1e-5);
-			got[run][0] = out[0], got[run][1] = dx;
-			got[run][2] = dw, got[run][3] = db;
-			env_release(&t);
-		}
-		for (int i = 0; i < 4; i++)
-			if (got[1][i] && got[2][i] &&
-			    memcmp(got[1][i]->data, got[2][i]->data,
-				   dh_tensor_nbytes(got[1][i]))) {
-				printf("# winograd #%zu: result %d differs "
-				       "between two runs\n", k, i);
-				CHECK(0);
-			}
-		for (int run = 0; run < 3; run++)
-			for (int i = 0; i < 4; i++)
-				dh_tensor_free(got[run][i]);
-		dh_tensor_free(x);
-		dh_tensor_free(w);
-		dh_tensor_free(b);
-		dh_tensor_free(dy);
-		free(ry);
-		free(rdx);
-		free(rdw);
-	}
+	check_against_direct(cfgs, sizeof cfgs / sizeof cfgs[0], "winograd");
 	unsetenv("DH_CONV");
 }
 

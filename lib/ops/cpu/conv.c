@@ -14,10 +14,6 @@
 
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "ops/cpu/cpu.h"
 #include "ops/cpu/winograd.h"
 #include "ops/op_private.h"
@@ -311,13 +307,7 @@ static void conv_plan_of(const dh_op_ctx *ctx, int64_t kcol, int64_t p,
 	bs = bs < wide ? wide : bs;
 	bs = bs < 1 ? 1 : bs > nb ? nb : bs;
 	int64_t nblk = nb > 0 ? (nb + bs - 1) / bs : 0;
-	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
-#ifdef _OPENMP
-	if (omp_in_parallel())
-		nt = 1;
-#else
-	nt = 1;
-#endif
+	int nt = dh_cpu_team(ctx);
 	if (nt > 1 && nblk >= nt) {
 		/* a multiple of the threads, so that they finish together */
 		nblk = (nblk + nt - 1) / nt * nt;
@@ -465,10 +455,7 @@ dh_status dh_cpu_conv_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 #pragma omp parallel num_threads(cp.nt) if (cp.nt > 1)
 #endif
 	{
-		int t = 0;
-#ifdef _OPENMP
-		t = omp_get_thread_num();
-#endif
+		int t = dh_cpu_thread_id();
 		int64_t b0 = cp.nblk * t / cp.nt, b1 = cp.nblk * (t + 1) / cp.nt;
 		for (int64_t bi = b0; bi < b1; bi++) {
 			int64_t s0 = bi * cp.bs;
@@ -608,10 +595,7 @@ dh_status dh_cpu_conv_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 #pragma omp parallel num_threads(cp.nt) if (cp.nt > 1)
 #endif
 	{
-		int t = 0;
-#ifdef _OPENMP
-		t = omp_get_thread_num();
-#endif
+		int t = dh_cpu_thread_id();
 		float *mine = ws + each * (size_t)t;
 		float *dwt = !dw ? NULL : t == 0 ? dw : mine + part;
 		int64_t b0 = cp.nblk * t / cp.nt, b1 = cp.nblk * (t + 1) / cp.nt;

@@ -13,6 +13,10 @@
 #include "ops/op.h"
 
 #ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifdef _OPENMP
 #define DH_PRAGMA(x) _Pragma(#x)
 /* A parallel for over a loop worth splitting (work: elements touched). */
 #define DH_OMP_FOR(ctx, work)                                                \
@@ -38,6 +42,30 @@ static inline int dh_cpu_threads(const dh_op_ctx *ctx, int64_t work)
 	long long min = d->parallel_min > 0 ? d->parallel_min
 					    : DH_DEVICE_PARALLEL_MIN;
 	return work < min || d->threads < 1 ? 1 : d->threads;
+}
+
+/* Threads for a kernel that opens its own parallel region and divides the
+ * work itself (Conv, Winograd): the device's, or one when already inside a
+ * parallel region. */
+static inline int dh_cpu_team(const dh_op_ctx *ctx)
+{
+	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
+#ifdef _OPENMP
+	return omp_in_parallel() ? 1 : nt;
+#else
+	(void)nt;
+	return 1;
+#endif
+}
+
+/* This thread's number in the current team (0 outside one). */
+static inline int dh_cpu_thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
 }
 
 /* Row-major C = alpha * op(A) op(B) + beta * C, op(A) [m, k], op(B) [k, n]. */

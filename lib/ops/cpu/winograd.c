@@ -40,10 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "ops/cpu/cpu.h"
 #include "ops/cpu/winograd.h"
 
@@ -163,13 +159,7 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 	p->th = (p->oh + 1) / 2;
 	p->tw = (p->ow + 1) / 2;
 	p->ti = p->th * p->tw;
-	int nt = ctx->dev->threads > 1 ? ctx->dev->threads : 1;
-#ifdef _OPENMP
-	if (omp_in_parallel())
-		nt = 1;
-#else
-	nt = 1;
-#endif
+	int nt = dh_cpu_team(ctx);
 	p->nt = nt;
 	int64_t per = p->ti * 16 * (c + m) * (int64_t)sizeof(float), cost;
 	int64_t most = per > 0 ? WG_BLOCK_BYTES / per : n;
@@ -926,15 +916,6 @@ static void weights_tf(const wg_plan *p, wg_w_fn fn, const float *w,
 typedef void (*wg_tf_fn)(const wg_plan *p, const float *src, float *dst,
 			 int64_t s, float bias, float *row);
 
-static int thread_id(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
 /* In a shared block the threads wait for each other between steps; a
  * thread's own block needs no waiting. */
 #ifdef _OPENMP
@@ -947,6 +928,40 @@ static int thread_id(void)
 #else
 #define WG_SYNC(shared) ((void)(shared))
 #endif
+
+/* A thread's share of a pass: blocks [b0, b1), its part of each block's
+ * steps (part of parts), and the V, M/Z and dU it works in.  A thread
+ * taking whole blocks (p->own) has a run of blocks, all of each, and its own
+ * buffers; otherwise every thread has every block, 1/nt of each, and the
+ * buffers are shared. */
+typedef struct wg_share {
+	int64_t b0, b1;
+	int part, parts;
+	float *v, *mz, *du;
+} wg_share;
+
+static void wg_share_of(const wg_plan *p, const wg_bufs *b, int t,
+			wg_share *s)
+{
+	int k = p->own ? t : 0;
+	if (p->own) {
+		wg_range(p->nblk, t, p->nt, &s->b0, &s->b1);
+		s->part = 0, s->parts = 1;
+	} else {
+		s->b0 = 0, s->b1 = p->nblk;
+		s->part = t, s->parts = p->nt;
+	}
+	s->v = b->v + b->nv * k;
+	s->mz = b->mz + b->nm * k;
+	s->du = b->du ? b->du + b->ndu * k : NULL;
+}
+
+/* images in block bi (the last may be short) */
+static int64_t wg_images(const wg_plan *p, int64_t bi)
+{
+	int64_t n0 = bi * p->nbk;
+	return p->n - n0 < p->nbk ? p->n - n0 : p->nbk;
+}
 
 /* ---- forward ----------------------------------------------------------- */
 
@@ -1000,24 +1015,14 @@ dh_status dh_cpu_winograd_forward(const dh_op_ctx *ctx, const dh_spatial *g,
 #pragma omp parallel num_threads(p.nt) if (p.nt > 1)
 #endif
 	{
-		int t = thread_id();
+		int t = dh_cpu_thread_id();
 		float *row = b.rows + p.row * t;
 		weights_tf(&p, WG_PICK(w_tf), w, b.u, 1);
-		if (p.own) {
-			int64_t b0, b1;
-			wg_range(p.nblk, t, p.nt, &b0, &b1);
-			for (int64_t bi = b0; bi < b1; bi++) {
-				int64_t n0 = bi * p.nbk;
-				fwd_block(&p, 0, 1, n0, n - n0 < p.nbk ? n - n0 : p.nbk,
-					  x, bias, y, b.u, b.v + b.nv * t,
-					  b.mz + b.nm * t, row);
-			}
-		} else {
-			for (int64_t n0 = 0; n0 < n; n0 += p.nbk)
-				fwd_block(&p, t, p.nt, n0,
-					  n - n0 < p.nbk ? n - n0 : p.nbk, x, bias,
-					  y, b.u, b.v, b.mz, row);
-		}
+		wg_share sh;
+		wg_share_of(&p, &b, t, &sh);
+		for (int64_t bi = sh.b0; bi < sh.b1; bi++)
+			fwd_block(&p, sh.part, sh.parts, bi * p.nbk, wg_images(&p, bi),
+				  x, bias, y, b.u, sh.v, sh.mz, row);
 	}
 	return DH_OK;
 }
@@ -1092,47 +1097,36 @@ dh_status dh_cpu_winograd_backward(const dh_op_ctx *ctx, const dh_spatial *g,
 #pragma omp parallel num_threads(p.nt) if (p.nt > 1)
 #endif
 	{
-		int t = thread_id();
+		int t = dh_cpu_thread_id();
 		float *row = b.rows + p.row * t;
 		if (dx)
 			weights_tf(&p, WG_PICK(w_tf), w, b.u, 0);
-		if (p.own) {
-			/* each thread sums its blocks' dU in its own copy; the
-			 * copies are added in thread order after */
-			float *du = dw ? b.du + b.ndu * t : NULL;
-			int64_t b0, b1;
-			wg_range(p.nblk, t, p.nt, &b0, &b1);
-			if (du && b0 == b1)
-				memset(du, 0, b.ndu * sizeof(float));
-			for (int64_t bi = b0; bi < b1; bi++) {
-				int64_t n0 = bi * p.nbk;
-				bwd_block(&p, 0, 1, n0,
-					  n - n0 < p.nbk ? n - n0 : p.nbk, x, dy,
-					  bi > b0 ? 1.0f : 0.0f, b.u, du, dx,
-					  b.v + b.nv * t, b.mz + b.nm * t, row);
-			}
-			if (dw) {
-				int64_t lo, hi, nu = 16 * m * c;
+		/* a thread taking whole blocks sums their dU in its own copy;
+		 * the copies are added in thread order after */
+		wg_share sh;
+		wg_share_of(&p, &b, t, &sh);
+		float *du = dw ? sh.du : NULL;
+		if (du && sh.b0 == sh.b1)
+			memset(du, 0, b.ndu * sizeof(float));
+		for (int64_t bi = sh.b0; bi < sh.b1; bi++)
+			bwd_block(&p, sh.part, sh.parts, bi * p.nbk, wg_images(&p, bi),
+				  x, dy, bi > sh.b0 ? 1.0f : 0.0f, b.u, du, dx, sh.v,
+				  sh.mz, row);
+		if (dw && p.own) {
+			int64_t lo, hi;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-				wg_range(nu, t, p.nt, &lo, &hi);
-				for (int k = 1; k < p.nt; k++) {
-					const float *src = b.du + b.ndu * k;
-					DH_OMP_SIMD
-					for (int64_t i = lo; i < hi; i++)
-						b.du[i] += src[i];
-				}
+			wg_range(16 * m * c, t, p.nt, &lo, &hi);
+			for (int k = 1; k < p.nt; k++) {
+				const float *src = b.du + b.ndu * k;
+				DH_OMP_SIMD
+				for (int64_t i = lo; i < hi; i++)
+					b.du[i] += src[i];
+			}
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-			}
-		} else {
-			for (int64_t n0 = 0; n0 < n; n0 += p.nbk)
-				bwd_block(&p, t, p.nt, n0,
-					  n - n0 < p.nbk ? n - n0 : p.nbk, x, dy,
-					  n0 ? 1.0f : 0.0f, b.u, dw ? b.du : NULL,
-					  dx, b.v, b.mz, row);
 		}
 		if (dw)
 			weights_grad_tf(&p, WG_PICK(dw_tf), b.du, dw);
