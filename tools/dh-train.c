@@ -50,6 +50,8 @@ typedef struct run_state {
 	dh_trainer *t;
 	dh_atomic_file logf;
 	FILE *log;
+	dh_atomic_file proff; /* --profile FILE, opened before training */
+	FILE *prof;
 	int epochs;
 	const char *optimizer, *loss, *metrics;
 	uint64_t seed;
@@ -467,27 +469,24 @@ static dh_status write_plot(run_state *rs, const dh_fit_state *st, dh_err *e)
 }
 
 /* --profile FILE: the per-op table (graph/profile.h) per training step,
- * with the loss and the optimizer; JSON lines for a .jsonl name */
+ * with the loss and the optimizer; JSON lines for a .jsonl name.  The file
+ * was opened before training (rs->prof), so that a bad path fails first;
+ * "-" is stdout. */
 static dh_status write_profile(run_state *rs, const char *path, dh_err *e)
 {
 	const char *parts[] = {"loss", "optimizer", NULL};
 	double secs[] = {rs->t->prof_loss, rs->t->prof_optim};
 	size_t len = strlen(path);
 	int json = len > 6 && !strcmp(path + len - 6, ".jsonl");
-	if (!strcmp(path, "-")) {
-		dh_graph_profile_print(rs->g, stdout, rs->t->prof_steps, 10, parts,
-				       secs, 0);
+	FILE *f = rs->prof ? rs->prof : stdout;
+	dh_graph_profile_print(rs->g, f, rs->t->prof_steps,
+			       json ? 1000000 : 10, parts, secs, json);
+	if (!rs->prof)
 		return fflush(stdout) ? dh_err_set(e, DH_EIO, "stdout: %s",
 						   strerror(errno))
 				      : DH_OK;
-	}
-	dh_atomic_file af;
-	dh_status s = dh_atomic_open(&af, path, e);
-	if (s)
-		return s;
-	dh_graph_profile_print(rs->g, af.f, rs->t->prof_steps, json ? 1000000 : 10,
-			       parts, secs, json);
-	return dh_atomic_commit(&af, e);
+	rs->prof = NULL;
+	return dh_atomic_commit(&rs->proff, e);
 }
 
 static void print_epoch(run_state *rs, const dh_epoch_stats *es)
@@ -1059,6 +1058,11 @@ static int run(dh_ctx *c)
 	}
 	if (dh_ctx_has(c, "resume") && resume(&rs, dh_ctx_str(c, "resume", ""), &c->err))
 		goto out;
+	if (dh_ctx_has(c, "profile") && strcmp(dh_ctx_str(c, "profile", "-"), "-")) {
+		if (dh_atomic_open(&rs.proff, dh_ctx_str(c, "profile", "-"), &c->err))
+			goto out;
+		rs.prof = rs.proff.f;
+	}
 	if (log) {
 		if (dh_atomic_open(&rs.logf, log, &c->err))
 			goto out;
@@ -1118,6 +1122,8 @@ static int run(dh_ctx *c)
 out:
 	if (rs.log)
 		dh_atomic_abort(&rs.logf);
+	if (rs.prof)
+		dh_atomic_abort(&rs.proff);
 	if (rc == DH_EXIT_FAIL)
 		dh_ctx_fail(c);
 	ls_release(&rs.tl);

@@ -174,6 +174,12 @@ else not_ok "--profile .jsonl" "$(head -c 400 prof.jsonl)"; fi
 run dh-train -q mlp.onnx train.npy -b 64 --profile - -o pr.onnx
 expect_rc "--profile - (stdout)" 0
 expect_out "--profile - prints the table per step" "^profile: ms per step over 5 steps"
+rm -f prbad.onnx
+run dh-train -q mlp.onnx train.npy --profile nodir/prof.txt -o prbad.onnx
+expect_rc "--profile into a missing folder fails (1)" 1
+expect_err "--profile's bad path is named" "cannot write 'nodir/prof.txt'"
+[ ! -e prbad.onnx ] && ok "--profile's bad path fails before training (no model written)" ||
+	not_ok "--profile's bad path fails before training" "prbad.onnx was written"
 
 # schedules
 run dh-train mlp.onnx train.npy --epochs 3 --lr 0.1 --optimizer sgd --schedule exponential:0.5 --log s.jsonl -o s.onnx
