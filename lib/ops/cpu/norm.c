@@ -8,7 +8,15 @@
  * as ONNX specifies.  Backward recomputes the batch statistics from X
  * instead of keeping them, so the op holds no state between passes.  One
  * thread per channel; sums in double (AVX-512 where the CPU has it, with
- * a fixed order of partial sums). */
+ * a fixed order of partial sums).
+ *
+ * The activations are larger than the caches, so the passes over them are
+ * what costs: the statistics come from one pass (the sums of x - s and
+ * (x - s)^2, s a value of the channel, so that the difference of the two
+ * does not cancel: in double, with float data, the variance keeps all of
+ * the float digits), and backward's four sums (those two, dy and
+ * dy (x - s)) from one pass over x and dy, before the pass that writes
+ * dx: two passes forward and two backward. */
 #include "config.h"
 
 #include <math.h>
@@ -31,13 +39,18 @@ static bn_dims bn_dims_of(const dh_tensor *x)
  * The AVX-512 versions keep four vector accumulators and reduce them in a
  * fixed order, so sums do not depend on scheduling (each channel belongs
  * to one thread); the scalar versions are the fallback. */
+/* lanes of a running sum (bn_rows' stats and sums4) */
+#define BN_LANES 8
+
 typedef struct bn_rows {
-	double (*sum)(const float *p, int64_t n);
-	double (*sqdev)(const float *p, int64_t n, double mu);
+	/* into the lanes of s[0] and s[1] (s[q * BN_LANES + lane]):
+	 * sum (p - sh), sum (p - sh)^2 */
+	void (*stats)(const float *p, int64_t n, double sh, double *s);
 	void (*affine)(const float *p, float *q, int64_t n, double k,
 		       double b);
-	void (*sums2)(const float *g, const float *p, int64_t n, double mu,
-		      double *sg, double *sgx);
+	/* stats, and into s[2] and s[3]: sum g, sum g (p - sh) */
+	void (*sums4)(const float *g, const float *p, int64_t n, double sh,
+		      double *s);
 	void (*grad)(const float *g, const float *p, float *q, int64_t n,
 		     double k, double a, double mu, double c);
 } bn_rows;
@@ -50,12 +63,16 @@ static double sum_c(const float *p, int64_t n)
 	return s;
 }
 
-static double sqdev_c(const float *p, int64_t n, double mu)
+static void stats_c(const float *p, int64_t n, double sh, double *s)
 {
-	double q = 0.0;
-	for (int64_t j = 0; j < n; j++)
-		q += (p[j] - mu) * (p[j] - mu);
-	return q;
+	double a = 0.0, b = 0.0;
+	for (int64_t j = 0; j < n; j++) {
+		double d = p[j] - sh;
+		a += d;
+		b += d * d;
+	}
+	s[0] += a;
+	s[BN_LANES] += b;
 }
 
 static void affine_c(const float *p, float *q, int64_t n, double k, double b)
@@ -64,16 +81,21 @@ static void affine_c(const float *p, float *q, int64_t n, double k, double b)
 		q[j] = (float)(p[j] * k + b);
 }
 
-static void sums2_c(const float *g, const float *p, int64_t n, double mu,
-		    double *sg, double *sgx)
+static void sums4_c(const float *g, const float *p, int64_t n, double sh,
+		    double *s)
 {
-	double a = 0.0, b = 0.0;
+	double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
 	for (int64_t j = 0; j < n; j++) {
-		a += g[j];
-		b += g[j] * (p[j] - mu);
+		double x = p[j] - sh, y = g[j];
+		a += x;
+		b += x * x;
+		c += y;
+		d += y * x;
 	}
-	*sg += a;
-	*sgx += b;
+	s[0] += a;
+	s[BN_LANES] += b;
+	s[2 * BN_LANES] += c;
+	s[3 * BN_LANES] += d;
 }
 
 /* q = k (g - a - (p - mu) c) */
@@ -124,22 +146,39 @@ DH_TARGET_AVX512 static double sum_v(const float *p, int64_t n)
 	return hsum4(a, b, c, d);
 }
 
-DH_TARGET_AVX512 static double sqdev_v(const float *p, int64_t n, double mu)
+/* 8 floats (masked past n) as doubles minus sh; lanes past n are 0 */
+#define BN_LOAD8(v, p, j, n, sh)                                             \
+	__mmask8 k_##v = (n) - (j) >= 8 ? 0xff                               \
+					: (__mmask8)((1u << ((n) - (j))) - 1); \
+	__m512d v = _mm512_maskz_sub_pd(                                     \
+		k_##v, _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k_##v, (p) + (j))), \
+		(sh))
+
+/* The sums stay in eight lanes (acc[q * 8 + lane]) across the rows of a
+ * channel and are added across lanes once, at the end (bn_lanes): a
+ * reduction per row costs more than the row when rows are short. */
+DH_TARGET_AVX512 static void stats_v(const float *p, int64_t n, double sh,
+				     double *acc)
 {
-	__m512d a = _mm512_setzero_pd(), b = a, m = _mm512_set1_pd(mu);
-	for (int64_t j = 0; j < n; j += 16) {
-		BN_LOAD(x0, x1, p, j, n);
-		/* lanes past n load 0 and must add nothing */
-		__mmask8 k0 = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
-		__mmask8 k1 = n - j >= 16	 ? 0xff
-			      : n - j <= 8 ? 0
-					   : (__mmask8)((1u << (n - j - 8)) - 1);
-		__m512d d0 = _mm512_maskz_sub_pd(k0, x0, m);
-		__m512d d1 = _mm512_maskz_sub_pd(k1, x1, m);
-		a = _mm512_fmadd_pd(d0, d0, a);
-		b = _mm512_fmadd_pd(d1, d1, b);
+	__m512d a0 = _mm512_loadu_pd(acc), b0 = _mm512_loadu_pd(acc + 8);
+	__m512d a1 = _mm512_setzero_pd(), b1 = a1;
+	__m512d shv = _mm512_set1_pd(sh);
+	int64_t j = 0;
+	for (; j + 16 <= n; j += 16) {
+		BN_LOAD8(x0, p, j, n, shv);
+		BN_LOAD8(x1, p, j + 8, n, shv);
+		a0 = _mm512_add_pd(a0, x0);
+		a1 = _mm512_add_pd(a1, x1);
+		b0 = _mm512_fmadd_pd(x0, x0, b0);
+		b1 = _mm512_fmadd_pd(x1, x1, b1);
 	}
-	return hsum4(a, b, _mm512_setzero_pd(), _mm512_setzero_pd());
+	for (; j < n; j += 8) {
+		BN_LOAD8(x0, p, j, n, shv);
+		a0 = _mm512_add_pd(a0, x0);
+		b0 = _mm512_fmadd_pd(x0, x0, b0);
+	}
+	_mm512_storeu_pd(acc, _mm512_add_pd(a0, a1));
+	_mm512_storeu_pd(acc + 8, _mm512_add_pd(b0, b1));
 }
 
 DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
@@ -157,20 +196,25 @@ affine_v(const float *p, float *q, int64_t n, double k, double b)
 	}
 }
 
-DH_TARGET_AVX512 static void sums2_v(const float *g, const float *p,
-				     int64_t n, double mu, double *sg,
-				     double *sgx)
+DH_TARGET_AVX512 static void sums4_v(const float *g, const float *p,
+				     int64_t n, double sh, double *acc)
 {
-	__m512d a = _mm512_setzero_pd(), b = a, m = _mm512_set1_pd(mu);
+	__m512d a = _mm512_loadu_pd(acc), b = _mm512_loadu_pd(acc + 8);
+	__m512d c = _mm512_loadu_pd(acc + 16), d = _mm512_loadu_pd(acc + 24);
+	__m512d shv = _mm512_set1_pd(sh);
 	for (int64_t j = 0; j < n; j += 8) {
-		__mmask8 k = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
-		__m512d gv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, g + j));
-		__m512d xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, p + j));
-		a = _mm512_add_pd(a, gv);
-		b = _mm512_fmadd_pd(gv, _mm512_sub_pd(xv, m), b);
+		BN_LOAD8(x, p, j, n, shv);
+		/* lanes past n load 0 */
+		__m512d y = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k_x, g + j));
+		a = _mm512_add_pd(a, x);
+		b = _mm512_fmadd_pd(x, x, b);
+		c = _mm512_add_pd(c, y);
+		d = _mm512_fmadd_pd(y, x, d);
 	}
-	*sg += _mm512_reduce_add_pd(a);
-	*sgx += _mm512_reduce_add_pd(b);
+	_mm512_storeu_pd(acc, a);
+	_mm512_storeu_pd(acc + 8, b);
+	_mm512_storeu_pd(acc + 16, c);
+	_mm512_storeu_pd(acc + 24, d);
 }
 
 DH_TARGET_AVX512 static void grad_v(const float *g, const float *p, float *q,
@@ -194,9 +238,9 @@ static bn_rows bn_rows_get(void)
 {
 #ifdef DH_CPU_X86_AVX512
 	if (dh_cpu_avx512())
-		return (bn_rows){sum_v, sqdev_v, affine_v, sums2_v, grad_v};
+		return (bn_rows){stats_v, affine_v, sums4_v, grad_v};
 #endif
-	return (bn_rows){sum_c, sqdev_c, affine_c, sums2_c, grad_c};
+	return (bn_rows){stats_c, affine_c, sums4_c, grad_c};
 }
 
 double dh_cpu_dsum(const float *p, int64_t n)
@@ -208,18 +252,51 @@ double dh_cpu_dsum(const float *p, int64_t n)
 	return sum_c(p, n);
 }
 
-/* Mean and biased variance of channel ch (two passes, for accuracy). */
-static void channel_stats(const bn_rows *r, const float *x, bn_dims d,
-			  int64_t ch, double *mean, double *var)
+/* The shift of channel ch's sums: its first value (finite or not: a NaN
+ * or infinity in x still reaches the statistics). */
+static double channel_shift(const float *x, bn_dims d, int64_t ch)
 {
-	double s = 0.0, m = (double)(d.n * d.hw);
-	for (int64_t i = 0; i < d.n; i++)
-		s += r->sum(x + (i * d.c + ch) * d.hw, d.hw);
-	double mu = m > 0 ? s / m : 0.0, q = 0.0;
-	for (int64_t i = 0; i < d.n; i++)
-		q += r->sqdev(x + (i * d.c + ch) * d.hw, d.hw, mu);
-	*mean = mu;
-	*var = m > 0 ? q / m : 0.0;
+	return d.n * d.hw > 0 ? x[ch * d.hw] : 0.0;
+}
+
+/* Sum q of s (q * BN_LANES + lane), its lanes added in order. */
+static double bn_lanes(const double *s, int q)
+{
+	double t = 0.0;
+	for (int l = 0; l < BN_LANES; l++)
+		t += s[q * BN_LANES + l];
+	return t;
+}
+
+/* Mean and biased variance from the shifted sums s[0], s[1] of m values. */
+static void shifted_moments(const double *s, double sh, double m,
+			    double *mean, double *var)
+{
+	double d = m > 0 ? s[0] / m : 0.0;
+	double v = m > 0 ? s[1] / m - d * d : 0.0;
+	*mean = sh + d;
+	*var = v > 0 ? v : 0.0;
+}
+
+/* Channels go in groups, a group to a thread at a time, small enough
+ * that the group's values (BN_GROUP_BYTES of x, and as much of dy in
+ * backward) stay in the core's L2 between the pass that sums them and the
+ * pass that writes the result, and are swept sample by sample: the
+ * group's rows of one sample lie side by side in memory, one run of
+ * group x hw floats, instead of short rows far apart (16 floats in
+ * ResNet-18's last stage), which the hardware prefetchers follow badly.
+ * Each channel's sums still add its rows in sample order, so the results
+ * do not depend on the grouping. */
+#define BN_GROUP 64
+#define BN_GROUP_BYTES ((int64_t)256 << 10)
+
+static int64_t bn_group(bn_dims d, int nt)
+{
+	int64_t per = d.n * d.hw * (int64_t)sizeof(float);
+	int64_t g = per > 0 ? BN_GROUP_BYTES / per : BN_GROUP;
+	int64_t even = (d.c + nt - 1) / (nt > 0 ? nt : 1);
+	g = g > even ? even : g;
+	return g < 1 ? 1 : g > BN_GROUP ? BN_GROUP : g;
 }
 
 dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
@@ -238,26 +315,49 @@ dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 				  "an empty batch has no statistics");
 	double mom = a->momentum;
 	bn_rows r = bn_rows_get();
+	int64_t gs = bn_group(d, dh_cpu_threads(ctx, d.n * d.c * d.hw));
+	int64_t ng = (d.c + gs - 1) / gs;
 	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
-	for (int64_t ch = 0; ch < d.c; ch++) {
-		double mu, var;
+	for (int64_t gi = 0; gi < ng; gi++) {
+		int64_t c0 = gi * gs, c1 = c0 + gs < d.c ? c0 + gs : d.c;
+		double s[BN_GROUP][2 * BN_LANES], sh[BN_GROUP];
+		double k[BN_GROUP], b[BN_GROUP];
 		if (a->training_mode) {
-			channel_stats(&r, x, d, ch, &mu, &var);
-			if (rmean)
-				rmean[ch] = (float)(imean[ch] * mom +
-						    mu * (1.0 - mom));
-			if (rvar)
-				rvar[ch] = (float)(ivar[ch] * mom +
-						   var * (1.0 - mom));
-		} else {
-			mu = imean[ch];
-			var = ivar[ch];
+			for (int64_t ch = c0; ch < c1; ch++) {
+				for (int q = 0; q < 2 * BN_LANES; q++)
+					s[ch - c0][q] = 0.0;
+				sh[ch - c0] = channel_shift(x, d, ch);
+			}
+			for (int64_t i = 0; i < d.n; i++)
+				for (int64_t ch = c0; ch < c1; ch++)
+					r.stats(x + (i * d.c + ch) * d.hw, d.hw,
+						sh[ch - c0], s[ch - c0]);
 		}
-		double k = scale[ch] / sqrt(var + a->epsilon);
-		double b = bias[ch] - mu * k;
+		for (int64_t ch = c0; ch < c1; ch++) {
+			double mu, var;
+			if (a->training_mode) {
+				double t[2] = {bn_lanes(s[ch - c0], 0),
+					       bn_lanes(s[ch - c0], 1)};
+				shifted_moments(t, sh[ch - c0],
+						(double)(d.n * d.hw), &mu, &var);
+				if (rmean)
+					rmean[ch] = (float)(imean[ch] * mom +
+							    mu * (1.0 - mom));
+				if (rvar)
+					rvar[ch] = (float)(ivar[ch] * mom +
+							   var * (1.0 - mom));
+			} else {
+				mu = imean[ch];
+				var = ivar[ch];
+			}
+			k[ch - c0] = scale[ch] / sqrt(var + a->epsilon);
+			b[ch - c0] = bias[ch] - mu * k[ch - c0];
+		}
 		for (int64_t i = 0; i < d.n; i++)
-			r.affine(x + (i * d.c + ch) * d.hw,
-				 y + (i * d.c + ch) * d.hw, d.hw, k, b);
+			for (int64_t ch = c0; ch < c1; ch++)
+				r.affine(x + (i * d.c + ch) * d.hw,
+					 y + (i * d.c + ch) * d.hw, d.hw,
+					 k[ch - c0], b[ch - c0]);
 	}
 	return DH_OK;
 }
@@ -282,34 +382,54 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	bn_dims d = bn_dims_of(in[0]);
 	double m = (double)(d.n * d.hw);
 	bn_rows r = bn_rows_get();
+	int64_t gs = bn_group(d, dh_cpu_threads(ctx, d.n * d.c * d.hw));
+	int64_t ng = (d.c + gs - 1) / gs;
 	DH_OMP_FOR(ctx, d.n * d.c * d.hw)
-	for (int64_t ch = 0; ch < d.c; ch++) {
-		double mu, var;
-		if (a->training_mode)
-			channel_stats(&r, x, d, ch, &mu, &var);
-		else
-			mu = imean[ch], var = ivar[ch];
-		double inv = 1.0 / sqrt(var + a->epsilon);
-		double sdy = 0.0, sdyx = 0.0;
+	for (int64_t gi = 0; gi < ng; gi++) {
+		int64_t c0 = gi * gs, c1 = c0 + gs < d.c ? c0 + gs : d.c;
+		/* one pass: the shifted moments of x, sum dy, sum dy (x - sh) */
+		double s[BN_GROUP][4 * BN_LANES], sh[BN_GROUP];
+		double k[BN_GROUP], ga[BN_GROUP], mu[BN_GROUP], gc[BN_GROUP];
+		for (int64_t ch = c0; ch < c1; ch++) {
+			for (int q = 0; q < 4 * BN_LANES; q++)
+				s[ch - c0][q] = 0.0;
+			sh[ch - c0] = channel_shift(x, d, ch);
+		}
 		for (int64_t i = 0; i < d.n; i++)
-			r.sums2(dy + (i * d.c + ch) * d.hw,
-				x + (i * d.c + ch) * d.hw, d.hw, mu, &sdy,
-				&sdyx);
-		sdyx *= inv;
-		if (dscale)
-			dscale[ch] = (float)sdyx;
-		if (dbias)
-			dbias[ch] = (float)sdy;
+			for (int64_t ch = c0; ch < c1; ch++)
+				r.sums4(dy + (i * d.c + ch) * d.hw,
+					x + (i * d.c + ch) * d.hw, d.hw,
+					sh[ch - c0], s[ch - c0]);
+		for (int64_t ch = c0; ch < c1; ch++) {
+			double sc[4], var, u;
+			for (int q = 0; q < 4; q++)
+				sc[q] = bn_lanes(s[ch - c0], q);
+			if (a->training_mode)
+				shifted_moments(sc, sh[ch - c0], m, &u, &var);
+			else
+				u = imean[ch], var = ivar[ch];
+			double inv = 1.0 / sqrt(var + a->epsilon);
+			/* sum dy (x - mu) = sum dy (x - sh) - (mu - sh) sum dy */
+			double sdy = sc[2];
+			double sdyx = (sc[3] - (u - sh[ch - c0]) * sc[2]) * inv;
+			if (dscale)
+				dscale[ch] = (float)sdyx;
+			if (dbias)
+				dbias[ch] = (float)sdy;
+			k[ch - c0] = scale[ch] * inv;
+			mu[ch - c0] = u;
+			/* in training the batch statistics depend on x too */
+			ga[ch - c0] = a->training_mode ? sdy / m : 0.0;
+			gc[ch - c0] = a->training_mode ? inv * sdyx / m : 0.0;
+		}
 		if (!dx)
 			continue;
-		double k = scale[ch] * inv;
-		/* in training the batch statistics depend on x too */
-		double ga = a->training_mode ? sdy / m : 0.0;
-		double gc = a->training_mode ? inv * sdyx / m : 0.0;
 		for (int64_t i = 0; i < d.n; i++)
-			r.grad(dy + (i * d.c + ch) * d.hw,
-			       x + (i * d.c + ch) * d.hw,
-			       dx + (i * d.c + ch) * d.hw, d.hw, k, ga, mu, gc);
+			for (int64_t ch = c0; ch < c1; ch++) {
+				int64_t o = (i * d.c + ch) * d.hw;
+				r.grad(dy + o, x + o, dx + o, d.hw, k[ch - c0],
+				       ga[ch - c0], mu[ch - c0], gc[ch - c0]);
+			}
 	}
 	return DH_OK;
 }

@@ -42,6 +42,7 @@
 
 #include "ops/cpu/cpu.h"
 #include "ops/cpu/winograd.h"
+#include "ops/cpu/winograd_small.h"
 
 #define WG_ALIGN(n) (((n) + 15) / 16 * 16)
 /* the transforms are inlined into both builds of their callers (below) */
@@ -90,6 +91,7 @@ typedef struct wg_plan {
 	 * position (few blocks) */
 	int own;
 	int small;            /* planes of at most 2 x 2 tiles */
+	dh_wg_small sv;       /* small planes in a register (sv.ok) */
 	int64_t row;          /* per-thread row scratch (floats) */
 } wg_plan;
 
@@ -189,6 +191,11 @@ static void wg_plan_of(const dh_op_ctx *ctx, const dh_spatial *g, int64_t n,
 	p->ld = WG_ALIGN(p->tb) + 16;
 	p->nblk = (n + p->nbk - 1) / p->nbk;
 	p->small = p->tw <= 2 && p->th <= 2;
+	if (p->small)
+		dh_wg_small_init(&p->sv, p->h, p->w, p->oh, p->ow, p->pt,
+				 p->pl, p->th, p->tw);
+	else
+		p->sv.ok = 0;
 	/* the largest transform's need; small planes: the padded plane
 	 * (at most 10 x 10), a row and 16 x 4 */
 	p->row = WG_ALIGN(24 * (p->tw + 1) + 192);
@@ -977,8 +984,12 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 	wg_range(nb * c, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / c, ch = k % c;
-		in_f(p, x + ((n0 + i) * c + ch) * hw, v + ch * p->ld + i * p->ti,
-		     vs, 0.0f, row);
+		const float *src = x + ((n0 + i) * c + ch) * hw;
+		float *dst = v + ch * p->ld + i * p->ti;
+		if (p->sv.ok)
+			dh_wg_small_input(&p->sv, src, dst, vs);
+		else
+			in_f(p, src, dst, vs, 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 	wg_range(16, part, parts, &lo, &hi);
@@ -995,8 +1006,13 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		out_f(p, mz + mo * p->ld + i * p->ti, y + ((n0 + i) * m + mo) * ohw,
-		      ms, bias ? bias[mo] : 0.0f, row);
+		const float *src = mz + mo * p->ld + i * p->ti;
+		float *dst = y + ((n0 + i) * m + mo) * ohw;
+		float bv = bias ? bias[mo] : 0.0f;
+		if (p->sv.ok)
+			dh_wg_small_output(&p->sv, src, ms, bv, dst);
+		else
+			out_f(p, src, dst, ms, bv, row);
 	}
 	WG_SYNC(parts > 1);
 }
@@ -1044,15 +1060,23 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		wg_range(nb * c, part, parts, &lo, &hi);
 		for (int64_t k = lo; k < hi; k++) {
 			int64_t i = k / c, ch = k % c;
-			in_f(p, x + ((n0 + i) * c + ch) * hw,
-			     v + ch * p->ld + i * p->ti, vs, 0.0f, row);
+			const float *src = x + ((n0 + i) * c + ch) * hw;
+			float *dst = v + ch * p->ld + i * p->ti;
+			if (p->sv.ok)
+				dh_wg_small_input(&p->sv, src, dst, vs);
+			else
+				in_f(p, src, dst, vs, 0.0f, row);
 		}
 	}
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		dy_f(p, dy + ((n0 + i) * m + mo) * ohw, mz + mo * p->ld + i * p->ti,
-		     ms, 0.0f, row);
+		const float *src = dy + ((n0 + i) * m + mo) * ohw;
+		float *dst = mz + mo * p->ld + i * p->ti;
+		if (p->sv.ok)
+			dh_wg_small_grad(&p->sv, src, dst, ms);
+		else
+			dy_f(p, src, dst, ms, 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 	/* per position: dU += Z V^T, then V := U^T Z (V is not needed after
@@ -1075,8 +1099,12 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		wg_range(nb * c, part, parts, &lo, &hi);
 		for (int64_t k = lo; k < hi; k++) {
 			int64_t i = k / c, ch = k % c;
-			dx_f(p, v + ch * p->ld + i * p->ti,
-			     dx + ((n0 + i) * c + ch) * hw, vs, 0.0f, row);
+			const float *src = v + ch * p->ld + i * p->ti;
+			float *dst = dx + ((n0 + i) * c + ch) * hw;
+			if (p->sv.ok)
+				dh_wg_small_input_grad(&p->sv, src, vs, dst);
+			else
+				dx_f(p, src, dst, vs, 0.0f, row);
 		}
 	}
 	WG_SYNC(parts > 1);
