@@ -43,6 +43,8 @@ dh_status dh_graph_forward(dh_graph *g, const dh_tensor *const *inputs,
 	}
 	for (int k = 0; k < g->nn; k++) {
 		dh_node *n = &g->n[k];
+		if (n->fused)
+			continue; /* folded into the node before (plan.c) */
 		const dh_tensor *in[DH_OP_MAX_IO];
 		for (int i = 0; i < n->nin; i++)
 			in[i] = n->in[i] >= 0 ? g->v[n->in[i]].t : NULL;
@@ -73,13 +75,14 @@ dh_status dh_graph_forward(dh_graph *g, const dh_tensor *const *inputs,
 	return DH_OK;
 }
 
-static void add_into(dh_tensor *dst, const dh_tensor *src)
+/* dst += src, through the device's Add (in place, threaded) */
+static dh_status add_into(const dh_op_ctx *ctx, dh_tensor *dst,
+			  const dh_tensor *src, dh_err *e)
 {
-	float *d = dst->data;
-	const float *s = src->data;
-	int64_t n = dh_tensor_numel(dst);
-	for (int64_t i = 0; i < n; i++)
-		d[i] += s[i];
+	dh_op_attrs a;
+	dh_op_attrs_init(&a, DH_OP_ADD);
+	const dh_tensor *in[2] = {dst, src};
+	return dh_op_forward(ctx, DH_OP_ADD, &a, 2, in, 1, &dst, e);
 }
 
 dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
@@ -113,11 +116,18 @@ dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
 		dh_node *n = &g->n[k];
 		const dh_tensor *gout[DH_OP_MAX_IO] = {0};
 		int any_out = 0, any_in = 0;
-		for (int j = 0; j < n->run_nout; j++)
-			if (j < n->nout && n->out[j] >= 0 && g->gseen[n->out[j]]) {
-				gout[j] = g->gcur[n->out[j]];
+		if (n->fused)
+			continue;
+		for (int j = 0; j < n->run_nout; j++) {
+			/* a folded Relu's output gradient is this node's */
+			int o = j < n->nout ? n->out[j] : -1;
+			if (j == 0 && n->relu_value >= 0)
+				o = n->relu_value;
+			if (o >= 0 && g->gseen[o]) {
+				gout[j] = g->gcur[o];
 				any_out = 1;
 			}
+		}
 		for (int i = 0; i < n->nin; i++)
 			any_in |= n->in[i] >= 0 && g->v[n->in[i]].needs_grad;
 		if (!any_out || !any_in)
@@ -173,8 +183,9 @@ dh_status dh_graph_backward(dh_graph *g, const dh_tensor *const *dout,
 			int x = n->in[i];
 			if (!gin[i])
 				continue;
-			if (accumulate[i])
-				add_into(g->v[x].g, gin[i]);
+			if (accumulate[i] &&
+			    (s = add_into(&ctx, g->v[x].g, gin[i], e)))
+				return node_fail(e, n);
 			g->gseen[x] = 1;
 			g->gcur[x] = g->v[x].g;
 			if (g->check_finite &&

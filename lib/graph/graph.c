@@ -150,6 +150,7 @@ int dh_graph_add_node(dh_graph *g, const char *name, dh_op_type op,
 		return -1;
 	n->op = op;
 	n->a = *a;
+	n->relu_value = -1;
 	n->nin = nin;
 	n->nout = nout;
 	memcpy(n->in, in, (size_t)nin * sizeof *in);

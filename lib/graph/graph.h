@@ -17,7 +17,12 @@
  * reused once its last reader has run; for training every activation is
  * kept for the backward pass, and the activations' gradients share a second
  * arena by their lifetimes in the backward pass.  dh_graph_plan reports the
- * peak bytes. */
+ * peak bytes.
+ *
+ * A Relu that alone reads a BatchNormalization's output is folded into it
+ * when planning (one pass over the activation instead of two, and one
+ * activation and one gradient less to keep); DH_FUSE=none turns that off.
+ * The results are the same bits either way. */
 #ifndef DH_GRAPH_GRAPH_H
 #define DH_GRAPH_GRAPH_H
 
@@ -75,6 +80,10 @@ typedef struct dh_node {
 	int run_nout;
 	dh_tensor *run_out[DH_OP_MAX_IO];
 	size_t mask_offset; /* Dropout's mask in the arena, when added */
+	/* as planned: a Relu folded into the node before it (plan.c's
+	 * fold_relus) is skipped (fused), and that node writes the Relu's
+	 * output (relu_value, else -1) */
+	int fused, relu_value;
 } dh_node;
 
 typedef struct dh_graph {

@@ -120,6 +120,64 @@ static void run_attrs(dh_node *n, int training)
 	}
 }
 
+/* A Relu whose input is a BatchNormalization's output read by nothing
+ * else is folded into that node: the node writes the Relu's output
+ * (relu_after), and the Relu is skipped.  Reading nothing but the
+ * output's zeros, the folded backward masks dY as Relu's would, so
+ * training gives the same bits.  The same for an Add of two tensors of
+ * one shape (residual connections). */
+static int folds(const dh_graph *g, const dh_node *n)
+{
+	if (n->op == DH_OP_BATCHNORM)
+		return 1;
+	/* Add of two inputs of the output's shape (no broadcasting) */
+	if (n->op != DH_OP_ADD || n->nin != 2 || n->in[0] < 0 || n->in[1] < 0)
+		return 0;
+	const dh_shape *y = &g->v[n->out[0]].shape;
+	for (int i = 0; i < 2; i++) {
+		const dh_shape *x = &g->v[n->in[i]].shape;
+		if (g->v[n->in[i]].dtype != DH_F32 ||
+		    !dh_shape_equal(x->ndim, x->d, y->ndim, y->d))
+			return 0;
+	}
+	return 1;
+}
+
+static void fold_relus(dh_graph *g)
+{
+	for (int k = 0; k < g->nn; k++) {
+		g->n[k].fused = 0;
+		g->n[k].relu_value = -1;
+	}
+	const char *env = getenv("DH_FUSE");
+	if (env && !strcmp(env, "none"))
+		return;
+	for (int k = 0; k < g->nn; k++) {
+		dh_node *n = &g->n[k];
+		if (n->nout < 1 || n->out[0] < 0 || !folds(g, n))
+			continue;
+		int o = n->out[0];
+		const dh_value *v = &g->v[o];
+		if (v->nconsumers != 1 || v->is_output || v->dtype != DH_F32)
+			continue;
+		for (int r = k + 1; r < g->nn; r++) {
+			dh_node *q = &g->n[r];
+			int reads = 0;
+			for (int i = 0; i < q->nin; i++)
+				reads |= q->in[i] == o;
+			if (!reads)
+				continue;
+			if (q->op == DH_OP_RELU && q->nin == 1 && q->nout >= 1 &&
+			    q->out[0] >= 0) {
+				q->fused = 1;
+				n->relu_value = q->out[0];
+				n->run.relu_after = 1;
+			}
+			break;
+		}
+	}
+}
+
 /* --- the plan --------------------------------------------------------------- */
 
 static dh_status infer_all(dh_graph *g, dh_shape (*extra)[2], dh_err *e)
@@ -201,6 +259,7 @@ dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
 		free(extra);
 		return s;
 	}
+	fold_relus(g); /* after the shapes: Add folds when they agree */
 	if (training)
 		for (int k = 0; k < g->nn; k++) {
 			dh_node *n = &g->n[k];
@@ -223,11 +282,16 @@ dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
 		s = dh_err_set(e, DH_ENOMEM, "out of memory");
 	for (int k = 0; !s && k < g->nn; k++) {
 		dh_node *n = &g->n[k];
-		for (int j = 0; !s && j < n->nout; j++) {
+		for (int j = 0; !s && j < n->nout && !n->fused; j++) {
 			int o = n->out[j];
-			if (o >= 0 && place(&act, value_bytes(&g->v[o]), o,
-					    &g->v[o].offset, e))
+			/* a folded Relu's output is written here: its place
+			 * is this output's too */
+			int r = j == 0 && n->relu_value >= 0 ? n->relu_value : -1;
+			if (o >= 0 && place(&act, value_bytes(&g->v[o]), r >= 0 ? r : o,
+					    &g->v[r >= 0 ? r : o].offset, e))
 				s = DH_ENOMEM;
+			if (r >= 0)
+				g->v[o].offset = g->v[r].offset;
 		}
 		int mask = n->op == DH_OP_DROPOUT && training &&
 			   (n->nout < 2 || n->out[1] < 0);
@@ -266,6 +330,10 @@ dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
 		for (int k = g->nn - 1; !s && k >= 0; k--) {
 			dh_node *n = &g->n[k];
 			int slots = 0;
+			/* a folded Relu passes its output's gradient on: the
+			 * node it is folded into reads it, and frees it */
+			if (n->fused)
+				continue;
 			for (int i = 0; !s && i < n->nin; i++) {
 				int x = n->in[i];
 				if (x < 0 || !g->v[x].needs_grad)
@@ -290,6 +358,8 @@ dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
 			for (int j = 0; j < n->nout; j++)
 				if (n->out[j] >= 0)
 					release(&grd, n->out[j]);
+			if (n->relu_value >= 0)
+				release(&grd, n->relu_value);
 		}
 	}
 	scratch_each = ALIGN(scratch_each);
@@ -326,6 +396,8 @@ dh_status dh_graph_plan_inputs(dh_graph *g, const dh_shape *inputs,
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j] >= 0)
 				n->run_out[j] = g->v[n->out[j]].t;
+		if (n->relu_value >= 0)
+			n->run_out[0] = g->v[n->relu_value].t;
 		if (n->op == DH_OP_BATCHNORM && training) {
 			for (int j = 1; !s && j <= 2; j++) {
 				if (j < n->nout && n->out[j] >= 0)

@@ -62,10 +62,17 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		free(nodes);
 		return;
 	}
-	int nr = 0;
+	int nr = 0, folded = 0;
 	double total = 0.0;
 	for (int k = 0; k < g->nn; k++) {
 		int r = 0;
+		if (g->n[k].fused) {
+			/* run inside the node before it (plan.c): no time of
+			 * its own, and not among the op rows */
+			folded++;
+			nodes[k] = (node_time){k, 0.0};
+			continue;
+		}
 		while (r < nr && rows[r].op != g->n[k].op)
 			r++;
 		if (r == nr)
@@ -90,6 +97,9 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		for (int i = 0; extra && extra[i] && i < 4; i++)
 			fprintf(f, "{\"part\": \"%s\", \"ms\": %.6f}\n", extra[i],
 				extra_s[i] * per);
+		if (folded)
+			fprintf(f, "{\"folded\": \"Relu\", \"nodes\": %d}\n",
+				folded);
 		for (int i = 0; i < top && i < g->nn; i++) {
 			const dh_node *n = &g->n[nodes[i].k];
 			fprintf(f, "{\"node\": ");
@@ -112,6 +122,9 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 				(rows[r].fwd + rows[r].bwd) * share);
 		fprintf(f, "%-22s %5d %10s %10s %10.2f\n", "graph", g->nn, "", "",
 			total * per);
+		if (folded)
+			fprintf(f, "%-22s %5d   (run inside the op before each)\n",
+				"Relu, folded", folded);
 		for (int i = 0; extra && extra[i] && i < 4; i++)
 			fprintf(f, "%-22s %5s %10s %10s %10.2f\n", extra[i], "", "",
 				"", extra_s[i] * per);

@@ -201,6 +201,11 @@ typedef struct dh_op_attrs {
 	float epsilon, momentum;
 	/* BatchNormalization (attribute) and Dropout (input in ONNX) */
 	int training_mode;
+	/* Not ONNX: set by the graph's planner when a Relu reading only
+	 * this node's output is folded into it (BatchNormalization):
+	 * output 0 is then Relu's, and backward masks dY where it is 0
+	 * (graph/plan.c) */
+	int relu_after;
 	/* Dropout (an input in ONNX) */
 	float ratio;
 	/* Reshape and Expand (an input in ONNX) */

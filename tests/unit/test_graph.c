@@ -1,7 +1,8 @@
 /* test_graph.c - the graph engine: whole-graph gradients against central
  * finite differences (a residual connection, a value read twice by one
  * node, a weight shared by two nodes, BatchNorm in training), memory plans
- * that reuse space, re-planning without growth, determinism. */
+ * that reuse space, re-planning without growth, determinism, Relus folded
+ * into the op before them. */
 #include "gradcheck.h"
 #include "graph/graph.h"
 
@@ -218,7 +219,158 @@ TEST(plan_errors_name_the_node)
 	dh_graph_free(g);
 }
 
+/* x -> conv1 -> bn -> relu -> conv2 -> (+ relu) -> relu2 -> conv3 ->
+ * (+ relu2) -> relu3 -> gap -> flatten -> gemm -> (+ bias row) -> y, and
+ * bn2 whose output relu4 and the sum read (two readers): the planner
+ * folds relu into bn and relu2, relu3 into the sums, not relu4 into bn2,
+ * nor the last Add's Relu (a broadcast) */
+static dh_graph *build_relus(int *x_out, int fold)
+{
+	if (fold)
+		unsetenv("DH_FUSE");
+	else
+		setenv("DH_FUSE", "none", 1);
+	dh_device dev;
+	dh_device_cpu(&dev, 2);
+	dh_err e;
+	dh_graph *g = dh_graph_new(&dev, 1, &e);
+	dh_rng r;
+	dh_rng_seed(&r, 6);
+	dh_shape xs = {4, {-1, 3, 6, 6}};
+	int x = dh_graph_add_value(g, "x", DH_VAL_INPUT, DH_F32, &xs, NULL, &e);
+	int64_t ws[] = {3, 3, 3, 3}, cs[] = {3};
+	int w1 = param(g, "w1", 4, ws, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+	int w2 = param(g, "w2", 4, ws, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+	int w3 = param(g, "w3", 4, ws, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+	int bnp[2][4];
+	for (int k = 0; k < 2; k++) {
+		bnp[k][0] = param(g, k ? "bn2.s" : "bn.s", 1, cs, &r, 0.5f, 1.5f, DH_VAL_PARAM);
+		bnp[k][1] = param(g, k ? "bn2.b" : "bn.b", 1, cs, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+		bnp[k][2] = param(g, k ? "bn2.m" : "bn.m", 1, cs, &r, 0, 0, DH_VAL_CONST);
+		bnp[k][3] = param(g, k ? "bn2.v" : "bn.v", 1, cs, &r, 1, 1, DH_VAL_CONST);
+	}
+	int fw = param(g, "fc.w", 2, (int64_t[]){4, 3}, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+	int rb = param(g, "row", 2, (int64_t[]){1, 4}, &r, -0.5f, 0.5f, DH_VAL_PARAM);
+	const char *names[] = {"c1", "bn", "relu", "c2", "add", "relu2", "c3",
+			       "add2", "relu3", "bn2", "relu4", "add3", "gap",
+			       "flat", "fc", "y0", "y"};
+	int v[17];
+	for (int i = 0; i < 17; i++)
+		v[i] = act(g, names[i]);
+	dh_op_attrs a, c;
+	dh_op_attrs_init(&c, DH_OP_CONV);
+	c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+	node(g, "conv1", DH_OP_CONV, &c, 2, (int[]){x, w1}, v[0]);
+	dh_op_attrs_init(&a, DH_OP_BATCHNORM);
+	node(g, "bn", DH_OP_BATCHNORM, &a, 5,
+	     (int[]){v[0], bnp[0][0], bnp[0][1], bnp[0][2], bnp[0][3]}, v[1]);
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	node(g, "relu", DH_OP_RELU, &a, 1, (int[]){v[1]}, v[2]);
+	node(g, "conv2", DH_OP_CONV, &c, 2, (int[]){v[2], w2}, v[3]);
+	dh_op_attrs_init(&a, DH_OP_ADD);
+	node(g, "add", DH_OP_ADD, &a, 2, (int[]){v[3], v[2]}, v[4]);
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	node(g, "relu2", DH_OP_RELU, &a, 1, (int[]){v[4]}, v[5]);
+	node(g, "conv3", DH_OP_CONV, &c, 2, (int[]){v[5], w3}, v[6]);
+	dh_op_attrs_init(&a, DH_OP_ADD);
+	node(g, "add2", DH_OP_ADD, &a, 2, (int[]){v[6], v[5]}, v[7]);
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	node(g, "relu3", DH_OP_RELU, &a, 1, (int[]){v[7]}, v[8]);
+	dh_op_attrs_init(&a, DH_OP_BATCHNORM);
+	node(g, "bn2", DH_OP_BATCHNORM, &a, 5,
+	     (int[]){v[8], bnp[1][0], bnp[1][1], bnp[1][2], bnp[1][3]}, v[9]);
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	node(g, "relu4", DH_OP_RELU, &a, 1, (int[]){v[9]}, v[10]);
+	dh_op_attrs_init(&a, DH_OP_ADD);
+	node(g, "add3", DH_OP_ADD, &a, 2, (int[]){v[10], v[9]}, v[11]);
+	dh_op_attrs_init(&a, DH_OP_GLOBALAVERAGEPOOL);
+	node(g, "gap", DH_OP_GLOBALAVERAGEPOOL, &a, 1, (int[]){v[11]}, v[12]);
+	dh_op_attrs_init(&a, DH_OP_FLATTEN);
+	node(g, "flat", DH_OP_FLATTEN, &a, 1, (int[]){v[12]}, v[13]);
+	dh_op_attrs_init(&a, DH_OP_GEMM);
+	a.trans_b = 1;
+	node(g, "fc", DH_OP_GEMM, &a, 2, (int[]){v[13], fw}, v[14]);
+	dh_op_attrs_init(&a, DH_OP_ADD);
+	node(g, "addrow", DH_OP_ADD, &a, 2, (int[]){v[14], rb}, v[15]);
+	dh_op_attrs_init(&a, DH_OP_RELU);
+	node(g, "relu5", DH_OP_RELU, &a, 1, (int[]){v[15]}, v[16]);
+	dh_graph_set_inputs(g, 1, &x, &e);
+	dh_graph_set_outputs(g, 1, &v[16], &e);
+	if (dh_graph_finalize(g, &e))
+		printf("# %s\n", e.msg);
+	*x_out = x;
+	return g;
+}
+
+static int node_index(const dh_graph *g, const char *name)
+{
+	for (int k = 0; k < g->nn; k++)
+		if (!strcmp(g->n[k].name, name))
+			return k;
+	return -1;
+}
+
+/* Folding a Relu into the BatchNorm or Add before it (graph/plan.c):
+ * the same outputs and gradients, bit for bit, in training and in
+ * inference, and less memory; where the output has a second reader or
+ * the Add broadcasts, nothing is folded. */
+TEST(relu_folds_give_the_same_bits)
+{
+	dh_err e;
+	float y[2][16], grads[2][64];
+	size_t used[2];
+	for (int fold = 0; fold < 2; fold++) {
+		int xi;
+		dh_graph *g = build_relus(&xi, fold);
+		CHECK_INT(dh_graph_plan(g, 4, 1, &e), DH_OK);
+		used[fold] = g->arena_used + g->garena_used;
+		dh_rng r;
+		dh_rng_seed(&r, 12);
+		dh_tensor *x = t_new(4, (int64_t[]){4, 3, 6, 6});
+		t_rand(x, &r, -1, 1);
+		dh_tensor *w = t_new(2, (int64_t[]){4, 4});
+		t_rand(w, &r, -1, 1);
+		CHECK_INT(dh_graph_forward(g, (const dh_tensor *[]){x}, &e), DH_OK);
+		memcpy(y[fold], dh_graph_output(g, 0)->data, sizeof y[fold]);
+		CHECK_INT(dh_graph_backward(g, (const dh_tensor *[]){w}, &e), DH_OK);
+		dh_tensor **p, **gr;
+		int n;
+		dh_graph_params(g, &p, &gr, NULL, &n, &e);
+		int at = 0;
+		for (int k = 0; k < n; k++) {
+			int64_t m = dh_tensor_numel(gr[k]);
+			for (int64_t i = 0; i < m && at < 64; i++)
+				grads[fold][at++] = dh_tensor_f32(gr[k])[i];
+		}
+		CHECK_INT(at, 64);
+		free(p);
+		free(gr);
+		if (fold) {
+			CHECK(g->n[node_index(g, "relu")].fused);
+			CHECK(g->n[node_index(g, "relu2")].fused);
+			CHECK(g->n[node_index(g, "relu3")].fused);
+			CHECK(g->n[node_index(g, "bn")].relu_value >= 0);
+			CHECK(!g->n[node_index(g, "relu4")].fused);
+			CHECK(!g->n[node_index(g, "relu5")].fused);
+		} else {
+			for (int k = 0; k < g->nn; k++)
+				CHECK(!g->n[k].fused);
+		}
+		/* inference: the same outputs */
+		CHECK_INT(dh_graph_plan(g, 4, 0, &e), DH_OK);
+		CHECK_INT(dh_graph_forward(g, (const dh_tensor *[]){x}, &e), DH_OK);
+		dh_tensor_free(x);
+		dh_tensor_free(w);
+		dh_graph_free(g);
+	}
+	unsetenv("DH_FUSE");
+	CHECK(!memcmp(y[0], y[1], sizeof y[0]));
+	CHECK(!memcmp(grads[0], grads[1], sizeof grads[0]));
+	CHECK(used[1] < used[0]);
+}
+
 TAP_MAIN(TAP_CASE(graph_gradients_match_finite_differences),
 	 TAP_CASE(graph_backward_is_deterministic),
 	 TAP_CASE(inference_plan_reuses_memory),
-	 TAP_CASE(plan_errors_name_the_node))
+	 TAP_CASE(plan_errors_name_the_node),
+	 TAP_CASE(relu_folds_give_the_same_bits))

@@ -112,22 +112,14 @@ unary_df(dh_op_type op, const dh_op_attrs *a, float x, float y)
 	}
 }
 
-/* dL/dx from dL/dy = dy: dy * f'(x), with Relu's product by 1 or 0 as a
- * bitwise choice between two values computed first, which vectorises (a
- * conditional does not: GCC will not if-convert it here; the same numbers: dy * 1 is dy, and dy * 0 keeps the
- * sign of zero and NaN). */
+/* dL/dx from dL/dy = dy: dy * f'(x); Relu's as a bitwise choice
+ * (dh_cpu_relu_grad: dy * 1 is dy, dy * 0 keeps the sign of zero and
+ * NaN). */
 static inline __attribute__((always_inline)) float
 unary_grad(dh_op_type op, const dh_op_attrs *a, float x, float y, float dy)
 {
-	if (op == DH_OP_RELU) {
-		float zero = dy * 0.0f;
-		uint32_t bd, bz, m = -(uint32_t)(x > 0.0f);
-		memcpy(&bd, &dy, sizeof bd);
-		memcpy(&bz, &zero, sizeof bz);
-		bd = (bd & m) | (bz & ~m);
-		memcpy(&dy, &bd, sizeof bd);
-		return dy;
-	}
+	if (op == DH_OP_RELU)
+		return dh_cpu_relu_grad(x, dy);
 	return dy * unary_df(op, a, x, y);
 }
 

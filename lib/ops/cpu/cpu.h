@@ -9,6 +9,7 @@
 #define DH_OPS_CPU_CPU_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "ops/op.h"
 
@@ -93,6 +94,23 @@ void dh_cpu_sgemm_apacked(int64_t m, int64_t n, int64_t k, const float *ap,
  * DH_NO_AVX512=1 turns every AVX-512 path off (both functions answer 0),
  * to test the portable paths on a machine that has AVX-512. */
 int dh_cpu_avx512(void);
+/* Relu's gradient: dy where v (Relu's input, or its output) is above 0,
+ * else dy * 0 (which keeps NaN and the sign of zero), as a bitwise choice
+ * between the two values, which vectorises where a conditional does not
+ * (GCC will not if-convert it).  Shared by Relu and the ops a Relu is
+ * folded into (graph/plan.c). */
+static inline __attribute__((always_inline)) float dh_cpu_relu_grad(float v,
+								      float dy)
+{
+	float zero = dy * 0.0f;
+	uint32_t bd, bz, m = -(uint32_t)(v > 0.0f);
+	memcpy(&bd, &dy, sizeof bd);
+	memcpy(&bz, &zero, sizeof bz);
+	bd = (bd & m) | (bz & ~m);
+	memcpy(&dy, &bd, sizeof bd);
+	return dy;
+}
+
 /* The sum of p[0 .. n) in double, in an order fixed by n (norm.c). */
 double dh_cpu_dsum(const float *p, int64_t n);
 

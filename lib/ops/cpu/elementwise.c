@@ -132,6 +132,18 @@ ew_forward(dh_op_type op, const dh_op_ctx *ctx, int nin,
 	ew_init(&w, op, nin, in, Y);
 	float *y = dh_tensor_f32(Y);
 	int64_t n = dh_tensor_numel(Y);
+	if (w.same && nin == 2 && (op == DH_OP_ADD || op == DH_OP_SUM)) {
+		/* residual sums (and the graph's gradient accumulation, in
+		 * place: y may be an input): in float, which rounds as the
+		 * double sum does (a double holds a sum of two floats exactly
+		 * enough that rounding it to float is the float sum), and
+		 * vectorises */
+		const float *p0 = w.p[0], *p1 = w.p[1];
+		DH_OMP_FOR_SIMD(ctx, n)
+		for (int64_t o = 0; o < n; o++)
+			y[o] = p0[o] + p1[o];
+		return DH_OK;
+	}
 	if (w.same && nin == 2) {
 		/* the common case (residual sums, products of equal shapes):
 		 * no index arithmetic */
@@ -164,8 +176,12 @@ ew_grad(const ew *w, int which, const dh_op_ctx *ctx,
 	if (w->same && (w->op == DH_OP_ADD || w->op == DH_OP_SUM ||
 			(w->op == DH_OP_SUB && which == 0))) {
 		/* d(a + b)/da = 1: the gradient is dY itself (residual
-		 * connections), the same values as the general loop */
-		memcpy(dt, dy, (size_t)n * sizeof(float));
+		 * connections), the same values as the general loop; copied
+		 * by the threads (one thread's copy of a large activation
+		 * runs at one core's share of the memory bandwidth) */
+		DH_OMP_FOR_SIMD(ctx, n)
+		for (int64_t o = 0; o < n; o++)
+			dt[o] = dy[o];
 		return;
 	}
 	if (w->same && w->op == DH_OP_SUB) {
@@ -254,7 +270,48 @@ ew_backward(dh_op_type op, const dh_op_ctx *ctx, int nin,
 		return ew_backward(OP, ctx, nin, in, dout[0], din);          \
 	}
 
-ELEMENTWISE(add, DH_OP_ADD)
+/* Add, with a Relu folded in when the graph's planner found one reading
+ * its output alone (relu_after, for inputs of the output's shape only:
+ * residual sums then Relu): max(a + b, 0), and both gradients masked
+ * where that is 0. */
+dh_status dh_cpu_add_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			     int nin, const dh_tensor *const *in, int nout,
+			     dh_tensor *const *out, dh_err *e)
+{
+	if (!a->relu_after)
+		return ew_forward(DH_OP_ADD, ctx, nin, in, out[0]);
+	const float *p0 = dh_tensor_f32(in[0]), *p1 = dh_tensor_f32(in[1]);
+	float *y = dh_tensor_f32(out[0]);
+	int64_t n = dh_tensor_numel(out[0]);
+	DH_OMP_FOR_SIMD(ctx, n)
+	for (int64_t o = 0; o < n; o++) {
+		float v = p0[o] + p1[o];
+		y[o] = v > 0.0f ? v : 0.0f;
+	}
+	return DH_OK;
+}
+
+dh_status dh_cpu_add_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
+			      int nin, const dh_tensor *const *in, int nout,
+			      const dh_tensor *const *out,
+			      const dh_tensor *const *dout,
+			      dh_tensor *const *din, dh_err *e)
+{
+	if (!a->relu_after)
+		return ew_backward(DH_OP_ADD, ctx, nin, in, dout[0], din);
+	const float *y = dh_tensor_f32(out[0]), *dy = dh_tensor_f32(dout[0]);
+	int64_t n = dh_tensor_numel(out[0]);
+	for (int i = 0; i < nin; i++) {
+		if (!din[i])
+			continue;
+		float *dt = dh_tensor_f32(din[i]);
+		DH_OMP_FOR_SIMD(ctx, n)
+		for (int64_t o = 0; o < n; o++)
+			dt[o] = dh_cpu_relu_grad(y[o], dy[o]);
+	}
+	return DH_OK;
+}
+
 ELEMENTWISE(sub, DH_OP_SUB)
 ELEMENTWISE(mul, DH_OP_MUL)
 ELEMENTWISE(div, DH_OP_DIV)

@@ -53,6 +53,15 @@ typedef struct bn_rows {
 		      double *s);
 	void (*grad)(const float *g, const float *p, float *q, int64_t n,
 		     double k, double a, double mu, double c);
+	/* with a Relu folded in: affine then max(0, .); and dY masked where
+	 * the output y is not positive (dy * 0 there, as Relu's backward) */
+	void (*affine_relu)(const float *p, float *q, int64_t n, double k,
+			    double b);
+	void (*sums4_relu)(const float *g, const float *y, const float *p,
+			   int64_t n, double sh, double *s);
+	void (*grad_relu)(const float *g, const float *y, const float *p,
+			  float *q, int64_t n, double k, double a, double mu,
+			  double c);
 } bn_rows;
 
 static double sum_c(const float *p, int64_t n)
@@ -104,6 +113,50 @@ static void grad_c(const float *g, const float *p, float *q, int64_t n,
 {
 	for (int64_t j = 0; j < n; j++)
 		q[j] = (float)(k * (g[j] - a - (p[j] - mu) * c));
+}
+
+/* Relu's output and its gradient's mask (activation.c's: dy where y > 0,
+ * else dy * 0, which keeps NaN and the sign) */
+static float relu_c(float v)
+{
+	return v > 0.0f ? v : 0.0f;
+}
+
+static float masked_c(float g, float y)
+{
+	return dh_cpu_relu_grad(y, g);
+}
+
+static void affine_relu_c(const float *p, float *q, int64_t n, double k,
+			  double b)
+{
+	for (int64_t j = 0; j < n; j++)
+		q[j] = relu_c((float)(p[j] * k + b));
+}
+
+static void sums4_relu_c(const float *g, const float *y, const float *p,
+			 int64_t n, double sh, double *s)
+{
+	double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
+	for (int64_t j = 0; j < n; j++) {
+		double x = p[j] - sh, v = masked_c(g[j], y[j]);
+		a += x;
+		b += x * x;
+		c += v;
+		d += v * x;
+	}
+	s[0] += a;
+	s[BN_LANES] += b;
+	s[2 * BN_LANES] += c;
+	s[3 * BN_LANES] += d;
+}
+
+static void grad_relu_c(const float *g, const float *y, const float *p,
+			float *q, int64_t n, double k, double a, double mu,
+			double c)
+{
+	for (int64_t j = 0; j < n; j++)
+		q[j] = (float)(k * (masked_c(g[j], y[j]) - a - (p[j] - mu) * c));
 }
 
 #ifdef DH_CPU_X86_AVX512
@@ -232,15 +285,83 @@ DH_TARGET_AVX512 static void grad_v(const float *g, const float *p, float *q,
 		_mm256_mask_storeu_ps(q + j, m, _mm512_cvtpd_ps(_mm512_mul_pd(kv, t)));
 	}
 }
+
+DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
+affine_relu_v(const float *p, float *q, int64_t n, double k, double b)
+{
+	__m512d kv = _mm512_set1_pd(k), bv = _mm512_set1_pd(b);
+	__m256 zero = _mm256_setzero_ps();
+	for (int64_t j = 0; j < n; j += 8) {
+		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__m512d x = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
+		__m256 v = _mm512_cvtpd_ps(
+			_mm512_add_pd(_mm512_mul_pd(x, kv), bv));
+		/* max(v, 0) is v > 0 ? v : 0 (NaN and -0 give +0) */
+		_mm256_mask_storeu_ps(q + j, m, _mm256_max_ps(v, zero));
+	}
+}
+
+/* 8 values of dY where y > 0, else dy * 0, as doubles (0 past n) */
+DH_TARGET_AVX512 static __m512d masked_dy(const float *g, const float *y,
+					  int64_t j, __mmask8 k)
+{
+	__m256 gv = _mm256_maskz_loadu_ps(k, g + j);
+	__m256 yv = _mm256_maskz_loadu_ps(k, y + j);
+	__mmask8 pos = _mm256_cmp_ps_mask(yv, _mm256_setzero_ps(), _CMP_GT_OQ);
+	__m256 z = _mm256_mul_ps(gv, _mm256_setzero_ps());
+	return _mm512_cvtps_pd(_mm256_mask_blend_ps(pos, z, gv));
+}
+
+DH_TARGET_AVX512 static void sums4_relu_v(const float *g, const float *y,
+					  const float *p, int64_t n,
+					  double sh, double *acc)
+{
+	__m512d a = _mm512_loadu_pd(acc), b = _mm512_loadu_pd(acc + 8);
+	__m512d c = _mm512_loadu_pd(acc + 16), d = _mm512_loadu_pd(acc + 24);
+	__m512d shv = _mm512_set1_pd(sh);
+	for (int64_t j = 0; j < n; j += 8) {
+		BN_LOAD8(x, p, j, n, shv);
+		__m512d v = masked_dy(g, y, j, k_x);
+		a = _mm512_add_pd(a, x);
+		b = _mm512_fmadd_pd(x, x, b);
+		c = _mm512_add_pd(c, v);
+		d = _mm512_fmadd_pd(v, x, d);
+	}
+	_mm512_storeu_pd(acc, a);
+	_mm512_storeu_pd(acc + 8, b);
+	_mm512_storeu_pd(acc + 16, c);
+	_mm512_storeu_pd(acc + 24, d);
+}
+
+DH_TARGET_AVX512 static void grad_relu_v(const float *g, const float *y,
+					 const float *p, float *q, int64_t n,
+					 double k, double a, double mu,
+					 double c)
+{
+	__m512d kv = _mm512_set1_pd(k), av = _mm512_set1_pd(a),
+		mv = _mm512_set1_pd(mu), cv = _mm512_set1_pd(c);
+	for (int64_t j = 0; j < n; j += 8) {
+		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+		__m512d gv = masked_dy(g, y, j, m);
+		__m512d xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
+		__m512d t = _mm512_sub_pd(_mm512_sub_pd(gv, av),
+					  _mm512_mul_pd(_mm512_sub_pd(xv, mv), cv));
+		_mm256_mask_storeu_ps(q + j, m, _mm512_cvtpd_ps(_mm512_mul_pd(kv, t)));
+	}
+}
 #endif
 
 static bn_rows bn_rows_get(void)
 {
 #ifdef DH_CPU_X86_AVX512
 	if (dh_cpu_avx512())
-		return (bn_rows){stats_v, affine_v, sums4_v, grad_v};
+		return (bn_rows){stats_v,      affine_v,     sums4_v,
+				 grad_v,       affine_relu_v, sums4_relu_v,
+				 grad_relu_v};
 #endif
-	return (bn_rows){stats_c, affine_c, sums4_c, grad_c};
+	return (bn_rows){stats_c,      affine_c,     sums4_c,
+			 grad_c,       affine_relu_c, sums4_relu_c,
+			 grad_relu_c};
 }
 
 double dh_cpu_dsum(const float *p, int64_t n)
@@ -355,9 +476,10 @@ dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		}
 		for (int64_t i = 0; i < d.n; i++)
 			for (int64_t ch = c0; ch < c1; ch++)
-				r.affine(x + (i * d.c + ch) * d.hw,
-					 y + (i * d.c + ch) * d.hw, d.hw,
-					 k[ch - c0], b[ch - c0]);
+				(a->relu_after ? r.affine_relu : r.affine)(
+					x + (i * d.c + ch) * d.hw,
+					y + (i * d.c + ch) * d.hw, d.hw,
+					k[ch - c0], b[ch - c0]);
 	}
 	return DH_OK;
 }
@@ -371,6 +493,8 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 	const float *x = dh_tensor_f32(in[0]), *scale = dh_tensor_f32(in[1]);
 	const float *imean = dh_tensor_f32(in[3]), *ivar = dh_tensor_f32(in[4]);
 	const float *dy = dh_tensor_f32(dout[0]);
+	/* a folded Relu: its output, whose zeros mask dY */
+	const float *y = a->relu_after ? dh_tensor_f32(out[0]) : NULL;
 	float *dx = din[0] ? dh_tensor_f32(din[0]) : NULL;
 	float *dscale = din[1] ? dh_tensor_f32(din[1]) : NULL;
 	float *dbias = din[2] ? dh_tensor_f32(din[2]) : NULL;
@@ -396,10 +520,15 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 			sh[ch - c0] = channel_shift(x, d, ch);
 		}
 		for (int64_t i = 0; i < d.n; i++)
-			for (int64_t ch = c0; ch < c1; ch++)
-				r.sums4(dy + (i * d.c + ch) * d.hw,
-					x + (i * d.c + ch) * d.hw, d.hw,
-					sh[ch - c0], s[ch - c0]);
+			for (int64_t ch = c0; ch < c1; ch++) {
+				int64_t o = (i * d.c + ch) * d.hw;
+				if (y)
+					r.sums4_relu(dy + o, y + o, x + o, d.hw,
+						     sh[ch - c0], s[ch - c0]);
+				else
+					r.sums4(dy + o, x + o, d.hw, sh[ch - c0],
+						s[ch - c0]);
+			}
 		for (int64_t ch = c0; ch < c1; ch++) {
 			double sc[4], var, u;
 			for (int q = 0; q < 4; q++)
@@ -427,8 +556,14 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		for (int64_t i = 0; i < d.n; i++)
 			for (int64_t ch = c0; ch < c1; ch++) {
 				int64_t o = (i * d.c + ch) * d.hw;
-				r.grad(dy + o, x + o, dx + o, d.hw, k[ch - c0],
-				       ga[ch - c0], mu[ch - c0], gc[ch - c0]);
+				if (y)
+					r.grad_relu(dy + o, y + o, x + o, dx + o,
+						    d.hw, k[ch - c0], ga[ch - c0],
+						    mu[ch - c0], gc[ch - c0]);
+				else
+					r.grad(dy + o, x + o, dx + o, d.hw,
+					       k[ch - c0], ga[ch - c0], mu[ch - c0],
+					       gc[ch - c0]);
 			}
 	}
 	return DH_OK;
