@@ -128,6 +128,8 @@ static void run_attrs(dh_node *n, int training)
  * one shape (residual connections). */
 static int folds(const dh_graph *g, const dh_node *n)
 {
+	if (!dh_op_folds_relu(&g->dev, n->op))
+		return 0; /* this device's kernel cannot */
 	if (n->op == DH_OP_BATCHNORM)
 		return 1;
 	/* Add of two inputs of the output's shape (no broadcasting) */

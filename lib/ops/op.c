@@ -249,6 +249,12 @@ int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward)
 	return !need_backward || b->kernels[op].backward != NULL;
 }
 
+int dh_op_folds_relu(const dh_device *dev, dh_op_type op)
+{
+	const dh_backend *b = dh_device_backend(dev, NULL);
+	return b && (unsigned)op < DH_OP_COUNT && b->kernels[op].relu_after;
+}
+
 /* Optional inputs: Gemm's C and Conv's B may be NULL. */
 static int is_recurrent(dh_op_type op)
 {

@@ -305,6 +305,7 @@ typedef dh_status (*dh_backward_fn)(const dh_op_ctx *ctx,
 typedef struct dh_kernel {
 	dh_forward_fn forward;   /* NULL: op not supported on this device */
 	dh_backward_fn backward; /* NULL: no gradient on this device */
+	int relu_after;          /* 1: honours dh_op_attrs.relu_after */
 } dh_kernel;
 
 /* A backend: a name and DH_OP_COUNT kernels indexed by dh_op_type. */
@@ -334,6 +335,8 @@ dh_status dh_op_infer(dh_op_type op, const dh_op_attrs *a, const char *node,
 
 /* Whether dev's backend has a forward (and a backward) for op. */
 int dh_op_supported(const dh_device *dev, dh_op_type op, int need_backward);
+/* Whether op's kernel on dev can run a Relu after it (relu_after). */
+int dh_op_folds_relu(const dh_device *dev, dh_op_type op);
 
 /* Check arity, dtypes and shapes (against dh_op_infer) and run the kernel.
  * Inputs that are optional in ONNX may be NULL (Gemm's C, Conv's B, the

@@ -4,7 +4,10 @@
 #include "ops/cpu/cpu.h"
 
 #define K(op, name)                                                          \
-	[op] = {dh_cpu_##name##_forward, dh_cpu_##name##_backward}
+	[op] = {dh_cpu_##name##_forward, dh_cpu_##name##_backward, 0}
+/* a kernel that can run a Relu after itself (dh_op_attrs.relu_after) */
+#define KR(op, name)                                                         \
+	[op] = {dh_cpu_##name##_forward, dh_cpu_##name##_backward, 1}
 
 static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_GEMM, gemm),
@@ -14,7 +17,7 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_AVERAGEPOOL, averagepool),
 	K(DH_OP_GLOBALAVERAGEPOOL, globalaveragepool),
 	K(DH_OP_GLOBALMAXPOOL, globalmaxpool),
-	K(DH_OP_BATCHNORM, batchnorm),
+	KR(DH_OP_BATCHNORM, batchnorm),
 	K(DH_OP_RELU, relu),
 	K(DH_OP_LEAKYRELU, leakyrelu),
 	K(DH_OP_SIGMOID, sigmoid),
@@ -33,7 +36,7 @@ static const dh_kernel cpu_kernels[DH_OP_COUNT] = {
 	K(DH_OP_RECIPROCAL, reciprocal),
 	K(DH_OP_SOFTMAX, softmax),
 	K(DH_OP_LOGSOFTMAX, logsoftmax),
-	K(DH_OP_ADD, add),
+	KR(DH_OP_ADD, add),
 	K(DH_OP_SUB, sub),
 	K(DH_OP_MUL, mul),
 	K(DH_OP_DIV, div),
