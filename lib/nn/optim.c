@@ -19,8 +19,15 @@
 #define OMP_FOR(n, work)                                                     \
 	DH_PRAGMA(omp parallel for num_threads(                              \
 		(work) < DH_DEVICE_PARALLEL_MIN ? 1 : (n)))
+/* the same for a loop the compiler may vectorise: every element computed
+ * as the scalar code does (square roots and quotients are rounded
+ * exactly either way) */
+#define OMP_FOR_SIMD(n, work)                                                \
+	DH_PRAGMA(omp parallel for simd num_threads(                         \
+		(work) < DH_DEVICE_PARALLEL_MIN ? 1 : (n)))
 #else
 #define OMP_FOR(n, work)
+#define OMP_FOR_SIMD(n, work)
 #endif
 
 struct dh_optim {
@@ -256,16 +263,19 @@ static void adam_update(const dh_optim_opts *c, int64_t t, float *p,
 	double bc2 = 1.0 - pow(c->beta2, (double)t);
 	float step = (float)(lr / bc1);
 	float rbc2 = (float)(1.0 / sqrt(bc2));
-	OMP_FOR(c->threads, k)
+	/* one loop, with the two forms of weight decay as choices the
+	 * compiler makes without a branch, so that it vectorises (a scalar
+	 * loop was 4% of a ResNet-18 training step); the same operations as
+	 * element by element */
+	OMP_FOR_SIMD(c->threads, k)
 	for (int64_t j = 0; j < k; j++) {
-		float d = g[j];
-		if (decoupled)
-			p[j] -= lr * wd * p[j];
-		else
-			d += wd * p[j];
-		m[j] = b1 * m[j] + (1.0f - b1) * d;
-		v[j] = b2 * v[j] + (1.0f - b2) * d * d;
-		p[j] -= step * m[j] / (sqrtf(v[j]) * rbc2 + eps);
+		float q = decoupled ? p[j] - lr * wd * p[j] : p[j];
+		float d = decoupled ? g[j] : g[j] + wd * q;
+		float mj = b1 * m[j] + (1.0f - b1) * d;
+		float vj = b2 * v[j] + (1.0f - b2) * d * d;
+		m[j] = mj;
+		v[j] = vj;
+		p[j] = q - step * mj / (sqrtf(vj) * rbc2 + eps);
 	}
 }
 
