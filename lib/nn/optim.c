@@ -253,6 +253,17 @@ static void sgd_update(const dh_optim_opts *c, int first, float *p,
 	}
 }
 
+/* Adam's moments and step for element j, from its decayed weight q and
+ * gradient d */
+#define ADAM_ELEMENT(j, q, d)                                                \
+	do {                                                                 \
+		float mj = b1 * m[j] + (1.0f - b1) * (d);                    \
+		float vj = b2 * v[j] + (1.0f - b2) * (d) * (d);              \
+		m[j] = mj;                                                   \
+		v[j] = vj;                                                   \
+		p[j] = (q)-step * mj / (sqrtf(vj) * rbc2 + eps);             \
+	} while (0)
+
 static void adam_update(const dh_optim_opts *c, int64_t t, float *p,
 			const float *g, float *m, float *v, int64_t k)
 {
@@ -263,19 +274,21 @@ static void adam_update(const dh_optim_opts *c, int64_t t, float *p,
 	double bc2 = 1.0 - pow(c->beta2, (double)t);
 	float step = (float)(lr / bc1);
 	float rbc2 = (float)(1.0 / sqrt(bc2));
-	/* one loop, with the two forms of weight decay as choices the
-	 * compiler makes without a branch, so that it vectorises (a scalar
-	 * loop was 4% of a ResNet-18 training step); the same operations as
-	 * element by element */
-	OMP_FOR_SIMD(c->threads, k)
-	for (int64_t j = 0; j < k; j++) {
-		float q = decoupled ? p[j] - lr * wd * p[j] : p[j];
-		float d = decoupled ? g[j] : g[j] + wd * q;
-		float mj = b1 * m[j] + (1.0f - b1) * d;
-		float vj = b2 * v[j] + (1.0f - b2) * d * d;
-		m[j] = mj;
-		v[j] = vj;
-		p[j] = q - step * mj / (sqrtf(vj) * rbc2 + eps);
+	/* a loop for each form of weight decay, without a branch inside, so
+	 * that it vectorises (the scalar loop was 4% of a ResNet-18
+	 * training step); each element computed as before */
+	if (decoupled) {
+		OMP_FOR_SIMD(c->threads, k)
+		for (int64_t j = 0; j < k; j++) {
+			float q = p[j] - lr * wd * p[j], d = g[j];
+			ADAM_ELEMENT(j, q, d);
+		}
+	} else {
+		OMP_FOR_SIMD(c->threads, k)
+		for (int64_t j = 0; j < k; j++) {
+			float q = p[j], d = g[j] + wd * q;
+			ADAM_ELEMENT(j, q, d);
+		}
 	}
 }
 
