@@ -241,16 +241,37 @@ static void sgd_update(const dh_optim_opts *c, int first, float *p,
 {
 	float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
 	float damp = 1.0f - c->dampening;
-	OMP_FOR(c->threads, k)
-	for (int64_t j = 0; j < k; j++) {
-		float d = g[j] + wd * p[j];
-		if (buf) {
-			/* PyTorch starts the buffer at the first gradient */
-			buf[j] = first ? d : mu * buf[j] + damp * d;
-			d = c->nesterov ? d + mu * buf[j] : buf[j];
+	int nesterov = c->nesterov;
+	/* a loop for each case, without branches inside, so that it
+	 * vectorises */
+	if (!buf) {
+		OMP_FOR_SIMD(c->threads, k)
+		for (int64_t j = 0; j < k; j++) {
+			float d = g[j] + wd * p[j];
+			p[j] -= lr * d;
 		}
-		p[j] -= lr * d;
+		return;
 	}
+	/* PyTorch starts the buffer at the first gradient */
+#define SGD_LOOP(NEW_BUF, STEP)                                              \
+	do {                                                                 \
+		OMP_FOR_SIMD(c->threads, k)                                  \
+		for (int64_t j = 0; j < k; j++) {                            \
+			float d = g[j] + wd * p[j];                          \
+			float nb = (NEW_BUF);                                \
+			buf[j] = nb;                                         \
+			p[j] -= lr * (STEP);                                 \
+		}                                                            \
+	} while (0)
+	if (first && nesterov)
+		SGD_LOOP(d, d + mu * nb);
+	else if (first)
+		SGD_LOOP(d, nb);
+	else if (nesterov)
+		SGD_LOOP(mu * buf[j] + damp * d, d + mu * nb);
+	else
+		SGD_LOOP(mu * buf[j] + damp * d, nb);
+#undef SGD_LOOP
 }
 
 /* Adam's moments and step for element j, from its decayed weight q and
@@ -297,16 +318,24 @@ static void rmsprop_update(const dh_optim_opts *c, float *p, const float *g,
 {
 	float lr = c->lr, wd = c->weight_decay, a = c->rho, eps = c->eps;
 	float mu = c->momentum;
-	OMP_FOR(c->threads, k)
+	if (!buf) {
+		OMP_FOR_SIMD(c->threads, k)
+		for (int64_t j = 0; j < k; j++) {
+			float d = g[j] + wd * p[j];
+			float vj = a * v[j] + (1.0f - a) * d * d;
+			v[j] = vj;
+			p[j] -= lr * (d / (sqrtf(vj) + eps));
+		}
+		return;
+	}
+	OMP_FOR_SIMD(c->threads, k)
 	for (int64_t j = 0; j < k; j++) {
 		float d = g[j] + wd * p[j];
-		v[j] = a * v[j] + (1.0f - a) * d * d;
-		float step = d / (sqrtf(v[j]) + eps);
-		if (buf) {
-			buf[j] = mu * buf[j] + step;
-			step = buf[j];
-		}
-		p[j] -= lr * step;
+		float vj = a * v[j] + (1.0f - a) * d * d;
+		v[j] = vj;
+		float b = mu * buf[j] + d / (sqrtf(vj) + eps);
+		buf[j] = b;
+		p[j] -= lr * b;
 	}
 }
 
@@ -314,11 +343,12 @@ static void adagrad_update(const dh_optim_opts *c, float *p, const float *g,
 			   float *sum, int64_t k)
 {
 	float lr = c->lr, wd = c->weight_decay, eps = c->eps;
-	OMP_FOR(c->threads, k)
+	OMP_FOR_SIMD(c->threads, k)
 	for (int64_t j = 0; j < k; j++) {
 		float d = g[j] + wd * p[j];
-		sum[j] += d * d;
-		p[j] -= lr * d / (sqrtf(sum[j]) + eps);
+		float sj = sum[j] + d * d;
+		sum[j] = sj;
+		p[j] -= lr * d / (sqrtf(sj) + eps);
 	}
 }
 
@@ -326,11 +356,12 @@ static void adadelta_update(const dh_optim_opts *c, float *p, const float *g,
 			    float *u, float *v, int64_t k)
 {
 	float lr = c->lr, wd = c->weight_decay, rho = c->rho, eps = c->eps;
-	OMP_FOR(c->threads, k)
+	OMP_FOR_SIMD(c->threads, k)
 	for (int64_t j = 0; j < k; j++) {
 		float d = g[j] + wd * p[j];
-		v[j] = rho * v[j] + (1.0f - rho) * d * d;
-		float delta = sqrtf(u[j] + eps) / sqrtf(v[j] + eps) * d;
+		float vj = rho * v[j] + (1.0f - rho) * d * d;
+		v[j] = vj;
+		float delta = sqrtf(u[j] + eps) / sqrtf(vj + eps) * d;
 		u[j] = rho * u[j] + (1.0f - rho) * delta * delta;
 		p[j] -= lr * delta;
 	}
