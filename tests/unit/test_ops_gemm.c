@@ -190,7 +190,8 @@ TEST(matmul_promotes_vectors)
 
 /* dh_cpu_sgemm (the own AVX-512 kernel where the CPU has it, OpenBLAS
  * otherwise) against a double-precision product, over shapes that leave
- * partial tiles and K blocks, every transpose, alpha and beta; and, for
+ * partial tiles and K blocks, few rows of A (no packing), every
+ * transpose, alpha and beta; and, for
  * dh's kernel, the same bits with 1 and 2 threads (each element sums K in
  * a fixed order). */
 TEST(sgemm_matches_reference_and_ignores_threads)
@@ -198,7 +199,10 @@ TEST(sgemm_matches_reference_and_ignores_threads)
 	static const int64_t shapes[][3] = {
 		{1, 1, 1},    {7, 47, 5},     {9, 49, 257},  {64, 100, 300},
 		{130, 97, 513}, {17, 1600, 33}, {33, 31, 1000}, {8, 48, 256},
-		{200, 7, 70}, {3, 500, 41}};
+		{200, 7, 70}, {3, 500, 41},
+		/* at most 4 rows of A against a large B: the unpacked
+		 * path (a batch-1 fully connected layer) */
+		{1, 700, 1000}, {3, 130, 600}, {4, 64, 1030}, {2, 1000, 77}};
 	static const float ab[][2] = {{1.0f, 0.0f}, {0.5f, 1.0f},
 				      {1.0f, -0.75f}};
 	dh_rng r;

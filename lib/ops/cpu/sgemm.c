@@ -450,6 +450,126 @@ int dh_cpu_avx512(void)
 }
 
 /* Try the own kernel; 0 when it does not apply (the caller falls back). */
+/* C[i, j] for i < m <= GEMV_ROWS, j in [j0, j1): the few rows of A
+ * against B read once, without packing (a batch-1 fully connected layer:
+ * packing a 512 x 3136 B cost more than the product).  B's rows of
+ * length k (trans_b: dot products) or of length n (axpy-like). */
+#define GEMV_ROWS 4
+
+__attribute__((target("avx512f"))) static void
+gemv_part(int trans_b, int64_t m, int64_t j0, int64_t j1, int64_t k,
+	  float alpha, const float *a, int64_t lda, const float *b,
+	  int64_t ldb, float beta, float *c, int64_t ldc)
+{
+	if (trans_b) {
+		for (int64_t j = j0; j < j1; j++) {
+			const float *bj = b + j * ldb;
+			for (int64_t i = 0; i < m; i++) {
+				const float *ai = a + i * lda;
+				__m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0,
+				       s3 = s0;
+				int64_t p = 0;
+				for (; p + 64 <= k; p += 64) {
+					s0 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p),
+							     _mm512_loadu_ps(bj + p), s0);
+					s1 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p + 16),
+							     _mm512_loadu_ps(bj + p + 16), s1);
+					s2 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p + 32),
+							     _mm512_loadu_ps(bj + p + 32), s2);
+					s3 = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p + 48),
+							     _mm512_loadu_ps(bj + p + 48), s3);
+				}
+				for (; p < k; p += 16) {
+					__mmask16 mk = k - p >= 16
+							       ? 0xffff
+							       : (__mmask16)((1u << (k - p)) - 1);
+					s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, ai + p),
+							     _mm512_maskz_loadu_ps(mk, bj + p),
+							     s0);
+				}
+				float d = _mm512_reduce_add_ps(_mm512_add_ps(
+					_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+				float *q = c + i * ldc + j;
+				*q = alpha * d + (beta == 0.0f ? 0.0f : beta * *q);
+			}
+		}
+		return;
+	}
+	/* B [k, n]: 64 columns at a time (4 x GEMV_ROWS accumulators), every
+	 * row of A at once, down B's rows */
+	for (int64_t j = j0; j < j1; j += 64) {
+		__mmask16 mk[4];
+		for (int q = 0; q < 4; q++) {
+			int64_t left = j1 - j - 16 * q;
+			mk[q] = left >= 16 ? 0xffff
+			      : left <= 0  ? 0
+					   : (__mmask16)((1u << left) - 1);
+		}
+		__m512 acc[GEMV_ROWS][4];
+		for (int64_t i = 0; i < m; i++)
+			for (int q = 0; q < 4; q++)
+				acc[i][q] = _mm512_setzero_ps();
+		for (int64_t p = 0; p < k; p++) {
+			const float *bp = b + p * ldb + j;
+			__m512 bv[4];
+			for (int q = 0; q < 4; q++)
+				bv[q] = _mm512_maskz_loadu_ps(mk[q], bp + 16 * q);
+			for (int64_t i = 0; i < m; i++) {
+				__m512 av = _mm512_set1_ps(a[i * lda + p]);
+				for (int q = 0; q < 4; q++)
+					acc[i][q] = _mm512_fmadd_ps(av, bv[q], acc[i][q]);
+			}
+		}
+		for (int64_t i = 0; i < m; i++)
+			for (int q = 0; q < 4; q++) {
+				float *dst = c + i * ldc + j + 16 * q;
+				__m512 v = _mm512_mul_ps(_mm512_set1_ps(alpha),
+							 acc[i][q]);
+				if (beta != 0.0f)
+					v = _mm512_fmadd_ps(
+						_mm512_set1_ps(beta),
+						_mm512_maskz_loadu_ps(mk[q], dst), v);
+				_mm512_mask_storeu_ps(dst, mk[q], v);
+			}
+	}
+}
+
+static int own_gemv(int trans_a, int trans_b, int64_t m, int64_t n,
+		    int64_t k, float alpha, const float *a, int64_t lda,
+		    const float *b, int64_t ldb, float beta, float *c,
+		    int64_t ldc)
+{
+	if (trans_a || m > GEMV_ROWS || (double)n * k < 64.0 * 1024)
+		return 0;
+	int nt = 1;
+#ifdef _OPENMP
+	if (!omp_in_parallel())
+		nt = omp_get_max_threads();
+#endif
+	/* columns split in runs of 64, whole runs to a thread */
+	int64_t runs = (n + 63) / 64;
+	if (nt > runs)
+		nt = (int)runs;
+	if ((double)m * n * k < 256.0 * 1024)
+		nt = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+	{
+		int t = 0, tn = 1;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+		tn = omp_get_num_threads();
+#endif
+		int64_t j0 = runs * t / tn * 64, j1 = runs * (t + 1) / tn * 64;
+		j1 = j1 < n ? j1 : n;
+		if (j1 > j0)
+			gemv_part(trans_b, m, j0, j1, k, alpha, a, lda, b, ldb,
+				  beta, c, ldc);
+	}
+	return 1;
+}
+
 static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 		     int64_t k, float alpha, const float *a, int64_t lda,
 		     const float *b, int64_t ldb, float beta, float *c,
@@ -457,6 +577,9 @@ static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 {
 	if (!dh_cpu_sgemm_kernel_own())
 		return 0;
+	if (own_gemv(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+		     c, ldc))
+		return 1;
 	/* tiny products: the packing would cost more than it saves */
 	if ((double)m * n * k < 32.0 * 32 * 32)
 		return 0;
