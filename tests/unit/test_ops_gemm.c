@@ -202,7 +202,9 @@ TEST(sgemm_matches_reference_and_ignores_threads)
 		{200, 7, 70}, {3, 500, 41},
 		/* at most 4 rows of A against a large B: the unpacked
 		 * path (a batch-1 fully connected layer) */
-		{1, 700, 1000}, {3, 130, 600}, {4, 64, 1030}, {2, 1000, 77}};
+		{1, 700, 1000}, {3, 130, 600}, {4, 64, 1030}, {2, 1000, 77},
+		/* tall and narrower than a panel: run transposed */
+		{300, 20, 700}, {97, 1, 64}};
 	static const float ab[][2] = {{1.0f, 0.0f}, {0.5f, 1.0f},
 				      {1.0f, -0.75f}};
 	dh_rng r;

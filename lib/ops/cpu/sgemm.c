@@ -80,6 +80,8 @@ static void blas_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
  * thread ends. */
 typedef struct pack_buf {
 	float *a, *b;
+	float *t; /* C transposed (narrow products), t_cap floats */
+	size_t t_cap;
 } pack_buf;
 
 static pthread_key_t pack_key;
@@ -93,6 +95,7 @@ static void pack_free(void *p)
 		return;
 	dh_free_aligned(pb->a);
 	dh_free_aligned(pb->b);
+	dh_free_aligned(pb->t);
 	free(pb);
 }
 
@@ -573,12 +576,57 @@ static int own_gemv(int trans_a, int trans_b, int64_t m, int64_t n,
 static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 		     int64_t k, float alpha, const float *a, int64_t lda,
 		     const float *b, int64_t ldb, float beta, float *c,
+		     int64_t ldc);
+
+/* C narrower than the kernel's 48 columns but tall (a convolution's
+ * deep layers at batch 1: 512 channels by 16 or 4 positions): the tiles
+ * would be mostly padding, so the product runs transposed,
+ * C^T = op(B)^T op(A)^T, into the calling thread's scratch, and is
+ * transposed into C after. */
+static int own_narrow(int trans_a, int trans_b, int64_t m, int64_t n,
+		      int64_t k, float alpha, const float *a, int64_t lda,
+		      const float *b, int64_t ldb, float beta, float *c,
+		      int64_t ldc)
+{
+	if (n >= NR / 2 || m < 2 * NR)
+		return 0;
+	pack_buf *pb = pack_get();
+	if (!pb)
+		return 0;
+	size_t need = (size_t)n * (size_t)m;
+	if (need > pb->t_cap) {
+		float *t = dh_alloc_aligned(need * sizeof(float), NULL);
+		if (!t)
+			return 0;
+		dh_free_aligned(pb->t);
+		pb->t = t;
+		pb->t_cap = need;
+	}
+	float *t = pb->t;
+	/* op(B)^T is op'(B) with the other transpose, op(A)^T likewise */
+	if (!own_sgemm(!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda,
+		       0.0f, t, m))
+		return 0;
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++) {
+			float *q = c + i * ldc + j;
+			*q = t[j * m + i] + (beta == 0.0f ? 0.0f : beta * *q);
+		}
+	return 1;
+}
+
+static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
+		     int64_t k, float alpha, const float *a, int64_t lda,
+		     const float *b, int64_t ldb, float beta, float *c,
 		     int64_t ldc)
 {
 	if (!dh_cpu_sgemm_kernel_own())
 		return 0;
 	if (own_gemv(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
 		     c, ldc))
+		return 1;
+	if (own_narrow(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+		       c, ldc))
 		return 1;
 	/* tiny products: the packing would cost more than it saves */
 	if ((double)m * n * k < 32.0 * 32 * 32)
