@@ -54,9 +54,9 @@ for net in $nets; do
 		-o "$tmp/$net.onnx" || exit 1
 	for b in $batches; do
 		for t in $threads; do
-			# each side alone on the machine; dh with a passive OpenMP
-			# wait, as its tools set it
-			dhl=$(OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} \
+			# each side alone on the machine; dh with a short OpenMP
+			# spin, as its tools set it (lib/cli/tool.c)
+			dhl=$(GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000} \
 				OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t \
 				"$bench" "$tmp/$net.onnx" "$b" "$t" "$secs")
 			ortl=$(OMP_NUM_THREADS=$t "$py" "$here/infer_ort.py" \

@@ -348,23 +348,28 @@ static const char *planned_text(const dh_cmd *c)
 }
 
 /* libgomp's idle threads spin after every parallel region (OpenBLAS's
- * included) unless OMP_WAIT_POLICY says otherwise, and it reads the variable
- * once, before main: measured, a 2-thread LeNet training run took 5.1 s
- * spinning and 2.0 s passive.  So a tool started without a policy sets
- * passive and runs itself again, once (DH_OMP_REEXEC guards the loop); a
+ * included) for a long while unless told otherwise, and it reads its
+ * variables once, before main: measured, a 2-thread LeNet training run took
+ * 5.1 s spinning against 2.0 s with OMP_WAIT_POLICY=passive.  But passive
+ * threads sleep at every barrier and between regions, and waking them cost
+ * up to 10% of a 2-thread ResNet-18 step (a virtual machine wakes an idle
+ * CPU slowly).  So a tool started without a policy sets a short spin,
+ * GOMP_SPINCOUNT=10000 (about 0.1 ms; KMP_BLOCKTIME=1 ms for LLVM's
+ * runtime), and runs itself again, once (DH_OMP_REEXEC guards the loop); a
  * user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone. */
-static void passive_openmp(char **argv)
+static void short_spin_openmp(char **argv)
 {
 #ifdef _OPENMP
 	if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") ||
 	    getenv("DH_OMP_REEXEC"))
 		return;
-	if (setenv("OMP_WAIT_POLICY", "passive", 1) ||
+	if (setenv("GOMP_SPINCOUNT", "10000", 1) ||
+	    (!getenv("KMP_BLOCKTIME") && setenv("KMP_BLOCKTIME", "1", 1)) ||
 	    setenv("DH_OMP_REEXEC", "1", 1))
 		return;
 	execv("/proc/self/exe", argv);
-	/* no /proc: carry on with libgomp's default */
-	unsetenv("OMP_WAIT_POLICY");
+	/* no /proc: carry on with the runtime's default */
+	unsetenv("GOMP_SPINCOUNT");
 #else
 	(void)argv;
 #endif
@@ -372,7 +377,7 @@ static void passive_openmp(char **argv)
 
 int dh_tool_main(const dh_toolspec *spec, int argc, char **argv)
 {
-	passive_openmp(argv);
+	short_spin_openmp(argv);
 	dh_ctx *c = calloc(1, sizeof *c);
 	if (!c) {
 		fprintf(stderr, "%s: out of memory\n", spec->name);
