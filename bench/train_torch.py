@@ -7,9 +7,10 @@ Usage: train_torch.py ARCH CxHxW CLASSES BATCH THREADS STEPS OPTIMIZER
        train_torch.py --blas-info
        train_torch.py --sgemm-gflops
 
-Prints one line: "ms_per_step=M cpu_ms_per_step=C" (the medians over STEPS
+Prints one line: "ms_per_step=M cpu_ms_per_step=C" (the means over STEPS
 steps after two warm-up steps of the wall time and of the process's CPU
-time, all threads) on stdout; --flops prints the FLOPs of one sample's training
+time, all threads: the steps timed whole, as dh's side is, an epoch of
+STEPS steps) on stdout; --flops prints the FLOPs of one sample's training
 step, --blas-info the BLAS libraries loaded and their kernel,
 --sgemm-gflops the GFLOP/s of OpenBLAS's sgemm (NumPy's, 1024^3 float32,
 best of 10; OPENBLAS_NUM_THREADS sets its threads)."""
@@ -174,8 +175,8 @@ def main():
         if i >= 2:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
-    print(f"ms_per_step={1000 * statistics.median(times):.2f} "
-          f"cpu_ms_per_step={1000 * statistics.median(cpu):.2f}")
+    print(f"ms_per_step={1000 * statistics.mean(times):.2f} "
+          f"cpu_ms_per_step={1000 * statistics.mean(cpu):.2f}")
 
 
 if __name__ == "__main__":
