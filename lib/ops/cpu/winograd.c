@@ -991,15 +991,12 @@ static int64_t wg_images(const wg_plan *p, int64_t bi)
 
 /* ---- forward ----------------------------------------------------------- */
 
-/* Y for images [n0, n0 + nb): thread `part` of `parts` (one, for a
- * thread's own block) does its share of each step. */
-static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
-		      int64_t nb, const float *x, const float *bias, float *y,
-		      const float *u, float *v, float *mz, float *row)
+/* V of images [n0, n0 + nb): this thread's part of the input planes. */
+static void block_inputs(const wg_plan *p, int part, int parts, int64_t n0,
+			 int64_t nb, const float *x, float *v, float *row)
 {
-	wg_tf_fn in_f = WG_PICK(in_tf), out_f = WG_PICK(out_tf);
-	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
-	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
+	wg_tf_fn in_f = WG_PICK(in_tf);
+	int64_t c = p->c, hw = p->h * p->w, vs = c * p->ld, lo, hi;
 	wg_range(nb * c, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / c, ch = k % c;
@@ -1010,6 +1007,18 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		else
 			in_f(p, src, dst, vs, 0.0f, row);
 	}
+}
+
+/* Y for images [n0, n0 + nb): thread `part` of `parts` (one, for a
+ * thread's own block) does its share of each step. */
+static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
+		      int64_t nb, const float *x, const float *bias, float *y,
+		      const float *u, float *v, float *mz, float *row)
+{
+	wg_tf_fn out_f = WG_PICK(out_tf);
+	int64_t c = p->c, m = p->m, ohw = p->oh * p->ow;
+	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
+	block_inputs(p, part, parts, n0, nb, x, v, row);
 	WG_SYNC(parts > 1);
 	wg_range(16, part, parts, &lo, &hi);
 	int64_t us = wg_usize(p, 1);
@@ -1071,22 +1080,11 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		      const float *u, float *du, float *dx, float *v, float *mz,
 		      float *row)
 {
-	wg_tf_fn in_f = WG_PICK(in_tf), dy_f = WG_PICK(dy_tf),
-		 dx_f = WG_PICK(dx_tf);
+	wg_tf_fn dy_f = WG_PICK(dy_tf), dx_f = WG_PICK(dx_tf);
 	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
 	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
-	if (du) {
-		wg_range(nb * c, part, parts, &lo, &hi);
-		for (int64_t k = lo; k < hi; k++) {
-			int64_t i = k / c, ch = k % c;
-			const float *src = x + ((n0 + i) * c + ch) * hw;
-			float *dst = v + ch * p->ld + i * p->ti;
-			if (p->sv.ok)
-				dh_wg_small_input(&p->sv, src, dst, vs);
-			else
-				in_f(p, src, dst, vs, 0.0f, row);
-		}
-	}
+	if (du)
+		block_inputs(p, part, parts, n0, nb, x, v, row);
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
