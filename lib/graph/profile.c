@@ -62,15 +62,14 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		free(nodes);
 		return;
 	}
-	int nr = 0, folded = 0;
+	int nr = 0, folded = 0, nk = 0;
 	double total = 0.0;
 	for (int k = 0; k < g->nn; k++) {
 		int r = 0;
 		if (g->n[k].fused) {
 			/* run inside the node before it (plan.c): no time of
-			 * its own, and not among the op rows */
+			 * its own, not among the op rows nor the nodes */
 			folded++;
-			nodes[k] = (node_time){k, 0.0};
 			continue;
 		}
 		while (r < nr && rows[r].op != g->n[k].op)
@@ -81,10 +80,10 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		rows[r].fwd += g->prof[2 * k];
 		rows[r].bwd += g->prof[2 * k + 1];
 		total += g->prof[2 * k] + g->prof[2 * k + 1];
-		nodes[k] = (node_time){k, g->prof[2 * k] + g->prof[2 * k + 1]};
+		nodes[nk++] = (node_time){k, g->prof[2 * k] + g->prof[2 * k + 1]};
 	}
 	qsort(rows, (size_t)nr, sizeof *rows, by_total);
-	qsort(nodes, (size_t)g->nn, sizeof *nodes, by_node_time);
+	qsort(nodes, (size_t)nk, sizeof *nodes, by_node_time);
 	double share = total > 0.0 ? 100.0 / total : 0.0;
 	if (json) {
 		for (int r = 0; r < nr; r++)
@@ -100,7 +99,7 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 		if (folded)
 			fprintf(f, "{\"folded\": \"Relu\", \"nodes\": %d}\n",
 				folded);
-		for (int i = 0; i < top && i < g->nn; i++) {
+		for (int i = 0; i < top && i < nk; i++) {
 			const dh_node *n = &g->n[nodes[i].k];
 			fprintf(f, "{\"node\": ");
 			dh_json_string(f, n->name ? n->name : "");
@@ -130,7 +129,7 @@ void dh_graph_profile_print(const dh_graph *g, FILE *f, long steps, int top,
 				"", extra_s[i] * per);
 		if (top > 0)
 			fprintf(f, "slowest nodes:\n");
-		for (int i = 0; i < top && i < g->nn; i++) {
+		for (int i = 0; i < top && i < nk; i++) {
 			const dh_node *n = &g->n[nodes[i].k];
 			fprintf(f, "  %-32s %-18s %10.2f %10.2f\n",
 				n->name ? n->name : "", dh_op_name(n->op),

@@ -171,6 +171,32 @@ assert len(nodes) == sum(e["nodes"] for e in ops), nodes
 assert all(a >= b - 2e-6 for a, b in zip(t, t[1:])), nodes
 '; then ok "--profile .jsonl: op types, shares, parts and nodes slowest first"
 else not_ok "--profile .jsonl" "$(head -c 400 prof.jsonl)"; fi
+# a U-Net's Relus follow BatchNormalizations: folded into them, each
+# counted on the profile's "folded" line and nowhere else
+"$PYTHON3" -c '
+import json, numpy as np
+r = np.random.default_rng(5)
+x = r.random((32, 1, 8, 8)).astype(np.float32)
+y = (x[:, 0] > 0.5).astype(np.int64) + (x[:, 0] > 0.8)
+with open("seg.npy", "wb") as f:
+    np.save(f, np.frombuffer(json.dumps({"dh-stream": 1, "fields": ["input", "target"]}).encode(), np.uint8))
+    np.save(f, x); np.save(f, y)
+'
+dh-onnx new unet --input 1x8x8 --classes 3 --width 4 --depth 2 --seed 1 -o unet.onnx
+run dh-train unet.onnx seg.npy -b 16 --profile profu.jsonl -o pru.onnx
+expect_rc "--profile of a U-Net (BatchNorm, Relu)" 0
+if "$PYTHON3" -c '
+import json
+l = [json.loads(x) for x in open("profu.jsonl")]
+ops = [e for e in l if "op" in e and "node" not in e]
+nodes = [e for e in l if "node" in e]
+folded = [e for e in l if "folded" in e]
+assert folded == [{"folded": "Relu", "nodes": 10}], folded
+assert "Relu" not in {e["op"] for e in ops}, ops
+assert all(e["op"] != "Relu" for e in nodes), nodes
+assert abs(sum(e["share"] for e in ops) - 1) < 1e-3, ops
+'; then ok "--profile: Relus folded into BatchNorm are counted apart"
+else not_ok "--profile's folded Relus" "$(cat profu.jsonl | head -c 600)"; fi
 run dh-train -q mlp.onnx train.npy -b 64 --profile - -o pr.onnx
 expect_rc "--profile - (stdout)" 0
 expect_out "--profile - prints the table per step" "^profile: ms per step over 5 steps"
