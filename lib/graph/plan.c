@@ -162,20 +162,13 @@ static void fold_relus(dh_graph *g)
 		const dh_value *v = &g->v[o];
 		if (v->nconsumers != 1 || v->is_output || v->dtype != DH_F32)
 			continue;
-		for (int r = k + 1; r < g->nn; r++) {
-			dh_node *q = &g->n[r];
-			int reads = 0;
-			for (int i = 0; i < q->nin; i++)
-				reads |= q->in[i] == o;
-			if (!reads)
-				continue;
-			if (q->op == DH_OP_RELU && q->nin == 1 && q->nout >= 1 &&
-			    q->out[0] >= 0) {
-				q->fused = 1;
-				n->relu_value = q->out[0];
-				n->run.relu_after = 1;
-			}
-			break;
+		/* its one reader is the node that reads it last */
+		dh_node *q = &g->n[v->last_use];
+		if (q->op == DH_OP_RELU && q->nin == 1 && q->nout >= 1 &&
+		    q->out[0] >= 0) {
+			q->fused = 1;
+			n->relu_value = q->out[0];
+			n->run.relu_after = 1;
 		}
 	}
 }

@@ -46,22 +46,17 @@ typedef struct bn_rows {
 	/* into the lanes of s[0] and s[1] (s[q * BN_LANES + lane]):
 	 * sum (p - sh), sum (p - sh)^2 */
 	void (*stats)(const float *p, int64_t n, double sh, double *s);
+	/* q = p k + b, then max(q, 0) when a Relu is folded in (relu) */
 	void (*affine)(const float *p, float *q, int64_t n, double k,
-		       double b);
-	/* stats, and into s[2] and s[3]: sum g, sum g (p - sh) */
-	void (*sums4)(const float *g, const float *p, int64_t n, double sh,
-		      double *s);
-	void (*grad)(const float *g, const float *p, float *q, int64_t n,
-		     double k, double a, double mu, double c);
-	/* with a Relu folded in: affine then max(0, .); and dY masked where
-	 * the output y is not positive (dy * 0 there, as Relu's backward) */
-	void (*affine_relu)(const float *p, float *q, int64_t n, double k,
-			    double b);
-	void (*sums4_relu)(const float *g, const float *y, const float *p,
-			   int64_t n, double sh, double *s);
-	void (*grad_relu)(const float *g, const float *y, const float *p,
-			  float *q, int64_t n, double k, double a, double mu,
-			  double c);
+		       double b, int relu);
+	/* stats, and into s[2] and s[3]: sum g, sum g (p - sh); with a
+	 * folded Relu's output y (else NULL), g is masked where y is not
+	 * positive (dy * 0 there, as Relu's backward) */
+	void (*sums4)(const float *g, const float *y, const float *p,
+		      int64_t n, double sh, double *s);
+	/* q = k (g - a - (p - mu) c), g masked by y as in sums4 */
+	void (*grad)(const float *g, const float *y, const float *p, float *q,
+		     int64_t n, double k, double a, double mu, double c);
 } bn_rows;
 
 static double sum_c(const float *p, int64_t n)
@@ -84,62 +79,28 @@ static void stats_c(const float *p, int64_t n, double sh, double *s)
 	s[BN_LANES] += b;
 }
 
-static void affine_c(const float *p, float *q, int64_t n, double k, double b)
+/* dY, masked by a folded Relu's output y (activation.c's Relu gradient:
+ * dy where y > 0, else dy * 0, which keeps NaN and the sign) */
+static float masked_c(const float *g, const float *y, int64_t j)
 {
-	for (int64_t j = 0; j < n; j++)
-		q[j] = (float)(p[j] * k + b);
+	return y ? dh_cpu_relu_grad(y[j], g[j]) : g[j];
 }
 
-static void sums4_c(const float *g, const float *p, int64_t n, double sh,
-		    double *s)
+static void affine_c(const float *p, float *q, int64_t n, double k, double b,
+		     int relu)
 {
-	double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
 	for (int64_t j = 0; j < n; j++) {
-		double x = p[j] - sh, y = g[j];
-		a += x;
-		b += x * x;
-		c += y;
-		d += y * x;
+		float v = (float)(p[j] * k + b);
+		q[j] = relu ? (v > 0.0f ? v : 0.0f) : v;
 	}
-	s[0] += a;
-	s[BN_LANES] += b;
-	s[2 * BN_LANES] += c;
-	s[3 * BN_LANES] += d;
 }
 
-/* q = k (g - a - (p - mu) c) */
-static void grad_c(const float *g, const float *p, float *q, int64_t n,
-		   double k, double a, double mu, double c)
-{
-	for (int64_t j = 0; j < n; j++)
-		q[j] = (float)(k * (g[j] - a - (p[j] - mu) * c));
-}
-
-/* Relu's output and its gradient's mask (activation.c's: dy where y > 0,
- * else dy * 0, which keeps NaN and the sign) */
-static float relu_c(float v)
-{
-	return v > 0.0f ? v : 0.0f;
-}
-
-static float masked_c(float g, float y)
-{
-	return dh_cpu_relu_grad(y, g);
-}
-
-static void affine_relu_c(const float *p, float *q, int64_t n, double k,
-			  double b)
-{
-	for (int64_t j = 0; j < n; j++)
-		q[j] = relu_c((float)(p[j] * k + b));
-}
-
-static void sums4_relu_c(const float *g, const float *y, const float *p,
-			 int64_t n, double sh, double *s)
+static void sums4_c(const float *g, const float *y, const float *p,
+		    int64_t n, double sh, double *s)
 {
 	double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
 	for (int64_t j = 0; j < n; j++) {
-		double x = p[j] - sh, v = masked_c(g[j], y[j]);
+		double x = p[j] - sh, v = masked_c(g, y, j);
 		a += x;
 		b += x * x;
 		c += v;
@@ -151,12 +112,11 @@ static void sums4_relu_c(const float *g, const float *y, const float *p,
 	s[3 * BN_LANES] += d;
 }
 
-static void grad_relu_c(const float *g, const float *y, const float *p,
-			float *q, int64_t n, double k, double a, double mu,
-			double c)
+static void grad_c(const float *g, const float *y, const float *p, float *q,
+		   int64_t n, double k, double a, double mu, double c)
 {
 	for (int64_t j = 0; j < n; j++)
-		q[j] = (float)(k * (masked_c(g[j], y[j]) - a - (p[j] - mu) * c));
+		q[j] = (float)(k * (masked_c(g, y, j) - a - (p[j] - mu) * c));
 }
 
 #ifdef DH_CPU_X86_AVX512
@@ -235,86 +195,40 @@ DH_TARGET_AVX512 static void stats_v(const float *p, int64_t n, double sh,
 }
 
 DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
-affine_v(const float *p, float *q, int64_t n, double k, double b)
+affine_v(const float *p, float *q, int64_t n, double k, double b, int relu)
 {
 	__m512d kv = _mm512_set1_pd(k), bv = _mm512_set1_pd(b);
+	/* max(v, lo) with lo = 0 is v > 0 ? v : 0 (NaN and -0 give +0); with
+	 * lo = -inf it is v */
+	__m256 lo = _mm256_set1_ps(relu ? 0.0f : -INFINITY);
 	for (int64_t j = 0; j < n; j += 8) {
 		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
 		__m512d x = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
 		/* multiply, then add (no FMA, hence fp-contract=off):
 		 * rounded as the scalar code, so x == mean gives exactly B */
-		_mm256_mask_storeu_ps(
-			q + j, m,
-			_mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(x, kv), bv)));
-	}
-}
-
-DH_TARGET_AVX512 static void sums4_v(const float *g, const float *p,
-				     int64_t n, double sh, double *acc)
-{
-	__m512d a = _mm512_loadu_pd(acc), b = _mm512_loadu_pd(acc + 8);
-	__m512d c = _mm512_loadu_pd(acc + 16), d = _mm512_loadu_pd(acc + 24);
-	__m512d shv = _mm512_set1_pd(sh);
-	for (int64_t j = 0; j < n; j += 8) {
-		BN_LOAD8(x, p, j, n, shv);
-		/* lanes past n load 0 */
-		__m512d y = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k_x, g + j));
-		a = _mm512_add_pd(a, x);
-		b = _mm512_fmadd_pd(x, x, b);
-		c = _mm512_add_pd(c, y);
-		d = _mm512_fmadd_pd(y, x, d);
-	}
-	_mm512_storeu_pd(acc, a);
-	_mm512_storeu_pd(acc + 8, b);
-	_mm512_storeu_pd(acc + 16, c);
-	_mm512_storeu_pd(acc + 24, d);
-}
-
-DH_TARGET_AVX512 static void grad_v(const float *g, const float *p, float *q,
-				    int64_t n, double k, double a, double mu,
-				    double c)
-{
-	__m512d kv = _mm512_set1_pd(k), av = _mm512_set1_pd(a),
-		mv = _mm512_set1_pd(mu), cv = _mm512_set1_pd(c);
-	for (int64_t j = 0; j < n; j += 8) {
-		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
-		__m512d gv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, g + j));
-		__m512d xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
-		__m512d t = _mm512_sub_pd(_mm512_sub_pd(gv, av),
-					  _mm512_mul_pd(_mm512_sub_pd(xv, mv), cv));
-		_mm256_mask_storeu_ps(q + j, m, _mm512_cvtpd_ps(_mm512_mul_pd(kv, t)));
-	}
-}
-
-DH_TARGET_AVX512 __attribute__((optimize("fp-contract=off"))) static void
-affine_relu_v(const float *p, float *q, int64_t n, double k, double b)
-{
-	__m512d kv = _mm512_set1_pd(k), bv = _mm512_set1_pd(b);
-	__m256 zero = _mm256_setzero_ps();
-	for (int64_t j = 0; j < n; j += 8) {
-		__mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
-		__m512d x = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p + j));
 		__m256 v = _mm512_cvtpd_ps(
 			_mm512_add_pd(_mm512_mul_pd(x, kv), bv));
-		/* max(v, 0) is v > 0 ? v : 0 (NaN and -0 give +0) */
-		_mm256_mask_storeu_ps(q + j, m, _mm256_max_ps(v, zero));
+		_mm256_mask_storeu_ps(q + j, m, relu ? _mm256_max_ps(v, lo) : v);
 	}
 }
 
-/* 8 values of dY where y > 0, else dy * 0, as doubles (0 past n) */
+/* 8 values of dY (masked by y as masked_c does, when y is not NULL) as
+ * doubles, 0 past n */
 DH_TARGET_AVX512 static __m512d masked_dy(const float *g, const float *y,
 					  int64_t j, __mmask8 k)
 {
 	__m256 gv = _mm256_maskz_loadu_ps(k, g + j);
+	if (!y)
+		return _mm512_cvtps_pd(gv);
 	__m256 yv = _mm256_maskz_loadu_ps(k, y + j);
 	__mmask8 pos = _mm256_cmp_ps_mask(yv, _mm256_setzero_ps(), _CMP_GT_OQ);
 	__m256 z = _mm256_mul_ps(gv, _mm256_setzero_ps());
 	return _mm512_cvtps_pd(_mm256_mask_blend_ps(pos, z, gv));
 }
 
-DH_TARGET_AVX512 static void sums4_relu_v(const float *g, const float *y,
-					  const float *p, int64_t n,
-					  double sh, double *acc)
+DH_TARGET_AVX512 static void sums4_v(const float *g, const float *y,
+				     const float *p, int64_t n, double sh,
+				     double *acc)
 {
 	__m512d a = _mm512_loadu_pd(acc), b = _mm512_loadu_pd(acc + 8);
 	__m512d c = _mm512_loadu_pd(acc + 16), d = _mm512_loadu_pd(acc + 24);
@@ -333,10 +247,9 @@ DH_TARGET_AVX512 static void sums4_relu_v(const float *g, const float *y,
 	_mm512_storeu_pd(acc + 24, d);
 }
 
-DH_TARGET_AVX512 static void grad_relu_v(const float *g, const float *y,
-					 const float *p, float *q, int64_t n,
-					 double k, double a, double mu,
-					 double c)
+DH_TARGET_AVX512 static void grad_v(const float *g, const float *y,
+				    const float *p, float *q, int64_t n,
+				    double k, double a, double mu, double c)
 {
 	__m512d kv = _mm512_set1_pd(k), av = _mm512_set1_pd(a),
 		mv = _mm512_set1_pd(mu), cv = _mm512_set1_pd(c);
@@ -355,13 +268,9 @@ static bn_rows bn_rows_get(void)
 {
 #ifdef DH_CPU_X86_AVX512
 	if (dh_cpu_avx512())
-		return (bn_rows){stats_v,      affine_v,     sums4_v,
-				 grad_v,       affine_relu_v, sums4_relu_v,
-				 grad_relu_v};
+		return (bn_rows){stats_v, affine_v, sums4_v, grad_v};
 #endif
-	return (bn_rows){stats_c,      affine_c,     sums4_c,
-			 grad_c,       affine_relu_c, sums4_relu_c,
-			 grad_relu_c};
+	return (bn_rows){stats_c, affine_c, sums4_c, grad_c};
 }
 
 double dh_cpu_dsum(const float *p, int64_t n)
@@ -476,10 +385,9 @@ dh_status dh_cpu_batchnorm_forward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		}
 		for (int64_t i = 0; i < d.n; i++)
 			for (int64_t ch = c0; ch < c1; ch++)
-				(a->relu_after ? r.affine_relu : r.affine)(
-					x + (i * d.c + ch) * d.hw,
-					y + (i * d.c + ch) * d.hw, d.hw,
-					k[ch - c0], b[ch - c0]);
+				r.affine(x + (i * d.c + ch) * d.hw,
+					 y + (i * d.c + ch) * d.hw, d.hw,
+					 k[ch - c0], b[ch - c0], a->relu_after);
 	}
 	return DH_OK;
 }
@@ -522,12 +430,8 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		for (int64_t i = 0; i < d.n; i++)
 			for (int64_t ch = c0; ch < c1; ch++) {
 				int64_t o = (i * d.c + ch) * d.hw;
-				if (y)
-					r.sums4_relu(dy + o, y + o, x + o, d.hw,
-						     sh[ch - c0], s[ch - c0]);
-				else
-					r.sums4(dy + o, x + o, d.hw, sh[ch - c0],
-						s[ch - c0]);
+				r.sums4(dy + o, y ? y + o : NULL, x + o, d.hw,
+					sh[ch - c0], s[ch - c0]);
 			}
 		for (int64_t ch = c0; ch < c1; ch++) {
 			double sc[4], var, u;
@@ -556,14 +460,9 @@ dh_status dh_cpu_batchnorm_backward(const dh_op_ctx *ctx, const dh_op_attrs *a,
 		for (int64_t i = 0; i < d.n; i++)
 			for (int64_t ch = c0; ch < c1; ch++) {
 				int64_t o = (i * d.c + ch) * d.hw;
-				if (y)
-					r.grad_relu(dy + o, y + o, x + o, dx + o,
-						    d.hw, k[ch - c0], ga[ch - c0],
-						    mu[ch - c0], gc[ch - c0]);
-				else
-					r.grad(dy + o, x + o, dx + o, d.hw,
-					       k[ch - c0], ga[ch - c0], mu[ch - c0],
-					       gc[ch - c0]);
+				r.grad(dy + o, y ? y + o : NULL, x + o, dx + o,
+				       d.hw, k[ch - c0], ga[ch - c0], mu[ch - c0],
+				       gc[ch - c0]);
 			}
 	}
 	return DH_OK;

@@ -453,6 +453,35 @@ int dh_cpu_avx512(void)
 }
 
 /* Try the own kernel; 0 when it does not apply (the caller falls back). */
+/* Threads for a product split into `units` parts: OpenMP's count outside
+ * a parallel region (one inside), one when the product is too small to
+ * share (!worth), at most one a part. */
+static int team_size(int worth, int64_t units)
+{
+	int nt = 1;
+#ifdef _OPENMP
+	if (!omp_in_parallel())
+		nt = omp_get_max_threads();
+#endif
+	if (!worth)
+		nt = 1;
+	if (nt > units)
+		nt = (int)units;
+	return nt < 1 ? 1 : nt;
+}
+
+/* This thread's parts [u0, u1) of `units`, in order. */
+static void team_share(int64_t units, int64_t *u0, int64_t *u1)
+{
+	int t = 0, tn = 1;
+#ifdef _OPENMP
+	t = omp_get_thread_num();
+	tn = omp_get_num_threads();
+#endif
+	*u0 = units * t / tn;
+	*u1 = units * (t + 1) / tn;
+}
+
 /* C[i, j] for i < m <= GEMV_ROWS, j in [j0, j1): the few rows of A
  * against B read once, without packing (a batch-1 fully connected layer:
  * packing a 512 x 3136 B cost more than the product).  B's rows of
@@ -544,28 +573,16 @@ static int own_gemv(int trans_a, int trans_b, int64_t m, int64_t n,
 {
 	if (trans_a || m > GEMV_ROWS || (double)n * k < 64.0 * 1024)
 		return 0;
-	int nt = 1;
-#ifdef _OPENMP
-	if (!omp_in_parallel())
-		nt = omp_get_max_threads();
-#endif
 	/* columns split in runs of 64, whole runs to a thread */
 	int64_t runs = (n + 63) / 64;
-	if (nt > runs)
-		nt = (int)runs;
-	if ((double)m * n * k < 256.0 * 1024)
-		nt = 1;
+	int nt = team_size((double)m * n * k >= 256.0 * 1024, runs);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
 	{
-		int t = 0, tn = 1;
-#ifdef _OPENMP
-		t = omp_get_thread_num();
-		tn = omp_get_num_threads();
-#endif
-		int64_t j0 = runs * t / tn * 64, j1 = runs * (t + 1) / tn * 64;
-		j1 = j1 < n ? j1 : n;
+		int64_t u0, u1;
+		team_share(runs, &u0, &u1);
+		int64_t j0 = u0 * 64, j1 = u1 * 64 < n ? u1 * 64 : n;
 		if (j1 > j0)
 			gemv_part(trans_b, m, j0, j1, k, alpha, a, lda, b, ldb,
 				  beta, c, ldc);
@@ -635,31 +652,18 @@ static int own_sgemm(int trans_a, int trans_b, int64_t m, int64_t n,
 	 * input channel): mostly padding; OpenBLAS does better */
 	if (n < 32 && m <= 4 * MR)
 		return 0;
-	int nt = 1;
-#ifdef _OPENMP
-	if (!omp_in_parallel())
-		nt = omp_get_max_threads();
-#endif
+	int most = team_size(1, INT64_MAX);
 	/* split C by columns (NR panels) or by rows (MR panels) */
 	int64_t npan = (n + NR - 1) / NR, mpan = (m + MR - 1) / MR;
-	int by_cols = npan >= 2 * (int64_t)nt || npan >= mpan;
+	int by_cols = npan >= 2 * (int64_t)most || npan >= mpan;
 	int64_t units = by_cols ? npan : mpan;
-	if ((double)m * n * k < 64.0 * 64 * 64 * nt)
-		nt = 1;
-	if (nt > units)
-		nt = (int)units;
-	if (nt < 1)
-		nt = 1;
+	int nt = team_size((double)m * n * k >= 64.0 * 64 * 64 * most, units);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
 	{
-		int t = 0, tn = 1;
-#ifdef _OPENMP
-		t = omp_get_thread_num();
-		tn = omp_get_num_threads();
-#endif
-		int64_t u0 = units * t / tn, u1 = units * (t + 1) / tn;
+		int64_t u0, u1;
+		team_share(units, &u0, &u1);
 		int64_t i0 = 0, i1 = m, j0 = 0, j1 = n;
 		if (by_cols) {
 			j0 = u0 * NR;

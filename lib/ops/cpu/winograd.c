@@ -842,7 +842,30 @@ WG_BODY(in_tf, input_tf(p, src, dst, s, row))
 WG_BODY(out_tf, output_tf(p, src, s, bias, dst, row))
 WG_BODY(dy_tf, grad_tf(p, src, dst, s, row))
 WG_BODY(dx_tf, input_grad_tf(p, src, s, dst, row))
+/* the same for planes that fit a register (winograd_small.c) */
+static void in_tf_reg(WG_ARGS)
+{
+	(void)bias, (void)row;
+	dh_wg_small_input(&p->sv, src, dst, s);
+}
+static void out_tf_reg(WG_ARGS)
+{
+	(void)row;
+	dh_wg_small_output(&p->sv, src, s, bias, dst);
+}
+static void dy_tf_reg(WG_ARGS)
+{
+	(void)bias, (void)row;
+	dh_wg_small_grad(&p->sv, src, dst, s);
+}
+static void dx_tf_reg(WG_ARGS)
+{
+	(void)bias, (void)row;
+	dh_wg_small_input_grad(&p->sv, src, s, dst);
+}
 #undef WG_ARGS
+/* plane transform `name` for p's planes: in a register where they fit */
+#define WG_PLANE(p, name) ((p)->sv.ok ? name##_reg : WG_PICK(name))
 /* the weights' transforms, 16 kernels a call */
 #define WG_ARGS const float *src, float *dst, const wg_chunk *ck, float bias
 WG_BODY(w_tf, weight_tf_chunk(src, dst, ck))
@@ -995,17 +1018,13 @@ static int64_t wg_images(const wg_plan *p, int64_t bi)
 static void block_inputs(const wg_plan *p, int part, int parts, int64_t n0,
 			 int64_t nb, const float *x, float *v, float *row)
 {
-	wg_tf_fn in_f = WG_PICK(in_tf);
+	wg_tf_fn in_f = WG_PLANE(p, in_tf);
 	int64_t c = p->c, hw = p->h * p->w, vs = c * p->ld, lo, hi;
 	wg_range(nb * c, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / c, ch = k % c;
-		const float *src = x + ((n0 + i) * c + ch) * hw;
-		float *dst = v + ch * p->ld + i * p->ti;
-		if (p->sv.ok)
-			dh_wg_small_input(&p->sv, src, dst, vs);
-		else
-			in_f(p, src, dst, vs, 0.0f, row);
+		in_f(p, x + ((n0 + i) * c + ch) * hw, v + ch * p->ld + i * p->ti,
+		     vs, 0.0f, row);
 	}
 }
 
@@ -1015,7 +1034,7 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		      int64_t nb, const float *x, const float *bias, float *y,
 		      const float *u, float *v, float *mz, float *row)
 {
-	wg_tf_fn out_f = WG_PICK(out_tf);
+	wg_tf_fn out_f = WG_PLANE(p, out_tf);
 	int64_t c = p->c, m = p->m, ohw = p->oh * p->ow;
 	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
 	block_inputs(p, part, parts, n0, nb, x, v, row);
@@ -1034,13 +1053,8 @@ static void fwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		const float *src = mz + mo * p->ld + i * p->ti;
-		float *dst = y + ((n0 + i) * m + mo) * ohw;
-		float bv = bias ? bias[mo] : 0.0f;
-		if (p->sv.ok)
-			dh_wg_small_output(&p->sv, src, ms, bv, dst);
-		else
-			out_f(p, src, dst, ms, bv, row);
+		out_f(p, mz + mo * p->ld + i * p->ti, y + ((n0 + i) * m + mo) * ohw,
+		      ms, bias ? bias[mo] : 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 }
@@ -1080,7 +1094,7 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		      const float *u, float *du, float *dx, float *v, float *mz,
 		      float *row)
 {
-	wg_tf_fn dy_f = WG_PICK(dy_tf), dx_f = WG_PICK(dx_tf);
+	wg_tf_fn dy_f = WG_PLANE(p, dy_tf), dx_f = WG_PLANE(p, dx_tf);
 	int64_t c = p->c, m = p->m, hw = p->h * p->w, ohw = p->oh * p->ow;
 	int64_t vs = c * p->ld, ms = m * p->ld, tb = nb * p->ti, lo, hi;
 	if (du)
@@ -1088,12 +1102,8 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 	wg_range(nb * m, part, parts, &lo, &hi);
 	for (int64_t k = lo; k < hi; k++) {
 		int64_t i = k / m, mo = k % m;
-		const float *src = dy + ((n0 + i) * m + mo) * ohw;
-		float *dst = mz + mo * p->ld + i * p->ti;
-		if (p->sv.ok)
-			dh_wg_small_grad(&p->sv, src, dst, ms);
-		else
-			dy_f(p, src, dst, ms, 0.0f, row);
+		dy_f(p, dy + ((n0 + i) * m + mo) * ohw, mz + mo * p->ld + i * p->ti,
+		     ms, 0.0f, row);
 	}
 	WG_SYNC(parts > 1);
 	/* per position: dU += Z V^T, then V := U^T Z (V is not needed after
@@ -1116,12 +1126,8 @@ static void bwd_block(const wg_plan *p, int part, int parts, int64_t n0,
 		wg_range(nb * c, part, parts, &lo, &hi);
 		for (int64_t k = lo; k < hi; k++) {
 			int64_t i = k / c, ch = k % c;
-			const float *src = v + ch * p->ld + i * p->ti;
-			float *dst = dx + ((n0 + i) * c + ch) * hw;
-			if (p->sv.ok)
-				dh_wg_small_input_grad(&p->sv, src, vs, dst);
-			else
-				dx_f(p, src, dst, vs, 0.0f, row);
+			dx_f(p, v + ch * p->ld + i * p->ti,
+			     dx + ((n0 + i) * c + ch) * hw, vs, 0.0f, row);
 		}
 	}
 	WG_SYNC(parts > 1);
